@@ -1,0 +1,50 @@
+"""Configuration from environment variables, with local defaults. Read once per process."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="KOPIR_", extra="ignore")
+
+    # The event store. SQLite file by default; PostgreSQL when the URL says so.
+    database_url: str = "sqlite:///var/kopir.db"
+    # The read models. Default: beside the SQLite store, or the same PostgreSQL database.
+    views_url: str = ""
+    # Embedded projection driver.
+    poll_interval: float = 0.1
+    batch_size: int = 1000
+
+    def events_url(self) -> str:
+        return sqlalchemy_url(self.database_url)
+
+    def read_models_url(self) -> str:
+        if self.views_url:
+            return sqlalchemy_url(self.views_url)
+        url = self.events_url()
+        if url.startswith("sqlite:///") and url.endswith(".db"):
+            return url[: -len(".db")] + "-views.db"
+        return url
+
+    def app_env(self) -> dict[str, str]:
+        """The eventsourcing environment for the SchoolIntegration application."""
+        return {"PERSISTENCE_MODULE": "eventsourcing_sqlalchemy",
+                "SQLALCHEMY_URL": self.events_url()}
+
+
+def sqlalchemy_url(url: str) -> str:
+    """Accept plain postgresql:// URLs (psycopg 3 driver) and make SQLite folders exist."""
+    if url.startswith("postgresql://") or url.startswith("postgres://"):
+        url = "postgresql+psycopg://" + url.split("://", 1)[1]
+    if url.startswith("sqlite:///") and ":memory:" not in url:
+        Path(url[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
+    return url
+
+
+@lru_cache(maxsize=1)
+def settings() -> Settings:
+    return Settings()

@@ -1,0 +1,63 @@
+"""The escalation queue: what supervisors must look at, with its state and deadline."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.orm import Session
+
+from domain.model import Escalation, KopirAggregate
+from projections.chronology import dumps
+from projections.tables import escalations
+
+e = escalations.c
+
+
+def raised(session: Session, event: Escalation.EscalationRaised) -> None:
+    session.execute(insert(escalations), [{
+        "escalation_id": str(event.originator_id),
+        "child_id": event.child_id,
+        "child_code": event.child_code,
+        "school_id": event.school_id,
+        "level": event.level,
+        "rule_id": event.rule_id,
+        "rule_version": event.rule_version,
+        "reason": event.reason,
+        "triggering_entries": dumps(list(event.triggering_entries)),
+        "status": "open",
+        "raised_at": event.timestamp,
+        "raised_by": event.recorded_by,
+        "acknowledge_by": event.acknowledge_by,
+        "history": dumps([_step("raised", event, event.reason)]),
+    }])
+
+
+def _step(action: str, event: KopirAggregate.Event, note: str) -> dict[str, Any]:
+    return {"action": action, "by": event.recorded_by, "at": event.timestamp, "note": note}
+
+
+def changed(session: Session, event: KopirAggregate.Event) -> tuple[str, bool]:
+    """Apply an acknowledgement, assignment or resolution; returns (child id, now resolved)."""
+    key = str(event.originator_id)
+    row = session.execute(select(e.child_id, e.history, e.status)
+                          .where(e.escalation_id == key)).one()
+    history = json.loads(row.history)
+    values: dict[str, Any]
+    if isinstance(event, Escalation.EscalationAcknowledged):
+        values = {"status": "acknowledged", "acknowledged_at": event.timestamp,
+                  "acknowledged_by": event.recorded_by}
+        history.append(_step("acknowledged", event, event.note))
+    elif isinstance(event, Escalation.EscalationAssigned):
+        values = {"status": "assigned", "assignee": event.assignee}
+        history.append(_step("assigned", event, f"{event.assignee}: {event.note}".rstrip(": ")))
+    else:
+        assert isinstance(event, Escalation.EscalationResolved)
+        values = {"status": "resolved", "resolved_at": event.timestamp,
+                  "resolved_by": event.recorded_by, "outcome": event.outcome,
+                  "rationale": event.rationale}
+        history.append(_step("resolved", event, event.rationale))
+    values["history"] = dumps(history)
+    session.execute(update(escalations).where(e.escalation_id == key).values(**values))
+    return row.child_id, values["status"] == "resolved" and row.status != "resolved"

@@ -1,0 +1,80 @@
+"""The projection: one `process_event` branch per event type, each a single view call.
+
+The same class is driven by the embedded runner (polling the notification log)
+and by the Kafka consumer; it never knows which.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from eventsourcing.dispatch import singledispatchmethod
+from eventsourcing.persistence import Tracking
+from eventsourcing.projection import Projection
+
+from domain.model import Child, Escalation, School
+from projections.views import ReadModelView
+
+
+class ReadModelProjection(Projection[ReadModelView]):
+    name = "read_models"
+
+    @singledispatchmethod
+    def process_event(self, domain_event: Any, tracking: Tracking) -> None:
+        self.view.note_position(tracking)
+
+    @process_event.register
+    def _(self, domain_event: School.SchoolRegistered, tracking: Tracking) -> None:
+        self.view.school_registered(domain_event, tracking)
+
+    @process_event.register
+    def _(self, domain_event: Child.ChildEnrolled, tracking: Tracking) -> None:
+        self.view.child_enrolled(domain_event, tracking)
+
+    @process_event.register
+    def _(self, domain_event: Child.ChildTransferred, tracking: Tracking) -> None:
+        self.view.child_transferred(domain_event, tracking)
+
+    @process_event.register
+    def _(self, domain_event: Child.EnrolmentClosed, tracking: Tracking) -> None:
+        self.view.enrolment_closed(domain_event, tracking)
+
+    @process_event.register
+    def _(self, domain_event: Child.ConflictRecorded, tracking: Tracking) -> None:
+        self.view.entry_recorded(domain_event, tracking)
+
+    @process_event.register
+    def _(self, domain_event: Child.PeerIncidentRecorded, tracking: Tracking) -> None:
+        self.view.entry_recorded(domain_event, tracking)
+
+    @process_event.register
+    def _(self, domain_event: Child.CounsellingSessionRecorded, tracking: Tracking) -> None:
+        self.view.entry_recorded(domain_event, tracking)
+
+    @process_event.register
+    def _(self, domain_event: Child.ConcernRaised, tracking: Tracking) -> None:
+        self.view.entry_recorded(domain_event, tracking)
+
+    @process_event.register
+    def _(self, domain_event: Child.EntryAmended, tracking: Tracking) -> None:
+        self.view.entry_corrected(domain_event, tracking)
+
+    @process_event.register
+    def _(self, domain_event: Child.EntryRetracted, tracking: Tracking) -> None:
+        self.view.entry_corrected(domain_event, tracking)
+
+    @process_event.register
+    def _(self, domain_event: Escalation.EscalationRaised, tracking: Tracking) -> None:
+        self.view.escalation_raised(domain_event, tracking)
+
+    @process_event.register
+    def _(self, domain_event: Escalation.EscalationAcknowledged, tracking: Tracking) -> None:
+        self.view.escalation_changed(domain_event, tracking)
+
+    @process_event.register
+    def _(self, domain_event: Escalation.EscalationAssigned, tracking: Tracking) -> None:
+        self.view.escalation_changed(domain_event, tracking)
+
+    @process_event.register
+    def _(self, domain_event: Escalation.EscalationResolved, tracking: Tracking) -> None:
+        self.view.escalation_changed(domain_event, tracking)

@@ -1,0 +1,136 @@
+"""SQLAlchemy tables of the read models. Disposable: a rebuild from the log recreates them."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    DateTime,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
+from sqlalchemy.types import TypeDecorator
+
+metadata = MetaData()
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Stored as naive UTC on every dialect; read back timezone-aware."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.astimezone(timezone.utc).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        return None if value is None else value.replace(tzinfo=timezone.utc)
+
+
+ID = String(64)
+
+schools = Table(
+    "rm_schools", metadata,
+    Column("school_id", ID, primary_key=True),
+    Column("name", Text, nullable=False),
+    Column("region", Text, nullable=False),
+)
+
+children = Table(
+    "rm_children", metadata,
+    Column("child_id", ID, primary_key=True),
+    Column("code", String(32), nullable=False, unique=True),
+    Column("school_id", ID, nullable=False, index=True),
+    Column("grade", Integer, nullable=False),
+    Column("birth_year", Integer, nullable=False),
+    Column("family_situation", String(32), nullable=False),
+    Column("languages", Text, nullable=False),
+    Column("months_schooling_missed", Integer, nullable=False),
+    Column("support_needs", Text, nullable=False),
+    Column("returned_from", Text, nullable=False),
+    Column("personal_name", Text, nullable=False),
+    Column("enrolled_on", UTCDateTime, nullable=False),
+    Column("status", String(16), nullable=False),  # open | closed
+    Column("transferred_from", ID, nullable=True),
+    Column("conflicts", Integer, nullable=False, default=0),
+    Column("peer_incidents", Integer, nullable=False, default=0),
+    Column("positive_interactions", Integer, nullable=False, default=0),
+    Column("last_incident_at", UTCDateTime, nullable=True),
+    Column("sessions_attended", Integer, nullable=False, default=0),
+    Column("sessions_missed_in_a_row", Integer, nullable=False, default=0),
+    Column("last_session_at", UTCDateTime, nullable=True),
+    Column("next_follow_up_on", String(10), nullable=True),  # ISO date
+    Column("open_escalations", Integer, nullable=False, default=0),
+    Column("version", Integer, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+
+chronology = Table(
+    "rm_chronology", metadata,
+    Column("entry_id", ID, primary_key=True),
+    Column("child_id", ID, nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("school_id", ID, nullable=False),
+    Column("kind", String(40), nullable=False),
+    Column("occurred_at", UTCDateTime, nullable=False),
+    Column("recorded_at", UTCDateTime, nullable=False),
+    Column("recorded_by", String(64), nullable=False),
+    Column("role", String(16), nullable=False),
+    Column("delay_seconds", Integer, nullable=False),
+    Column("late", Boolean, nullable=False),
+    Column("fields", Text, nullable=False),  # JSON, sorted keys
+    Column("original_fields", Text, nullable=True),  # JSON as first recorded, once amended
+    Column("confidential_notes", Text, nullable=False, default=""),
+    Column("status", String(16), nullable=False),  # recorded | amended | retracted
+    Column("corrects", ID, nullable=True),  # for EntryAmended / EntryRetracted
+    Column("reason", Text, nullable=False, default=""),
+    Index("rm_chronology_child", "child_id", "occurred_at"),
+)
+
+escalations = Table(
+    "rm_escalations", metadata,
+    Column("escalation_id", ID, primary_key=True),
+    Column("child_id", ID, nullable=False, index=True),
+    Column("child_code", String(32), nullable=False),
+    Column("school_id", ID, nullable=False, index=True),
+    Column("level", String(8), nullable=False),
+    Column("rule_id", String(64), nullable=False),
+    Column("rule_version", Integer, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("triggering_entries", Text, nullable=False),  # JSON list
+    Column("status", String(16), nullable=False),  # open | acknowledged | assigned | resolved
+    Column("raised_at", UTCDateTime, nullable=False),
+    Column("raised_by", String(64), nullable=False),
+    Column("acknowledge_by", UTCDateTime, nullable=False),
+    Column("acknowledged_at", UTCDateTime, nullable=True),
+    Column("acknowledged_by", String(64), nullable=True),
+    Column("assignee", String(64), nullable=True),
+    Column("resolved_at", UTCDateTime, nullable=True),
+    Column("resolved_by", String(64), nullable=True),
+    Column("outcome", String(32), nullable=True),
+    Column("rationale", Text, nullable=True),
+    Column("history", Text, nullable=False),  # JSON list of {action, by, at, note}
+)
+
+wellbeing = Table(
+    "rm_wellbeing", metadata,
+    Column("entry_id", ID, primary_key=True),
+    Column("child_id", ID, nullable=False, index=True),
+    Column("occurred_at", UTCDateTime, nullable=False),
+    Column("social_ties", Integer, nullable=False),
+    Column("school_engagement", Integer, nullable=False),
+    Column("emotional_state", Integer, nullable=False),
+    Column("family_support", Integer, nullable=False),
+    Column("retracted", Boolean, nullable=False, default=False),
+)
+
+READ_MODEL_TABLES = (schools, children, chronology, escalations, wellbeing)

@@ -1,0 +1,180 @@
+"""The read-model view: every write takes a Tracking and lands in one transaction with it.
+
+`ReadModelView` is an eventsourcing tracking recorder (SQLAlchemy) whose tables
+are the read models. A write outside a unit of work is its own transaction;
+inside `unit_of_work()` a whole batch shares one transaction and the tracking
+position is written once, at the end. A position at or below the one already
+recorded raises `IntegrityError` and nothing of the batch is kept, so a
+replayed batch changes nothing (exactly-once effects).
+"""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from typing import Any, Iterator
+
+from eventsourcing.persistence import IntegrityError, Tracking
+from eventsourcing_sqlalchemy.datastore import SQLAlchemyDatastore
+from eventsourcing_sqlalchemy.recorders import SQLAlchemyTrackingRecorder
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.orm import Session
+
+from domain.model import Child, Escalation, KopirAggregate, School
+from projections import caseload, chronology, escalations, wellbeing
+from projections.tables import READ_MODEL_TABLES, metadata, schools
+
+TRACKING_TABLE = "rm_tracking"
+
+
+@dataclass
+class UnitOfWork:
+    session: Session
+    view: "ReadModelView"
+    positions: dict[str, int] = field(default_factory=dict)
+    known: dict[str, int | None] = field(default_factory=dict)
+
+    def advance(self, tracking: Tracking) -> None:
+        """Raised (IntegrityError) when the position was already processed."""
+        name = tracking.application_name
+        if name not in self.positions:
+            if name not in self.known:
+                self.known[name] = self.view.max_tracking_id(name)
+            current = self.known[name]
+        else:
+            current = self.positions[name]
+        if current is not None and tracking.notification_id <= current:
+            raise IntegrityError(f"{name} position {tracking.notification_id} already processed")
+        self.positions[name] = tracking.notification_id
+
+
+class ReadModelView(SQLAlchemyTrackingRecorder):
+    """Materialised views of the SchoolIntegration log."""
+
+    def __init__(self, datastore: SQLAlchemyDatastore, **kwargs: Any) -> None:
+        super().__init__(datastore, tracking_table_name=TRACKING_TABLE, **kwargs)
+        self._uow: ContextVar[UnitOfWork | None] = ContextVar(f"uow-{id(self)}", default=None)
+
+    @classmethod
+    def from_url(cls, url: str) -> "ReadModelView":
+        view = cls(SQLAlchemyDatastore(url=url))
+        view.create_table()
+        return view
+
+    # --- schema ------------------------------------------------------------------
+    def create_table(self) -> None:
+        super().create_table()
+        assert self.datastore.engine is not None
+        metadata.create_all(self.datastore.engine, tables=list(READ_MODEL_TABLES))
+
+    def drop_tables(self) -> None:
+        """Drop the read models and forget the positions (rebuild starts from zero)."""
+        assert self.datastore.engine is not None
+        metadata.drop_all(self.datastore.engine, tables=list(READ_MODEL_TABLES))
+        self.tracking_table.drop(self.datastore.engine, checkfirst=True)
+
+    # --- transactions --------------------------------------------------------------
+    @contextmanager
+    def unit_of_work(self) -> Iterator[UnitOfWork]:
+        """One transaction for a batch of writes; positions recorded once at the end."""
+        current = self._uow.get()
+        if current is not None:
+            yield current
+            return
+        with self.transaction(commit=True) as session:
+            uow = UnitOfWork(session=session, view=self)
+            token = self._uow.set(uow)
+            try:
+                yield uow
+            finally:
+                self._uow.reset(token)
+            self._write_positions(session, uow)
+
+    def _write_positions(self, session: Session, uow: UnitOfWork) -> None:
+        table = self.tracking_table
+        for name, position in uow.positions.items():
+            if uow.known.get(name) is None and name in uow.known:
+                session.execute(insert(table), [{"application_name": name,
+                                                 "notification_id": position}])
+            else:
+                done = session.execute(
+                    update(table).where(table.c.application_name == name)
+                    .values(notification_id=position)
+                ).rowcount
+                if not done:
+                    session.execute(insert(table), [{"application_name": name,
+                                                     "notification_id": position}])
+
+    @contextmanager
+    def _tracked(self, tracking: Tracking) -> Iterator[Session]:
+        with self.unit_of_work() as uow:
+            uow.advance(tracking)
+            yield uow.session
+
+    # --- writes: one per kind of event -------------------------------------------
+    def note_position(self, tracking: Tracking) -> None:
+        """For events no read model needs: the position still moves on."""
+        with self._tracked(tracking):
+            pass
+
+    def school_registered(self, event: School.SchoolRegistered, tracking: Tracking) -> None:
+        with self._tracked(tracking) as session:
+            session.execute(insert(schools), [{"school_id": event.school_id,
+                                               "name": event.name, "region": event.region}])
+
+    def child_enrolled(self, event: Child.ChildEnrolled, tracking: Tracking) -> None:
+        with self._tracked(tracking) as session:
+            caseload.enrolled(session, event)
+            chronology.record(session, event)
+
+    def child_transferred(self, event: Child.ChildTransferred, tracking: Tracking) -> None:
+        with self._tracked(tracking) as session:
+            caseload.transferred(session, event)
+            chronology.record(session, event)
+
+    def enrolment_closed(self, event: Child.EnrolmentClosed, tracking: Tracking) -> None:
+        with self._tracked(tracking) as session:
+            caseload.closed(session, event)
+            chronology.record(session, event)
+
+    def entry_recorded(self, event: KopirAggregate.Event, tracking: Tracking) -> None:
+        with self._tracked(tracking) as session:
+            chronology.record(session, event)
+            caseload.entry_recorded(session, event)
+            if isinstance(event, Child.CounsellingSessionRecorded):
+                wellbeing.session_recorded(session, event)
+
+    def entry_corrected(self, event: KopirAggregate.Event, tracking: Tracking) -> None:
+        with self._tracked(tracking) as session:
+            kind, fields = chronology.correct(session, event)
+            chronology.record(session, event)
+            caseload.corrected(session, event, kind, fields)
+            if isinstance(event, Child.EntryRetracted):
+                wellbeing.retracted(session, event)
+            elif isinstance(event, Child.EntryAmended):
+                wellbeing.amended(session, event)
+
+    def escalation_raised(self, event: Escalation.EscalationRaised, tracking: Tracking) -> None:
+        with self._tracked(tracking) as session:
+            escalations.raised(session, event)
+            caseload.escalation_opened(session, event)
+
+    def escalation_changed(self, event: KopirAggregate.Event, tracking: Tracking) -> None:
+        with self._tracked(tracking) as session:
+            child_id, now_resolved = escalations.changed(session, event)
+            if now_resolved:
+                caseload.escalation_closed(session, child_id)
+
+    # --- reads ------------------------------------------------------------------------
+    def rows(self, table_name: str) -> list[dict[str, Any]]:
+        """Every row of a read-model table, in primary-key order (for comparisons)."""
+        table = metadata.tables[table_name]
+        with self.transaction(commit=False) as session:
+            result = session.execute(select(table).order_by(*table.primary_key.columns))
+            return [dict(r._mapping) for r in result]
+
+    def count(self, table_name: str) -> int:
+        table = metadata.tables[table_name]
+        with self.transaction(commit=False) as session:
+            return int(session.execute(select(func.count()).select_from(table)).scalar_one())
