@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 from datetime import datetime
-from typing import Any, Iterator, Sequence
+from typing import Any, Callable, Iterator, Sequence
 from uuid import UUID, uuid4
 
 from eventsourcing.application import AggregateNotFoundError, Application
@@ -63,9 +63,11 @@ class SchoolIntegration(Application[UUID]):
 
     name = "SchoolIntegration"
 
-    def __init__(self, env: dict[str, str] | None = None, *, clock_: clock.Clock | None = None):
+    def __init__(self, env: dict[str, str] | None = None, *, clock_: clock.Clock | None = None,
+                 ids: Callable[[], UUID] = uuid4):
         super().__init__(env)
         self.clock: clock.Clock = clock_ or clock.SYSTEM_CLOCK
+        self.new_id = ids
         self._pending: list[DomainEventProtocol[UUID]] | None = None
         self._pending_aggregates: dict[UUID, KopirAggregate] = {}
 
@@ -190,7 +192,7 @@ class SchoolIntegration(Application[UUID]):
             subject = self._child_for(actor, what, code, expected_version)
             form.problems(self._now(), subject=code).raise_if_any()
             others = self._involved(actor, what, subject, form.participants)
-            incident_id = str(uuid4())
+            incident_id = str(self.new_id())
             fields = form.as_event_fields()
             occurred_at = fields.pop("occurred_at")
             everyone = [(subject, form.child_role.value if hasattr(form.child_role, "value")
@@ -200,7 +202,7 @@ class SchoolIntegration(Application[UUID]):
             codes = {c.code: r for c, r in everyone}
             entry_ids = []
             for child, role in everyone:
-                entry_id = str(uuid4())
+                entry_id = str(self.new_id())
                 entry_ids.append(entry_id)
                 fields_for_child = {
                     **fields,
@@ -231,7 +233,7 @@ class SchoolIntegration(Application[UUID]):
             child = self._child_for(actor, "counselling", code, expected_version)
             form.validate(self._now())
             fields = form.as_event_fields()
-            entry_id = str(uuid4())
+            entry_id = str(self.new_id())
             child.record(Child.CounsellingSessionRecorded, entry_id=entry_id,
                          **self._meta(actor, child.school_id, fields.pop("occurred_at")),
                          **fields)
@@ -245,8 +247,8 @@ class SchoolIntegration(Application[UUID]):
             child = self._child_for(actor, "concern", code, expected_version)
             form.validate(self._now())
             fields = form.as_event_fields()
-            escalation_id = uuid4()
-            entry_id = str(uuid4())
+            escalation_id = self.new_id()
+            entry_id = str(self.new_id())
             meta = self._meta(actor, child.school_id, fields.pop("occurred_at"))
             child.record(Child.ConcernRaised, entry_id=entry_id,
                          escalation_id=str(escalation_id), **fields, **meta)
@@ -268,7 +270,7 @@ class SchoolIntegration(Application[UUID]):
             entry = child.check_correctable(correction.entry_id)
             self._check_changes(entry.kind, entry.fields, correction.changes)
             changes = {k: plain(v) for k, v in correction.changes.items()}
-            entry_id = str(uuid4())
+            entry_id = str(self.new_id())
             child.amend(entry_id=entry_id, amends=correction.entry_id, changes=changes,
                         reason=correction.reason, **self._meta(actor, child.school_id, None))
             self._save(child)
@@ -298,7 +300,7 @@ class SchoolIntegration(Application[UUID]):
             child = self._child_for(actor, "correction", code, expected_version)
             correction.validate(self._now())
             child.check_correctable(correction.entry_id)
-            entry_id = str(uuid4())
+            entry_id = str(self.new_id())
             child.retract(entry_id=entry_id, retracts=correction.entry_id,
                           reason=correction.reason, **self._meta(actor, child.school_id, None))
             self._save(child)

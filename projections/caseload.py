@@ -1,30 +1,103 @@
-"""Caseload: one row per child with the counters a school's overview needs."""
+"""Caseload: one row per child with the counters a school's overview needs.
+
+Changes to a child's counters are gathered in memory for the whole batch
+(`ChildDelta`) and written with one UPDATE per child at the end of the unit of
+work, so a rebuild does not pay one UPDATE per event.
+"""
 
 from __future__ import annotations
 
 import json
-from typing import Any
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import case, insert, update
-from sqlalchemy.orm import Session
+from sqlalchemy import bindparam, case, update
 
 from domain.model import Child, Escalation, KopirAggregate
 from projections.tables import children
 
+if TYPE_CHECKING:
+    from projections.views import UnitOfWork
+
 c = children.c
+COUNTERS = ("conflicts", "peer_incidents", "positive_interactions", "sessions_attended",
+            "open_escalations")
+LATEST = ("last_incident_at", "last_session_at")
+SET = ("school_id", "transferred_from", "status", "next_follow_up_on", "version", "updated_at")
 
 
-def _touch(event: KopirAggregate.Event) -> dict[str, Any]:
-    return {"version": event.originator_version, "updated_at": event.timestamp}
+@dataclass
+class ChildDelta:
+    """What a batch changes in one child's caseload row."""
+
+    child_id: str
+    conflicts: int = 0
+    peer_incidents: int = 0
+    positive_interactions: int = 0
+    sessions_attended: int = 0
+    open_escalations: int = 0
+    missed_reset: bool = False
+    missed_added: int = 0
+    last_incident_at: datetime | None = None
+    last_session_at: datetime | None = None
+    school_id: str | None = None
+    transferred_from: str | None = None
+    status: str | None = None
+    next_follow_up_on: str | None = None
+    version: int | None = None
+    updated_at: datetime | None = None
+
+    def touch(self, event: KopirAggregate.Event) -> None:
+        self.version = event.originator_version
+        self.updated_at = event.timestamp
+
+    def latest(self, name: str, moment: datetime) -> None:
+        current = getattr(self, name)
+        if current is None or current < moment:
+            setattr(self, name, moment)
+
+    def session(self, attendance: str) -> None:
+        if attendance == "attended":
+            self.missed_reset, self.missed_added = True, 0
+        elif attendance == "missed":
+            self.missed_added += 1
+
+    def params(self) -> dict[str, Any]:
+        values = {name: getattr(self, name) for name in COUNTERS + LATEST + SET}
+        values.update(key=self.child_id, missed_reset=self.missed_reset,
+                      missed_added=self.missed_added)
+        return values
 
 
-def _later(column: Any, value: Any) -> Any:
-    """The later of a nullable column and a value, in portable SQL."""
-    return case((column.is_(None), value), (column < value, value), else_=column)
+def _latest(name: str) -> Any:
+    column, value = c[name], bindparam(name, type_=c[name].type)
+    return case((value.is_(None), column), (column.is_(None), value), (column < value, value),
+                else_=column)
 
 
-def enrolled(session: Session, event: Child.ChildEnrolled) -> None:
-    session.execute(insert(children), [{
+FLUSH = (
+    update(children)
+    .where(c.child_id == bindparam("key"))
+    .values(
+        **{name: c[name] + bindparam(name) for name in COUNTERS},
+        **{name: _latest(name) for name in LATEST},
+        **{name: case((bindparam(name, type_=c[name].type).is_(None), c[name]),
+                      else_=bindparam(name, type_=c[name].type)) for name in SET},
+        sessions_missed_in_a_row=case(
+            (bindparam("missed_reset"), bindparam("missed_added")),
+            else_=c.sessions_missed_in_a_row + bindparam("missed_added")),
+    )
+)
+
+
+def flush(uow: "UnitOfWork", deltas: list[ChildDelta]) -> None:
+    if deltas:
+        uow.session.execute(FLUSH, [d.params() for d in deltas])
+
+
+def enrolled(uow: "UnitOfWork", event: Child.ChildEnrolled) -> None:
+    uow.insert(children, {
         "child_id": str(event.originator_id),
         "code": event.code,
         "school_id": event.school_id,
@@ -48,72 +121,64 @@ def enrolled(session: Session, event: Child.ChildEnrolled) -> None:
         "last_session_at": None,
         "next_follow_up_on": None,
         "open_escalations": 0,
-        **_touch(event),
-    }])
+        "version": event.originator_version,
+        "updated_at": event.timestamp,
+    })
 
 
-def _update(session: Session, event: KopirAggregate.Event, **values: Any) -> None:
-    session.execute(update(children).where(c.child_id == str(event.originator_id))
-                    .values(**values, **_touch(event)))
+def _delta(uow: "UnitOfWork", event: KopirAggregate.Event) -> ChildDelta:
+    delta = uow.child(str(event.originator_id))
+    delta.touch(event)
+    return delta
 
 
-def transferred(session: Session, event: Child.ChildTransferred) -> None:
-    _update(session, event, school_id=event.to_school_id, transferred_from=event.school_id)
+def transferred(uow: "UnitOfWork", event: Child.ChildTransferred) -> None:
+    delta = _delta(uow, event)
+    delta.school_id, delta.transferred_from = event.to_school_id, event.school_id
 
 
-def closed(session: Session, event: Child.EnrolmentClosed) -> None:
-    _update(session, event, status="closed")
+def closed(uow: "UnitOfWork", event: Child.EnrolmentClosed) -> None:
+    _delta(uow, event).status = "closed"
 
 
-def entry_recorded(session: Session, event: KopirAggregate.Event) -> None:
+def entry_recorded(uow: "UnitOfWork", event: KopirAggregate.Event) -> None:
+    delta = _delta(uow, event)
     if isinstance(event, Child.ConflictRecorded):
-        _update(session, event, conflicts=c.conflicts + 1,
-                last_incident_at=_later(c.last_incident_at, event.occurred_at))
+        delta.conflicts += 1
+        delta.latest("last_incident_at", event.occurred_at)
     elif isinstance(event, Child.PeerIncidentRecorded) and event.positive:
-        _update(session, event, positive_interactions=c.positive_interactions + 1)
+        delta.positive_interactions += 1
     elif isinstance(event, Child.PeerIncidentRecorded):
-        _update(session, event, peer_incidents=c.peer_incidents + 1,
-                last_incident_at=_later(c.last_incident_at, event.occurred_at))
+        delta.peer_incidents += 1
+        delta.latest("last_incident_at", event.occurred_at)
     elif isinstance(event, Child.CounsellingSessionRecorded):
-        _session_recorded(session, event)
-    else:
-        _update(session, event)
+        delta.session(event.attendance)
+        if event.attendance == "attended":
+            delta.sessions_attended += 1
+            delta.latest("last_session_at", event.occurred_at)
+        if event.follow_up_on:
+            delta.next_follow_up_on = event.follow_up_on
 
 
-def _session_recorded(session: Session, event: Child.CounsellingSessionRecorded) -> None:
-    values: dict[str, Any] = {}
-    if event.attendance == "attended":
-        values.update(sessions_attended=c.sessions_attended + 1, sessions_missed_in_a_row=0,
-                      last_session_at=_later(c.last_session_at, event.occurred_at))
-    elif event.attendance == "missed":
-        values.update(sessions_missed_in_a_row=c.sessions_missed_in_a_row + 1)
-    if event.follow_up_on:
-        values.update(next_follow_up_on=event.follow_up_on)
-    _update(session, event, **values)
-
-
-def corrected(session: Session, event: KopirAggregate.Event, target_kind: str | None,
+def corrected(uow: "UnitOfWork", event: KopirAggregate.Event, target_kind: str | None,
               target_fields: dict[str, Any]) -> None:
     """A retraction takes the entry out of the counters; an amendment only touches the row."""
-    values: dict[str, Any] = {}
-    if isinstance(event, Child.EntryRetracted):
-        if target_kind == "ConflictRecorded":
-            values["conflicts"] = c.conflicts - 1
-        elif target_kind == "PeerIncidentRecorded" and target_fields.get("positive"):
-            values["positive_interactions"] = c.positive_interactions - 1
-        elif target_kind == "PeerIncidentRecorded":
-            values["peer_incidents"] = c.peer_incidents - 1
-        elif (target_kind == "CounsellingSessionRecorded"
-              and target_fields.get("attendance") == "attended"):
-            values["sessions_attended"] = c.sessions_attended - 1
-    _update(session, event, **values)
+    delta = _delta(uow, event)
+    if not isinstance(event, Child.EntryRetracted):
+        return
+    if target_kind == "ConflictRecorded":
+        delta.conflicts -= 1
+    elif target_kind == "PeerIncidentRecorded" and target_fields.get("positive"):
+        delta.positive_interactions -= 1
+    elif target_kind == "PeerIncidentRecorded":
+        delta.peer_incidents -= 1
+    elif target_kind == "CounsellingSessionRecorded" and target_fields.get("attendance") == "attended":
+        delta.sessions_attended -= 1
 
 
-def escalation_opened(session: Session, event: Escalation.EscalationRaised) -> None:
-    session.execute(update(children).where(c.child_id == event.child_id)
-                    .values(open_escalations=c.open_escalations + 1))
+def escalation_opened(uow: "UnitOfWork", event: Escalation.EscalationRaised) -> None:
+    uow.child(event.child_id).open_escalations += 1
 
 
-def escalation_closed(session: Session, child_id: str) -> None:
-    session.execute(update(children).where(c.child_id == child_id)
-                    .values(open_escalations=c.open_escalations - 1))
+def escalation_closed(uow: "UnitOfWork", child_id: str) -> None:
+    uow.child(child_id).open_escalations -= 1

@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timedelta
-from typing import Any, Iterable
+from typing import TYPE_CHECKING, Any, Iterable
 
-from sqlalchemy import insert, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import select, update
 
 from domain.model import Child, KopirAggregate
 from projections.tables import chronology
+
+if TYPE_CHECKING:
+    from projections.views import UnitOfWork
 
 LATE_AFTER = timedelta(hours=24)
 BASE_KEYS = frozenset({"originator_id", "originator_version", "timestamp", "originator_topic",
@@ -103,13 +105,19 @@ def sort_rows(rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 # --- the SQL read model ---------------------------------------------------------
-def record(session: Session, event: KopirAggregate.Event) -> None:
-    session.execute(insert(chronology), [entry_row(event)])
+def record(uow: "UnitOfWork", event: KopirAggregate.Event) -> None:
+    uow.insert(chronology, entry_row(event))
 
 
-def correct(session: Session, event: KopirAggregate.Event) -> tuple[str | None, dict[str, Any]]:
+def correct(uow: "UnitOfWork", event: KopirAggregate.Event) -> tuple[str | None, dict[str, Any]]:
     """Apply a correction to its target row; returns the target's kind and fields as recorded."""
     target_id = event.amends if isinstance(event, Child.EntryAmended) else event.retracts
+    pending = uow.pending_row(chronology, target_id)
+    if pending is not None:
+        recorded_fields = json.loads(pending["fields"])
+        pending.update(correction_of(pending, event))
+        return str(pending["kind"]), recorded_fields
+    session = uow.flushed()
     found = session.execute(
         select(chronology.c.kind, chronology.c.fields, chronology.c.original_fields)
         .where(chronology.c.entry_id == target_id)

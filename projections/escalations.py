@@ -3,20 +3,22 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import insert, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import select, update
 
 from domain.model import Escalation, KopirAggregate
 from projections.chronology import dumps
 from projections.tables import escalations
 
+if TYPE_CHECKING:
+    from projections.views import UnitOfWork
+
 e = escalations.c
 
 
-def raised(session: Session, event: Escalation.EscalationRaised) -> None:
-    session.execute(insert(escalations), [{
+def raised(uow: "UnitOfWork", event: Escalation.EscalationRaised) -> None:
+    uow.insert(escalations, {
         "escalation_id": str(event.originator_id),
         "child_id": event.child_id,
         "child_code": event.child_code,
@@ -31,16 +33,17 @@ def raised(session: Session, event: Escalation.EscalationRaised) -> None:
         "raised_by": event.recorded_by,
         "acknowledge_by": event.acknowledge_by,
         "history": dumps([_step("raised", event, event.reason)]),
-    }])
+    })
 
 
 def _step(action: str, event: KopirAggregate.Event, note: str) -> dict[str, Any]:
     return {"action": action, "by": event.recorded_by, "at": event.timestamp, "note": note}
 
 
-def changed(session: Session, event: KopirAggregate.Event) -> tuple[str, bool]:
+def changed(uow: "UnitOfWork", event: KopirAggregate.Event) -> tuple[str, bool]:
     """Apply an acknowledgement, assignment or resolution; returns (child id, now resolved)."""
     key = str(event.originator_id)
+    session = uow.flushed()
     row = session.execute(select(e.child_id, e.history, e.status)
                           .where(e.escalation_id == key)).one()
     history = json.loads(row.history)

@@ -18,7 +18,7 @@ from typing import Any, Iterator
 from eventsourcing.persistence import IntegrityError, Tracking
 from eventsourcing_sqlalchemy.datastore import SQLAlchemyDatastore
 from eventsourcing_sqlalchemy.recorders import SQLAlchemyTrackingRecorder
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import Table, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from domain.model import Child, Escalation, KopirAggregate, School
@@ -30,10 +30,45 @@ TRACKING_TABLE = "rm_tracking"
 
 @dataclass
 class UnitOfWork:
+    """A batch of read-model writes: inserts gathered per table, counters per child."""
+
     session: Session
     view: "ReadModelView"
     positions: dict[str, int] = field(default_factory=dict)
     known: dict[str, int | None] = field(default_factory=dict)
+    inserts: dict[Table, list[dict[str, Any]]] = field(default_factory=dict)
+    deltas: dict[str, caseload.ChildDelta] = field(default_factory=dict)
+
+    pending: dict[tuple[str, Any], dict[str, Any]] = field(default_factory=dict)
+
+    def insert(self, table: Table, row: dict[str, Any]) -> None:
+        self.inserts.setdefault(table, []).append(row)
+        key = row[table.primary_key.columns.values()[0].name]
+        self.pending[(table.name, key)] = row
+
+    def pending_row(self, table: Table, key: Any) -> dict[str, Any] | None:
+        """A row gathered in this batch and not yet written (changes to it are kept)."""
+        return self.pending.get((table.name, key))
+
+    def child(self, child_id: str) -> caseload.ChildDelta:
+        delta = self.deltas.get(child_id)
+        if delta is None:
+            delta = self.deltas[child_id] = caseload.ChildDelta(child_id)
+        return delta
+
+    def flushed(self) -> Session:
+        """The session with every gathered insert written (before reading or updating)."""
+        for table, rows in self.inserts.items():
+            if rows:
+                self.session.execute(insert(table), rows)
+        self.inserts.clear()
+        self.pending.clear()
+        return self.session
+
+    def finish(self) -> None:
+        self.flushed()
+        caseload.flush(self, list(self.deltas.values()))
+        self.deltas.clear()
 
     def advance(self, tracking: Tracking) -> None:
         """Raised (IntegrityError) when the position was already processed."""
@@ -89,6 +124,7 @@ class ReadModelView(SQLAlchemyTrackingRecorder):
                 yield uow
             finally:
                 self._uow.reset(token)
+            uow.finish()
             self._write_positions(session, uow)
 
     def _write_positions(self, session: Session, uow: UnitOfWork) -> None:
@@ -107,10 +143,10 @@ class ReadModelView(SQLAlchemyTrackingRecorder):
                                                      "notification_id": position}])
 
     @contextmanager
-    def _tracked(self, tracking: Tracking) -> Iterator[Session]:
+    def _tracked(self, tracking: Tracking) -> Iterator[UnitOfWork]:
         with self.unit_of_work() as uow:
             uow.advance(tracking)
-            yield uow.session
+            yield uow
 
     # --- writes: one per kind of event -------------------------------------------
     def note_position(self, tracking: Tracking) -> None:
@@ -119,52 +155,52 @@ class ReadModelView(SQLAlchemyTrackingRecorder):
             pass
 
     def school_registered(self, event: School.SchoolRegistered, tracking: Tracking) -> None:
-        with self._tracked(tracking) as session:
-            session.execute(insert(schools), [{"school_id": event.school_id,
-                                               "name": event.name, "region": event.region}])
+        with self._tracked(tracking) as uow:
+            uow.insert(schools, {"school_id": event.school_id, "name": event.name,
+                                 "region": event.region})
 
     def child_enrolled(self, event: Child.ChildEnrolled, tracking: Tracking) -> None:
-        with self._tracked(tracking) as session:
-            caseload.enrolled(session, event)
-            chronology.record(session, event)
+        with self._tracked(tracking) as uow:
+            caseload.enrolled(uow, event)
+            chronology.record(uow, event)
 
     def child_transferred(self, event: Child.ChildTransferred, tracking: Tracking) -> None:
-        with self._tracked(tracking) as session:
-            caseload.transferred(session, event)
-            chronology.record(session, event)
+        with self._tracked(tracking) as uow:
+            caseload.transferred(uow, event)
+            chronology.record(uow, event)
 
     def enrolment_closed(self, event: Child.EnrolmentClosed, tracking: Tracking) -> None:
-        with self._tracked(tracking) as session:
-            caseload.closed(session, event)
-            chronology.record(session, event)
+        with self._tracked(tracking) as uow:
+            caseload.closed(uow, event)
+            chronology.record(uow, event)
 
     def entry_recorded(self, event: KopirAggregate.Event, tracking: Tracking) -> None:
-        with self._tracked(tracking) as session:
-            chronology.record(session, event)
-            caseload.entry_recorded(session, event)
+        with self._tracked(tracking) as uow:
+            chronology.record(uow, event)
+            caseload.entry_recorded(uow, event)
             if isinstance(event, Child.CounsellingSessionRecorded):
-                wellbeing.session_recorded(session, event)
+                wellbeing.session_recorded(uow, event)
 
     def entry_corrected(self, event: KopirAggregate.Event, tracking: Tracking) -> None:
-        with self._tracked(tracking) as session:
-            kind, fields = chronology.correct(session, event)
-            chronology.record(session, event)
-            caseload.corrected(session, event, kind, fields)
+        with self._tracked(tracking) as uow:
+            kind, fields = chronology.correct(uow, event)
+            chronology.record(uow, event)
+            caseload.corrected(uow, event, kind, fields)
             if isinstance(event, Child.EntryRetracted):
-                wellbeing.retracted(session, event)
+                wellbeing.retracted(uow, event)
             elif isinstance(event, Child.EntryAmended):
-                wellbeing.amended(session, event)
+                wellbeing.amended(uow, event)
 
     def escalation_raised(self, event: Escalation.EscalationRaised, tracking: Tracking) -> None:
-        with self._tracked(tracking) as session:
-            escalations.raised(session, event)
-            caseload.escalation_opened(session, event)
+        with self._tracked(tracking) as uow:
+            escalations.raised(uow, event)
+            caseload.escalation_opened(uow, event)
 
     def escalation_changed(self, event: KopirAggregate.Event, tracking: Tracking) -> None:
-        with self._tracked(tracking) as session:
-            child_id, now_resolved = escalations.changed(session, event)
+        with self._tracked(tracking) as uow:
+            child_id, now_resolved = escalations.changed(uow, event)
             if now_resolved:
-                caseload.escalation_closed(session, child_id)
+                caseload.escalation_closed(uow, child_id)
 
     # --- reads ------------------------------------------------------------------------
     def rows(self, table_name: str) -> list[dict[str, Any]]:

@@ -1,0 +1,257 @@
+"""The `kopir` command: demo data, serving the app, rebuilding read models, reading records.
+
+Bad arguments or refused reads print one line and exit non-zero; never a traceback
+(set KOPIR_DEBUG=1 to see one).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import subprocess
+import sys
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any, NoReturn, Sequence
+
+from domain.access import Actor, Role
+from domain.errors import KopirError
+
+# Reads made from the command line act as this read-only operator.
+OPERATOR = Actor("cli-operator", Role.AUDITOR, frozenset({"*"}), "Command-line operator")
+
+
+class UsageError(Exception):
+    pass
+
+
+class Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(message)
+
+
+def _positive(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {value!r}") from None
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"expected a number of at least 1, got {number}")
+    return number
+
+
+def _port(value: str) -> int:
+    number = _positive(value)
+    if number > 65535:
+        raise argparse.ArgumentTypeError(f"a port is at most 65535, got {number}")
+    return number
+
+
+def _moment(value: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected a date and time like 2025-03-01T12:00:00+05:00, got {value!r}") from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=datetime.now().astimezone().tzinfo)
+    return moment
+
+
+def _day(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a date like 2026-05-31, got {value!r}") from None
+
+
+def build_parser() -> Parser:
+    parser = Parser(prog="kopir", description="Köpir: school integration records.")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
+
+    demo = sub.add_parser("demo", help="seed realistic synthetic demo data")
+    demo.add_argument("--children", type=_positive, default=60)
+    demo.add_argument("--seed", type=int, default=7)
+    demo.add_argument("--until", type=_day, default=None,
+                      help="last day of the demo history (default: today)")
+    demo.add_argument("--reset", action="store_true",
+                      help="delete an existing SQLite store first")
+
+    serve = sub.add_parser("serve", help="serve the Streamlit app with embedded projections")
+    serve.add_argument("--port", type=_port, default=8501)
+    serve.add_argument("--address", default="127.0.0.1")
+
+    rebuild = sub.add_parser("rebuild", help="drop the read models and replay the log")
+    rebuild.add_argument("--verify", action="store_true",
+                         help="exit non-zero if the rebuilt models differ from the old ones")
+    rebuild.add_argument("--json", action="store_true")
+
+    children = sub.add_parser("children", help="list child codes with school and state")
+    children.add_argument("--school", default=None)
+    children.add_argument("--json", action="store_true")
+
+    chron = sub.add_parser("chronology", help="a child's chronology")
+    chron.add_argument("child_code")
+    chron.add_argument("--as-of", type=_moment, default=None,
+                       help="the record as it stood then (only what had been recorded by then)")
+    chron.add_argument("--json", action="store_true")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    if hasattr(signal, "SIGPIPE"):  # `kopir children | head` ends quietly
+        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+    try:
+        args = build_parser().parse_args(argv)
+        return COMMANDS[args.command](args)
+    except UsageError as error:
+        print(f"kopir: {error}", file=sys.stderr)
+        return 2
+    except KopirError as error:
+        print(f"kopir: {error}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    except Exception as error:  # one line for people; the trace on request
+        if os.environ.get("KOPIR_DEBUG"):
+            raise
+        print(f"kopir: {type(error).__name__}: {error}", file=sys.stderr)
+        return 1
+
+
+def _runtime():  # type: ignore[no-untyped-def]
+    from kopir import runtime
+
+    return runtime.build()
+
+
+def _print_json(value: Any) -> None:
+    print(json.dumps(value, indent=2, ensure_ascii=False, default=str))
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from domain.application import SchoolIntegration
+    from kopir import demo
+    from kopir.progress import ProgressBar
+    from kopir.settings import settings
+    from projections.runner import EmbeddedRunner
+    from projections.views import ReadModelView
+
+    config = settings()
+    if args.reset:
+        _reset_sqlite(config.events_url(), config.read_models_url())
+    probe = SchoolIntegration(env=config.app_env())
+    if probe.recorder.max_notification_id():
+        print("kopir: the store already has data; use `kopir demo --reset` to start over "
+              "(SQLite only)", file=sys.stderr)
+        return 1
+    probe.close()
+    app, actions = demo.seed(
+        lambda clk, ids: SchoolIntegration(env=config.app_env(), clock_=clk, ids=ids),
+        children=args.children, seed_value=args.seed, until=args.until,
+        progress=ProgressBar("recording"))
+    view = ReadModelView.from_url(config.read_models_url())
+    runner = EmbeddedRunner(app, view, batch_size=config.batch_size)
+    runner.process_available(progress=ProgressBar("projecting"))
+    events = app.recorder.max_notification_id() or 0
+    print(f"Seeded {args.children} children in {len(demo.SCHOOLS)} schools: {actions} actions, "
+          f"{events} events. Demo users (password {demo.DEMO_PASSWORD!r}): "
+          + ", ".join(u.user_id for u in demo.demo_users()))
+    return 0
+
+
+def _reset_sqlite(*urls: str) -> None:
+    for url in urls:
+        if not url.startswith("sqlite:///"):
+            raise KopirError("--reset only deletes SQLite files; drop PostgreSQL data by hand.")
+        path = Path(url[len("sqlite:///"):])
+        for suffix in ("", "-wal", "-shm"):
+            Path(str(path) + suffix).unlink(missing_ok=True)
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    script = Path(__file__).resolve().parent.parent / "ui" / "streamlit_app.py"
+    command = [sys.executable, "-m", "streamlit", "run", str(script),
+               "--server.port", str(args.port), "--server.address", args.address,
+               "--server.headless", "true", "--browser.gatherUsageStats", "false",
+               "--server.enableXsrfProtection", "true"]
+    print(f"Köpir is served on http://{args.address}:{args.port}", flush=True)
+    return subprocess.call(command)
+
+
+def cmd_rebuild(args: argparse.Namespace) -> int:
+    from kopir.progress import ProgressBar
+    from projections.rebuild import rebuild, report_json
+
+    runtime = _runtime()
+    report = rebuild(runtime.runner, progress=ProgressBar("rebuilding"))
+    if args.json:
+        print(report_json(report))
+    else:
+        state = "identical to" if report.identical else "DIFFERENT from"
+        print(f"Rebuilt {report.events} events in {report.seconds:.2f}s "
+              f"({report.rate:,.0f} events/s); the read models are {state} the previous ones.")
+        for table, lines in report.differences.items():
+            for line in lines:
+                print(f"  {table}: {line}")
+    return 1 if args.verify and not report.identical else 0
+
+
+def cmd_children(args: argparse.Namespace) -> int:
+    from projections.queries import Queries
+
+    runtime = _runtime()
+    runtime.runner.process_available()
+    rows = Queries(runtime.app, runtime.view).children(OPERATOR, school_id=args.school)
+    if args.school is not None and not rows:
+        known = {r["school_id"] for r in Queries(runtime.app, runtime.view).children(OPERATOR)}
+        if args.school not in known:
+            raise KopirError(f"no children in school {args.school!r}"
+                             + (f"; schools with children: {', '.join(sorted(known))}"
+                                if known else ""))
+    if args.json:
+        _print_json([{"code": r["code"], "school_id": r["school_id"], "status": r["status"],
+                      "grade": r["grade"], "age_band": r["age_band"],
+                      "open_escalations": r["open_escalations"]} for r in rows])
+        return 0
+    print(f"{'code':10} {'school':8} {'state':7} {'grade':>5} {'age':>6} {'open escalations':>16}")
+    for r in rows:
+        print(f"{r['code']:10} {r['school_id']:8} {r['status']:7} {r['grade']:>5} "
+              f"{r['age_band']:>6} {r['open_escalations']:>16}")
+    return 0
+
+
+def cmd_chronology(args: argparse.Namespace) -> int:
+    from projections.queries import Queries
+
+    runtime = _runtime()
+    runtime.runner.process_available()
+    rows = Queries(runtime.app, runtime.view).chronology(OPERATOR, args.child_code,
+                                                         as_of=args.as_of)
+    if args.json:
+        _print_json(rows)
+        return 0
+    heading = f"Chronology of {args.child_code}"
+    if args.as_of:
+        heading += f" as recorded by {args.as_of.isoformat()}"
+    print(heading)
+    for row in rows:
+        marks = []
+        if row["late"]:
+            marks.append(f"late by {row['delay_seconds'] // 86400}d")
+        if row["status"] != "recorded":
+            marks.append(row["status"])
+        summary = row["fields"].get("description") or row["fields"].get("summary") \
+            or row["fields"].get("reason") or row.get("reason") or ""
+        print(f"{row['occurred_at']:%Y-%m-%d %H:%M}  {row['kind']:28} "
+              f"{'[' + ', '.join(marks) + ']' if marks else '':18} {summary[:80]}")
+    return 0
+
+
+COMMANDS = {"demo": cmd_demo, "serve": cmd_serve, "rebuild": cmd_rebuild,
+            "children": cmd_children, "chronology": cmd_chronology}
+
+if __name__ == "__main__":
+    sys.exit(main())
