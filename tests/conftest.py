@@ -1,0 +1,123 @@
+"""Shared fixtures: one test body runs against SQLite and a real PostgreSQL.
+
+PostgreSQL comes from `scripts/services.sh start` (the Makefile and CI start it);
+its address is read from KOPIR_TEST_POSTGRES_URL. A missing server fails the
+test: it is never skipped.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+
+from domain import clock
+from domain.access import Actor, Role
+from domain.application import SYSTEM
+from kopir import runtime
+from kopir.settings import Settings
+
+UTC = timezone.utc
+START = datetime(2025, 9, 1, 8, 0, tzinfo=UTC)
+
+
+def postgres_admin_url() -> str:
+    url = os.environ.get("KOPIR_TEST_POSTGRES_URL")
+    if not url:
+        pytest.fail("KOPIR_TEST_POSTGRES_URL is not set: start PostgreSQL with "
+                    "`scripts/services.sh start` and `eval \"$(scripts/services.sh env)\"` "
+                    "(make test does both)")
+    return url
+
+
+@pytest.fixture
+def postgres_database() -> Iterator[str]:
+    """A fresh, empty PostgreSQL database for one test; dropped afterwards."""
+    import psycopg
+
+    admin = postgres_admin_url()
+    name = f"kopir_t_{uuid.uuid4().hex[:12]}"
+    try:
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f"CREATE DATABASE {name}")
+    except psycopg.OperationalError as error:
+        pytest.fail(f"PostgreSQL at {admin} is not reachable: {error}")
+    base = admin.rsplit("/", 1)[0]
+    yield f"{base}/{name}"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def settings(request: pytest.FixtureRequest, tmp_path: Path) -> Settings:
+    """Settings for a fresh store on each backend."""
+    if request.param == "sqlite":
+        return Settings(database_url=f"sqlite:///{tmp_path}/kopir.db", poll_interval=0.02)
+    url = request.getfixturevalue("postgres_database")
+    return Settings(database_url=url, poll_interval=0.02)
+
+
+@pytest.fixture
+def sqlite_settings(tmp_path: Path) -> Settings:
+    return Settings(database_url=f"sqlite:///{tmp_path}/kopir.db", poll_interval=0.02)
+
+
+@dataclass
+class World:
+    """A small school world: two schools, staff of each role, a clock that moves on demand."""
+
+    rt: runtime.Runtime
+    clock: clock.ManualClock
+    teacher: Actor
+    other_teacher: Actor
+    psychologist: Actor
+    supervisor: Actor
+    auditor: Actor
+    admin: Actor
+
+    @property
+    def app(self):  # type: ignore[no-untyped-def]
+        return self.rt.app
+
+    def later(self, **delta: float) -> datetime:
+        self.clock.advance(timedelta(**delta))
+        return self.clock.now()
+
+    def project(self) -> int:
+        return self.rt.runner.process_available()
+
+
+def make_world(config: Settings) -> World:
+    manual = clock.ManualClock(START)
+    rt = runtime.build(config, clock_=manual)
+    rt.app.register_school(SYSTEM, "S1", "School One", "Astana")
+    rt.app.register_school(SYSTEM, "S2", "School Two", "Almaty")
+    return World(
+        rt=rt, clock=manual,
+        teacher=Actor("t.s1", Role.TEACHER, frozenset({"S1"})),
+        other_teacher=Actor("t.s2", Role.TEACHER, frozenset({"S2"})),
+        psychologist=Actor("p.s1", Role.PSYCHOLOGIST, frozenset({"S1"})),
+        supervisor=Actor("sup", Role.SUPERVISOR, frozenset({"S1", "S2"})),
+        auditor=Actor("aud", Role.AUDITOR, frozenset({"*"})),
+        admin=Actor("adm", Role.ADMIN, frozenset({"*"})),
+    )
+
+
+@pytest.fixture
+def world(settings: Settings) -> Iterator[World]:
+    w = make_world(settings)
+    yield w
+    w.rt.close()
+    w.rt.view.datastore.engine.dispose()  # type: ignore[union-attr]
+
+
+@pytest.fixture
+def sqlite_world(sqlite_settings: Settings) -> Iterator[World]:
+    w = make_world(sqlite_settings)
+    yield w
+    w.rt.close()
