@@ -23,6 +23,10 @@ from kopir import runtime
 from kopir.settings import Settings
 
 UTC = timezone.utc
+
+# Tests choose their own stores; an exported KOPIR_DATABASE_URL must not leak into them.
+for _name in ("KOPIR_DATABASE_URL", "KOPIR_VIEWS_URL"):
+    os.environ.pop(_name, None)
 START = datetime(2025, 9, 1, 8, 0, tzinfo=UTC)
 
 

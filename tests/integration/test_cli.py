@@ -1,0 +1,75 @@
+"""The `kopir` command on a seeded SQLite store."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from kopir import cli
+from kopir.settings import settings
+
+
+@pytest.fixture
+def store(tmp_path, monkeypatch):  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("KOPIR_DATABASE_URL", f"sqlite:///{tmp_path}/kopir.db")
+    settings.cache_clear()
+    assert cli.main(["demo", "--children", "8", "--seed", "5", "--until", "2026-04-30"]) == 0
+    yield tmp_path
+    settings.cache_clear()
+
+
+def test_children_and_chronology_as_json(store, capsys):
+    capsys.readouterr()
+    assert cli.main(["children", "--json"]) == 0
+    children = json.loads(capsys.readouterr().out)
+    assert len(children) == 8 and {"code", "school_id", "status"} <= set(children[0])
+    code = children[0]["code"]
+    assert cli.main(["chronology", code, "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert rows[0]["kind"] == "ChildEnrolled"
+    # As it stood one second after enrolment: only the enrolment had been recorded.
+    enrolled_at = rows[0]["recorded_at"]
+    from datetime import datetime, timedelta
+
+    moment = (datetime.fromisoformat(enrolled_at) + timedelta(seconds=1)).isoformat()
+    assert cli.main(["chronology", code, "--as-of", moment, "--json"]) == 0
+    assert [r["kind"] for r in json.loads(capsys.readouterr().out)] == ["ChildEnrolled"]
+
+
+def test_children_of_one_school(store, capsys):
+    capsys.readouterr()
+    cli.main(["children", "--json"])
+    school = json.loads(capsys.readouterr().out)[0]["school_id"]
+    assert cli.main(["children", "--school", school, "--json"]) == 0
+    assert {c["school_id"] for c in json.loads(capsys.readouterr().out)} == {school}
+
+
+def test_rebuild_verify_passes_on_the_demo(store, capsys):
+    assert cli.main(["rebuild", "--verify", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["identical"] and report["events"] > 100
+
+
+def test_demo_refuses_to_seed_twice_without_reset(store, capsys):
+    assert cli.main(["demo", "--children", "2"]) == 1
+    assert "--reset" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("args,message", [
+    (["chronology", "NOPE-1"], "No child with code NOPE-1"),
+    (["chronology", "X", "--as-of", "tuesday"], "expected a date and time"),
+    (["demo", "--children", "-3"], "at least 1"),
+    (["serve", "--port", "99999"], "at most 65535"),
+    (["children", "--school", "ZZZ"], "no children in school"),
+    (["frobnicate"], "invalid choice"),
+])
+def test_bad_arguments_get_one_line_and_a_non_zero_exit(store, args, message):
+    result = subprocess.run([sys.executable, "-m", "kopir.cli", *args], capture_output=True,
+                            text=True, timeout=60)
+    assert result.returncode != 0
+    assert message in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert "Traceback" not in result.stderr
