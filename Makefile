@@ -1,0 +1,43 @@
+# Köpir: `make demo` to try it, `make test` to check it. Both set everything up first.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+PORT ?= 8501
+CHILDREN ?= 60
+SERVICES := scripts/services.sh
+
+.PHONY: venv demo serve test test-unit services-start services-stop bench clean
+
+$(BIN)/.installed: pyproject.toml
+	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Köpir needs Python 3.11 or newer"'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[dev]"
+	@touch $@
+
+venv: $(BIN)/.installed
+
+demo: venv ## seed realistic demo data (SQLite under var/) and serve the app
+	$(BIN)/kopir demo --reset --children $(CHILDREN)
+	$(BIN)/kopir serve --port $(PORT)
+
+serve: venv
+	$(BIN)/kopir serve --port $(PORT)
+
+services-start:
+	$(SERVICES) start
+
+services-stop:
+	$(SERVICES) stop
+
+test: venv services-start ## every test, against SQLite and a real PostgreSQL
+	set -a && eval "$$($(SERVICES) env)" && set +a && $(BIN)/pytest $(PYTEST_ARGS)
+
+test-unit: venv
+	$(BIN)/pytest tests/unit $(PYTEST_ARGS)
+
+bench: venv
+	$(BIN)/python -m bench.core
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .hypothesis *.egg-info

@@ -1,0 +1,1 @@
+"""Köpir UI: auditor pages."""

@@ -1,0 +1,1 @@
+"""Köpir UI: staff pages."""

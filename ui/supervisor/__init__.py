@@ -1,0 +1,1 @@
+"""Köpir UI: supervisor pages."""
