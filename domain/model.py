@@ -10,7 +10,6 @@ stream never re-checks old decisions.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
@@ -62,13 +61,6 @@ class KopirAggregate(Aggregate):
         pass
 
 
-@dataclass
-class EntryState:
-    kind: str
-    fields: dict[str, Any]
-    retracted: bool = False
-
-
 class Child(KopirAggregate):
     """A child's record in one school at a time."""
 
@@ -78,7 +70,10 @@ class Child(KopirAggregate):
         self.birth_year = 0
         self.is_open = True
         self.is_erased = False
-        self.entries: dict[str, EntryState] = {}
+        # Only what the guards need, so loading and copying a child stays cheap:
+        # entry id -> kind of entry, and the ids of retracted entries.
+        self.entries: dict[str, str] = {}
+        self.retracted: set[str] = set()
 
     # --- events -----------------------------------------------------------
     class ChildEnrolled(KopirAggregate.Created):
@@ -116,7 +111,7 @@ class Child(KopirAggregate):
         entry_id: str
 
         def apply(self, aggregate: Child) -> None:  # type: ignore[override]
-            aggregate.entries[self.entry_id] = EntryState(type(self).__name__, self.__dict__)
+            aggregate.entries[self.entry_id] = type(self).__name__
 
     class ConflictRecorded(Entry):
         incident_id: str
@@ -161,8 +156,7 @@ class Child(KopirAggregate):
         reason: str
 
         def apply(self, aggregate: Child) -> None:  # type: ignore[override]
-            entry = aggregate.entries[self.amends]
-            entry.fields = {**entry.fields, **self.changes}
+            pass  # the entry's content lives in the events; nothing a guard needs changes
 
     class EntryRetracted(KopirAggregate.Event):
         entry_id: str
@@ -170,7 +164,7 @@ class Child(KopirAggregate):
         reason: str
 
         def apply(self, aggregate: Child) -> None:  # type: ignore[override]
-            aggregate.entries[self.retracts].retracted = True
+            aggregate.retracted.add(self.retracts)
 
     # --- guards -------------------------------------------------------------
     def check_open(self) -> None:
@@ -180,14 +174,14 @@ class Child(KopirAggregate):
                 f"The enrolment of {self.code} is closed; nothing more can be recorded."
             )
 
-    def check_correctable(self, entry_id: str) -> EntryState:
+    def check_correctable(self, entry_id: str) -> str:
         """Raised when the entry is unknown, not correctable, or already retracted."""
-        entry = self.entries.get(entry_id)
-        if entry is None or entry.kind not in CORRECTABLE:
+        kind = self.entries.get(entry_id)
+        if kind is None or kind not in CORRECTABLE:
             raise UnknownEntry(f"There is no entry {entry_id} in the record of {self.code}.")
-        if entry.retracted:
+        if entry_id in self.retracted:
             raise EntryAlreadyRetracted("That entry was already retracted; it cannot change.")
-        return entry
+        return kind
 
     # --- commands -----------------------------------------------------------
     def record(self, event_class: type[KopirAggregate.Event], **fields: Any) -> None:

@@ -32,7 +32,7 @@ class Settings(BaseSettings):
 
     def app_env(self) -> dict[str, str]:
         """The eventsourcing environment for the SchoolIntegration application."""
-        return {"PERSISTENCE_MODULE": "eventsourcing_sqlalchemy",
+        return {"PERSISTENCE_MODULE": "kopir.store",
                 "SQLALCHEMY_URL": self.events_url()}
 
 

@@ -91,7 +91,7 @@ def test_text_in_kazakh_russian_and_emoji_round_trips_exactly(sqlite_world, desc
     entry = world.app.record_conflict(world.teacher, code, forms.conflict(
         world.later(minutes=1), description=description, action_taken=action))
     # From the store...
-    stored = world.app.child(code).entries[entry].fields
+    stored = world.app.entry_fields(world.app.child(code), entry)
     assert (stored["description"], stored["action_taken"]) == (description, action)
     # ...and through the projection to what people read.
     world.project()

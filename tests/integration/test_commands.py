@@ -103,13 +103,13 @@ def test_a_multi_child_conflict_is_in_each_childs_record_with_their_role(world):
     world.app.record_conflict(world.teacher, "AST-0001", forms.conflict(
         world.later(hours=1), child_role=ParticipantRole.TARGET,
         participants=(Participant("AST-0002", ParticipantRole.INITIATOR),)))
-    first = world.app.child("AST-0001")
-    second = world.app.child("AST-0002")
-    [(a)] = [e for e in first.entries.values() if e.kind == "ConflictRecorded"]
-    [(b)] = [e for e in second.entries.values() if e.kind == "ConflictRecorded"]
-    assert a.fields["child_role"] == "target" and b.fields["child_role"] == "initiator"
-    assert a.fields["incident_id"] == b.fields["incident_id"]
-    assert b.fields["participants"] == [{"child_code": "AST-0001", "role": "target"}]
+    [a] = [e for e in world.app.events.get(world.app.child("AST-0001").id)
+           if isinstance(e, Child.ConflictRecorded)]
+    [b] = [e for e in world.app.events.get(world.app.child("AST-0002").id)
+           if isinstance(e, Child.ConflictRecorded)]
+    assert a.child_role == "target" and b.child_role == "initiator"
+    assert a.incident_id == b.incident_id and a.entry_id != b.entry_id
+    assert b.participants == [{"child_code": "AST-0001", "role": "target"}]
 
 
 def test_a_participant_from_another_school_is_refused(world):

@@ -1,0 +1,151 @@
+"""Append and rebuild rates on SQLite, each against a raw sqlite3 baseline in the same run.
+
+    python -m bench.core [--commands N] [--children N]
+
+- append: one transaction per command through SchoolIntegration (validation, access
+  check, aggregate load, save), with eventsourcing-sqlalchemy and with eventsourcing's
+  own SQLite recorder; baseline: raw sqlite3 inserts of the same stored rows, one
+  transaction each.
+- rebuild: `kopir rebuild` on demo data; baseline: raw sqlite3 read of the same
+  notifications, JSON decode, and executemany of one row per event.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sqlite3
+import tempfile
+from datetime import date, timedelta
+from pathlib import Path
+
+from bench.common import Row, report, timed
+from domain import clock
+from domain.access import Actor, Role
+from domain.application import SYSTEM, SchoolIntegration
+from domain.events import ConflictKind, ConflictReport, Enrolment
+from kopir import demo
+from kopir.settings import Settings
+from projections.rebuild import rebuild
+from projections.runner import EmbeddedRunner
+from projections.views import ReadModelView
+
+TEACHER = Actor("t", Role.PSYCHOLOGIST, frozenset({"S1"}))
+
+
+def app_for(env: dict[str, str], manual: clock.ManualClock) -> SchoolIntegration:
+    return SchoolIntegration(env=env, clock_=manual)
+
+
+def append_commands(env: dict[str, str], commands: int, children: int) -> tuple[float, SchoolIntegration]:
+    manual = clock.ManualClock(clock.SYSTEM_CLOCK.now() - timedelta(days=400))
+    app = app_for(env, manual)
+    app.register_school(SYSTEM, "S1", "School", "Region")
+    codes = [f"B-{i:05d}" for i in range(children)]
+    for code in codes:
+        app.enrol_child(TEACHER, Enrolment(code, "S1", 5, manual.now().year - 11, manual.now()))
+    with timed() as elapsed:
+        for n in range(commands):
+            manual.advance(timedelta(minutes=5))
+            app.record_conflict(TEACHER, codes[n % children], ConflictReport(
+                manual.now(), ConflictKind.VERBAL, 1 + n % 5,
+                "Спор на перемене; үзілісте ұрысып қалды. Talked with both pupils."))
+    return elapsed[0], app
+
+
+def append_batched(env: dict[str, str], commands: int, children: int, batch: int) -> float:
+    manual = clock.ManualClock(clock.SYSTEM_CLOCK.now() - timedelta(days=400))
+    app = app_for(env, manual)
+    app.register_school(SYSTEM, "S1", "School", "Region")
+    codes = [f"B-{i:05d}" for i in range(children)]
+    with app.batch():
+        for code in codes:
+            app.enrol_child(TEACHER, Enrolment(code, "S1", 5, manual.now().year - 11, manual.now()))
+    with timed() as elapsed:
+        for first in range(0, commands, batch):
+            with app.batch():
+                for n in range(first, min(commands, first + batch)):
+                    manual.advance(timedelta(minutes=5))
+                    app.record_conflict(TEACHER, codes[n % children], ConflictReport(
+                        manual.now(), ConflictKind.VERBAL, 1 + n % 5, "Talked with both pupils."))
+    app.close()
+    return elapsed[0]
+
+
+def raw_append(rows: list[tuple[bytes, int, str, bytes]], path: Path) -> float:
+    db = sqlite3.connect(path, isolation_level=None)
+    db.execute("PRAGMA journal_mode=WAL")
+    db.execute("CREATE TABLE events (id INTEGER PRIMARY KEY, originator_id BLOB, "
+               "originator_version INTEGER, topic TEXT, state BLOB, "
+               "UNIQUE (originator_id, originator_version))")
+    with timed() as elapsed:
+        for row in rows:
+            db.execute("BEGIN")
+            db.execute("INSERT INTO events (originator_id, originator_version, topic, state) "
+                       "VALUES (?, ?, ?, ?)", row)
+            db.execute("COMMIT")
+    db.close()
+    return elapsed[0]
+
+
+def raw_rebuild(events_db: Path, target: Path, upto: int) -> float:
+    source = sqlite3.connect(events_db)
+    out = sqlite3.connect(target)
+    out.execute("CREATE TABLE rows (id INTEGER PRIMARY KEY, originator_id TEXT, version INTEGER, "
+                "kind TEXT, fields TEXT)")
+    with timed() as elapsed:
+        cursor = source.execute("SELECT id, originator_id, originator_version, topic, state "
+                                "FROM schoolintegration_events WHERE id <= ? ORDER BY id", (upto,))
+        while batch := cursor.fetchmany(1000):
+            values = []
+            for id_, originator, version, topic, state in batch:
+                fields = json.loads(state)
+                values.append((id_, str(originator), version, topic.rsplit(".", 1)[-1],
+                               json.dumps(fields, sort_keys=True, ensure_ascii=False)))
+            out.executemany("INSERT INTO rows VALUES (?, ?, ?, ?, ?)", values)
+        out.commit()
+    return elapsed[0]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--commands", type=int, default=3000)
+    parser.add_argument("--children", type=int, default=200, help="demo children for rebuild")
+    args = parser.parse_args()
+    rows: list[Row] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        base = Path(tmp)
+        # Append, one transaction per command.
+        sqlalchemy_env = Settings(database_url=f"sqlite:///{base}/sa.db").app_env()
+        core_env = {"PERSISTENCE_MODULE": "eventsourcing.sqlite",
+                    "SQLITE_DBNAME": str(base / "core.db")}
+        sa_seconds, app = append_commands(sqlalchemy_env, args.commands, 50)
+        stored = [(n.originator_id.bytes, n.originator_version, n.topic, n.state)
+                  for n in app.recorder.select_notifications(1, 10**7)][-args.commands:]
+        raw_seconds = raw_append(stored, base / "raw.db")
+        core_seconds, _ = append_commands(core_env, args.commands, 50)
+        rows.append(Row("append: command, eventsourcing-sqlalchemy", args.commands, sa_seconds,
+                        "raw sqlite3 insert, 1 tx/row", raw_seconds))
+        rows.append(Row("append: command, eventsourcing core SQLite", args.commands, core_seconds,
+                        "raw sqlite3 insert, 1 tx/row", raw_seconds))
+        batched = append_batched(Settings(database_url=f"sqlite:///{base}/batch.db").app_env(),
+                                 args.commands, 50, 300)
+        rows.append(Row("append: commands batched 300/tx, sqlalchemy", args.commands, batched,
+                        "raw sqlite3 insert, 1 tx/row", raw_seconds))
+
+        # Rebuild on demo data.
+        config = Settings(database_url=f"sqlite:///{base}/demo.db")
+        demo_app, _ = demo.seed(
+            lambda clk, ids: SchoolIntegration(env=config.app_env(), clock_=clk, ids=ids),
+            children=args.children, seed_value=7, until=date(2026, 11, 20))
+        runner = EmbeddedRunner(demo_app, ReadModelView.from_url(config.read_models_url()))
+        result = rebuild(runner)
+        assert result.identical, result.differences
+        baseline = raw_rebuild(base / "demo.db", base / "raw-rebuild.db", result.position)
+        rows.append(Row("rebuild: read models from the demo log", result.events, result.seconds,
+                        "raw sqlite3 read + json + executemany", baseline))
+    report("Core on SQLite: append and rebuild", rows)
+
+
+if __name__ == "__main__":
+    main()
