@@ -176,7 +176,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     command = [sys.executable, "-m", "streamlit", "run", str(script),
                "--server.port", str(args.port), "--server.address", args.address,
                "--server.headless", "true", "--browser.gatherUsageStats", "false",
-               "--server.enableXsrfProtection", "true"]
+               "--server.enableXsrfProtection", "true", "--client.toolbarMode", "viewer"]
     print(f"Köpir is served on http://{args.address}:{args.port}", flush=True)
     return subprocess.call(command)
 

@@ -58,7 +58,7 @@ def marks(row: dict) -> str:  # type: ignore[type-arg]
 table = pd.DataFrame([{
     "When": r["occurred_at"].astimezone(),
     "What": t(f"kind.{r['kind']}"),
-    "Severity": r["fields"].get("severity") or None,
+    "Severity": str(r["fields"].get("severity") or ""),
     "Summary": summary(r),
     "Marks": marks(r),
     "Recorded by": r["recorded_by"],
@@ -67,7 +67,10 @@ table = pd.DataFrame([{
 if as_of is not None:
     st.caption(f"As recorded by {as_of.astimezone():%d %b %Y %H:%M}: "
                "entries recorded later are not shown.")
-st.dataframe(table, hide_index=True, width="stretch")
+st.dataframe(table, hide_index=True, width="stretch", column_config={
+    "When": st.column_config.DatetimeColumn(format="D MMM YYYY, HH:mm"),
+    "Recorded at": st.column_config.DatetimeColumn(format="D MMM YYYY, HH:mm"),
+})
 
 if me.role == Role.PSYCHOLOGIST:
     notes = [r for r in rows if r.get("confidential_notes")]
