@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Real services for tests and the distributed mode, started on 127.0.0.1 without Docker.
-#   scripts/services.sh start|stop|status|env
+#   scripts/services.sh start|stop|status|env [postgres|kafka]
 # PostgreSQL comes from Debian's package (installed here when missing and we are root).
-# Data lives under var/services/ in the repository; `start` is idempotent.
+# Apache Kafka (KRaft, one combined broker+controller) runs from jars that Maven copies
+# from Maven Central (scripts/kafka/pom.xml), on the machine's Java 17.
+# Data and jars live under var/services/ in the repository; `start` is idempotent.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -14,6 +16,14 @@ PG_LOG="$STATE/postgres/server.log"
 PG_USER=kopir
 PG_PASSWORD=kopir
 PG_DB=kopir
+
+KAFKA_PORT="${KOPIR_KAFKA_PORT:-9092}"
+KAFKA_CONTROLLER_PORT="${KOPIR_KAFKA_CONTROLLER_PORT:-9093}"
+KAFKA_HOME="$STATE/kafka"
+KAFKA_LIB="$KAFKA_HOME/lib"
+KAFKA_DATA="$KAFKA_HOME/data"
+KAFKA_PID="$KAFKA_HOME/kafka.pid"
+KAFKA_HEAP="${KOPIR_KAFKA_HEAP:-512m}"
 
 say() { printf 'services: %s\n' "$*" >&2; }
 die() { say "ERROR: $*"; exit 1; }
@@ -90,20 +100,119 @@ stop_postgres() {
   fi
 }
 
+# --- Apache Kafka ------------------------------------------------------------------
+ensure_kafka_jars() {
+  local stamp="$KAFKA_LIB/.pom.sha256" want
+  want=$(sha256sum "$ROOT/scripts/kafka/pom.xml" | cut -d' ' -f1)
+  if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then return 0; fi
+  command -v java >/dev/null || die "Java 17 is needed for Kafka (apt-get install -y openjdk-17-jre-headless)"
+  command -v mvn >/dev/null || die "Maven is needed to fetch Kafka's jars (apt-get install -y maven)"
+  say "fetching Apache Kafka jars from Maven Central"
+  rm -rf "$KAFKA_LIB"; mkdir -p "$KAFKA_LIB"
+  mvn -q -B -f "$ROOT/scripts/kafka/pom.xml" dependency:copy-dependencies \
+    -DoutputDirectory="$KAFKA_LIB" -DincludeScope=runtime >&2 || die "Maven could not fetch Kafka"
+  echo "$want" > "$stamp"
+}
+
+kafka_command() {
+  KAFKA_CMD=(java -Xms128m -Xmx"$KAFKA_HEAP" -XX:+UseG1GC -Djava.awt.headless=true
+    -Dkafka.logs.dir="$KAFKA_HOME/logs"
+    -Dlog4j2.configurationFile="$ROOT/scripts/kafka/log4j2.properties"
+    -cp "$KAFKA_LIB/*")
+}
+
+kafka_java() {
+  kafka_command
+  "${KAFKA_CMD[@]}" "$@"
+}
+
+kafka_running() {
+  [ -f "$KAFKA_PID" ] && kill -0 "$(cat "$KAFKA_PID")" 2>/dev/null
+}
+
+port_open() {
+  (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
+}
+
+write_kafka_config() {
+  cat > "$KAFKA_HOME/server.properties" <<CONF
+process.roles=broker,controller
+node.id=1
+controller.quorum.voters=1@127.0.0.1:$KAFKA_CONTROLLER_PORT
+listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT,CONTROLLER://127.0.0.1:$KAFKA_CONTROLLER_PORT
+advertised.listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT
+controller.listener.names=CONTROLLER
+listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
+inter.broker.listener.name=PLAINTEXT
+log.dirs=$KAFKA_DATA
+num.partitions=6
+offsets.topic.replication.factor=1
+offsets.topic.num.partitions=6
+transaction.state.log.replication.factor=1
+transaction.state.log.min.isr=1
+share.coordinator.state.topic.replication.factor=1
+share.coordinator.state.topic.min.isr=1
+group.initial.rebalance.delay.ms=0
+auto.create.topics.enable=false
+log.flush.interval.messages=1
+CONF
+}
+
+start_kafka() {
+  if kafka_running; then say "Kafka already running on 127.0.0.1:$KAFKA_PORT"; return 0; fi
+  port_open "$KAFKA_PORT" && die "port $KAFKA_PORT is taken by another program"
+  ensure_kafka_jars
+  mkdir -p "$KAFKA_HOME/logs" "$KAFKA_DATA"
+  write_kafka_config
+  if [ ! -f "$KAFKA_DATA/meta.properties" ]; then
+    say "formatting Kafka storage"
+    kafka_java kafka.tools.StorageTool format -t "$(kafka_java kafka.tools.StorageTool random-uuid)" \
+      -c "$KAFKA_HOME/server.properties" >/dev/null || die "Kafka storage could not be formatted"
+  fi
+  kafka_command
+  nohup "${KAFKA_CMD[@]}" kafka.Kafka "$KAFKA_HOME/server.properties" \
+    > "$KAFKA_HOME/logs/stdout.log" 2>&1 &
+  echo $! > "$KAFKA_PID"
+  local waited=0
+  until port_open "$KAFKA_PORT"; do
+    kafka_running || { tail -n 30 "$KAFKA_HOME/logs/"*.log >&2; die "Kafka exited during start"; }
+    sleep 0.5; waited=$((waited + 1))
+    [ "$waited" -lt 240 ] || die "Kafka did not open port $KAFKA_PORT within 120 s"
+  done
+  say "Kafka running on 127.0.0.1:$KAFKA_PORT"
+}
+
+stop_kafka() {
+  if kafka_running; then
+    local pid; pid=$(cat "$KAFKA_PID")
+    kill "$pid" 2>/dev/null || true
+    for _ in $(seq 1 60); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
+    kill -9 "$pid" 2>/dev/null || true
+    say "Kafka stopped"
+  fi
+  rm -f "$KAFKA_PID"
+}
+
 print_env() {
   local url="postgresql://$PG_USER:$PG_PASSWORD@127.0.0.1:$PG_PORT/$PG_DB"
   echo "export KOPIR_DATABASE_URL='$url'"
   echo "export KOPIR_TEST_POSTGRES_URL='$url'"
+  echo "export KOPIR_KAFKA_BOOTSTRAP='127.0.0.1:$KAFKA_PORT'"
+  echo "export KOPIR_TEST_KAFKA_BOOTSTRAP='127.0.0.1:$KAFKA_PORT'"
+  echo "export KOPIR_KAFKA_LIB='$KAFKA_LIB'"
 }
 
 status() {
   if pg_running; then echo "postgres: running on 127.0.0.1:$PG_PORT"; else echo "postgres: stopped"; fi
+  if kafka_running; then echo "kafka: running on 127.0.0.1:$KAFKA_PORT"; else echo "kafka: stopped"; fi
 }
 
+which="${2:-all}"
 case "${1:-}" in
-  start) start_postgres ;;
-  stop) stop_postgres ;;
+  start) [ "$which" = kafka ] || start_postgres; [ "$which" = postgres ] || start_kafka ;;
+  stop) [ "$which" = kafka ] || stop_postgres; [ "$which" = postgres ] || stop_kafka ;;
+  restart) "$0" stop "$which"; "$0" start "$which" ;;
   status) status ;;
   env) print_env ;;
-  *) echo "usage: $0 start|stop|status|env" >&2; exit 2 ;;
+  *) echo "usage: $0 start|stop|restart|status|env [postgres|kafka]" >&2; exit 2 ;;
 esac
