@@ -97,6 +97,21 @@ def build_parser() -> Parser:
     chron.add_argument("--as-of", type=_moment, default=None,
                        help="the record as it stood then (only what had been recorded by then)")
     chron.add_argument("--json", action="store_true")
+
+    sub.add_parser("relay", help="publish the event log to Kafka (distributed mode)")
+    sub.add_parser("consume", help="keep the read models current from Kafka (distributed mode)")
+    dlq = sub.add_parser("dlq", help="messages the consumers could not apply")
+    dlq_sub = dlq.add_subparsers(dest="dlq_command", required=True, parser_class=Parser)
+    dlq_list = dlq_sub.add_parser("list", help="parked messages, child by child")
+    dlq_list.add_argument("--json", action="store_true")
+    dlq_retry = dlq_sub.add_parser("retry", help="apply parked messages again, in order")
+    dlq_retry.add_argument("--discard", type=_positive, nargs="*", default=[], metavar="ID",
+                           help="drop these parked messages (by id) instead of applying them")
+    status = sub.add_parser("status", help="relay position, consumer lag, parked messages")
+    status.add_argument("--json", action="store_true")
+    asyncapi = sub.add_parser("asyncapi", help="write the AsyncAPI document and the contract")
+    asyncapi.add_argument("--check", action="store_true",
+                          help="exit 1 if the committed documents are out of date")
     return parser
 
 
@@ -250,8 +265,100 @@ def cmd_chronology(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_relay(args: argparse.Namespace) -> int:
+    from consumers.relay import Relay
+    from consumers.settings import kafka_settings
+    from domain.application import SchoolIntegration
+    from kopir.settings import settings
+
+    relay = Relay(SchoolIntegration(env=settings().app_env()), kafka_settings())
+    signal.signal(signal.SIGTERM, lambda *_: relay.stop())
+    print(f"relaying from position {relay.position} to {relay.settings.topic} "
+          f"at {relay.settings.bootstrap}", flush=True)
+    try:
+        relay.run()
+    finally:
+        relay.close()
+    return 0
+
+
+def cmd_consume(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from consumers.app import app
+
+    asyncio.run(app.run())
+    return 0
+
+
+def _consumer():  # type: ignore[no-untyped-def]
+    from consumers.parking import ReadModelConsumer
+    from consumers.settings import kafka_settings
+    from consumers.topics import producer
+
+    runtime = _runtime()
+    kafka = kafka_settings()
+    return ReadModelConsumer(runtime.app.mapper, runtime.view, producer(kafka), kafka.dlq_topic)
+
+
+def cmd_dlq(args: argparse.Namespace) -> int:
+    consumer = _consumer()
+    if args.dlq_command == "list":
+        rows = consumer.parked_messages()
+        if args.json:
+            _print_json(rows)
+        elif not rows:
+            print("No parked messages: every child is current.")
+        else:
+            print(f"{'id':>6} {'child':36} {'partition':>9} {'offset':>8}  reason")
+            for r in rows:
+                print(f"{r['id']:>6} {r['child_key']:36} {r['partition']:>9} {r['offset']:>8}  "
+                      f"{r['reason']}")
+        return 0
+    report = consumer.retry(discard=args.discard)
+    print(f"applied {report.applied}, discarded {report.discarded}, "
+          f"children still parked: {len(report.still_parked)}")
+    for child, reason in report.still_parked.items():
+        print(f"  {child}: {reason}")
+    return 1 if report.still_parked else 0
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    from consumers.settings import kafka_settings
+    from consumers.status import status
+
+    runtime = _runtime()
+    report = status(runtime.app, runtime.view, kafka_settings())
+    if args.json:
+        _print_json(report)
+        return 0
+    print(f"event store: last notification {report['store']['last_notification_id']}")
+    print(f"relay: position {report['relay']['position']} "
+          f"({report['relay']['behind']} behind)")
+    for p in report["partitions"]:
+        print(f"partition {p['partition']}: end {p['end_offset']}, committed "
+              f"{p['committed_offset']}, lag {p['lag']}, applied up to notification "
+              f"{p['applied_up_to']}")
+    print(f"parked: {report['parked']['messages']} messages of "
+          f"{report['parked']['children']} children")
+    return 0
+
+
+def cmd_asyncapi(args: argparse.Namespace) -> int:
+    from consumers import documents
+
+    stale = documents.write(check=args.check)
+    if args.check and stale:
+        print("kopir: out of date: " + ", ".join(stale) + " (run `kopir asyncapi`)",
+              file=sys.stderr)
+        return 1
+    return 0
+
+
 COMMANDS = {"demo": cmd_demo, "serve": cmd_serve, "rebuild": cmd_rebuild,
-            "children": cmd_children, "chronology": cmd_chronology}
+            "children": cmd_children, "chronology": cmd_chronology, "relay": cmd_relay,
+            "consume": cmd_consume, "dlq": cmd_dlq, "status": cmd_status,
+            "asyncapi": cmd_asyncapi}
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -15,9 +15,14 @@ class Settings(BaseSettings):
     database_url: str = "sqlite:///var/kopir.db"
     # The read models. Default: beside the SQLite store, or the same PostgreSQL database.
     views_url: str = ""
-    # Embedded projection driver.
+    # Embedded projection driver. Off in the distributed mode, where consumers keep the
+    # read models current from Kafka.
+    embedded_projections: bool = True
     poll_interval: float = 0.1
     batch_size: int = 1000
+    # AES-GCM over every stored event's state (base64 key of 16, 24 or 32 bytes).
+    # Required for the relay: Kafka messages then carry only ciphertext.
+    cipher_key: str = ""
 
     def events_url(self) -> str:
         return sqlalchemy_url(self.database_url)
@@ -32,8 +37,10 @@ class Settings(BaseSettings):
 
     def app_env(self) -> dict[str, str]:
         """The eventsourcing environment for the SchoolIntegration application."""
-        return {"PERSISTENCE_MODULE": "kopir.store",
-                "SQLALCHEMY_URL": self.events_url()}
+        env = {"PERSISTENCE_MODULE": "kopir.store", "SQLALCHEMY_URL": self.events_url()}
+        if self.cipher_key:
+            env["CIPHER_KEY"] = self.cipher_key
+        return env
 
 
 def sqlalchemy_url(url: str) -> str:

@@ -13,11 +13,12 @@ from typing import Any
 from projections.chronology import dumps
 from projections.runner import EmbeddedRunner, Progress
 from projections.tables import READ_MODEL_TABLES
+from projections.views import ReadModelView
 
 
-def snapshot(runner: EmbeddedRunner) -> dict[str, list[str]]:
+def snapshot(view: ReadModelView) -> dict[str, list[str]]:
     """Every read-model row as canonical JSON text, table by table."""
-    return {table.name: [dumps(row) for row in runner.view.rows(table.name)]
+    return {table.name: [dumps(row) for row in view.rows(table.name)]
             for table in READ_MODEL_TABLES}
 
 
@@ -63,13 +64,13 @@ def rebuild(runner: EmbeddedRunner, progress: Progress | None = None) -> Rebuild
 
     runner.process_available()
     position = runner.position
-    before = snapshot(runner)
+    before = snapshot(runner.view)
     runner.view.drop_tables()
     runner.view.create_table()
     started = perf_counter()
     events = runner.process_available(stop=position, progress=progress)
     seconds = perf_counter() - started
-    after = snapshot(runner)
+    after = snapshot(runner.view)
     return RebuildReport(position=position, events=events, seconds=seconds,
                          differences=compare(before, after))
 

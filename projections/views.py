@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from domain.model import Child, Escalation, KopirAggregate, School
 from projections import caseload, chronology, escalations, wellbeing
-from projections.tables import READ_MODEL_TABLES, metadata, schools
+from projections.tables import CONSUMER_TABLES, READ_MODEL_TABLES, metadata, schools
 
 TRACKING_TABLE = "rm_tracking"
 
@@ -70,18 +70,24 @@ class UnitOfWork:
         caseload.flush(self, list(self.deltas.values()))
         self.deltas.clear()
 
+    def position(self, name: str) -> int | None:
+        """The last position processed for an upstream, this batch included."""
+        if name in self.positions:
+            return self.positions[name]
+        if name not in self.known:
+            self.known[name] = self.view.max_tracking_id(name)
+        return self.known[name]
+
+    def done(self, tracking: Tracking) -> bool:
+        current = self.position(tracking.application_name)
+        return current is not None and tracking.notification_id <= current
+
     def advance(self, tracking: Tracking) -> None:
         """Raised (IntegrityError) when the position was already processed."""
-        name = tracking.application_name
-        if name not in self.positions:
-            if name not in self.known:
-                self.known[name] = self.view.max_tracking_id(name)
-            current = self.known[name]
-        else:
-            current = self.positions[name]
-        if current is not None and tracking.notification_id <= current:
-            raise IntegrityError(f"{name} position {tracking.notification_id} already processed")
-        self.positions[name] = tracking.notification_id
+        if self.done(tracking):
+            raise IntegrityError(f"{tracking.application_name} position "
+                                 f"{tracking.notification_id} already processed")
+        self.positions[tracking.application_name] = tracking.notification_id
 
 
 class ReadModelView(SQLAlchemyTrackingRecorder):
@@ -101,7 +107,8 @@ class ReadModelView(SQLAlchemyTrackingRecorder):
     def create_table(self) -> None:
         super().create_table()
         assert self.datastore.engine is not None
-        metadata.create_all(self.datastore.engine, tables=list(READ_MODEL_TABLES))
+        metadata.create_all(self.datastore.engine,
+                            tables=list(READ_MODEL_TABLES + CONSUMER_TABLES))
 
     def drop_tables(self) -> None:
         """Drop the read models and forget the positions (rebuild starts from zero)."""

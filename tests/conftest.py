@@ -12,7 +12,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 import pytest
 
@@ -40,21 +40,34 @@ def postgres_admin_url() -> str:
 
 
 @pytest.fixture
-def postgres_database() -> Iterator[str]:
-    """A fresh, empty PostgreSQL database for one test; dropped afterwards."""
+def postgres_databases() -> Iterator[Callable[[], str]]:
+    """A factory of fresh, empty PostgreSQL databases; all dropped after the test."""
     import psycopg
 
     admin = postgres_admin_url()
-    name = f"kopir_t_{uuid.uuid4().hex[:12]}"
-    try:
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f"CREATE DATABASE {name}")
-    except psycopg.OperationalError as error:
-        pytest.fail(f"PostgreSQL at {admin} is not reachable: {error}")
     base = admin.rsplit("/", 1)[0]
-    yield f"{base}/{name}"
+    names: list[str] = []
+
+    def create() -> str:
+        name = f"kopir_t_{uuid.uuid4().hex[:12]}"
+        try:
+            with psycopg.connect(admin, autocommit=True) as conn:
+                conn.execute(f"CREATE DATABASE {name}")
+        except psycopg.OperationalError as error:
+            pytest.fail(f"PostgreSQL at {admin} is not reachable: {error}")
+        names.append(name)
+        return f"{base}/{name}"
+
+    yield create
     with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        for name in names:
+            conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+@pytest.fixture
+def postgres_database(postgres_databases: Callable[[], str]) -> str:
+    """A fresh, empty PostgreSQL database for one test; dropped afterwards."""
+    return postgres_databases()
 
 
 @pytest.fixture(params=["sqlite", "postgres"])

@@ -15,6 +15,7 @@ import streamlit as st
 from domain.access import Actor
 from domain.events import ConflictReport
 from kopir import runtime
+from kopir.settings import settings
 from projections.queries import Queries
 
 FRESHNESS_TIMEOUT = 2.0
@@ -23,8 +24,9 @@ FRESHNESS_TIMEOUT = 2.0
 @st.cache_resource(show_spinner=False)
 def _runtime() -> runtime.Runtime:
     rt = runtime.build()
-    rt.runner.process_available()
-    rt.runner.start()
+    if settings().embedded_projections:  # distributed mode: consumers keep the read models
+        rt.runner.process_available()
+        rt.runner.start()
     return rt
 
 
@@ -36,7 +38,8 @@ def queries() -> Queries:
 def _settled() -> None:
     """Wait until what was just recorded is in the read models (the page shows it)."""
     rt = _runtime()
-    rt.runner.wait(rt.app.recorder.max_notification_id(), timeout=FRESHNESS_TIMEOUT)
+    if settings().embedded_projections:
+        rt.runner.wait(rt.app.recorder.max_notification_id(), timeout=FRESHNESS_TIMEOUT)
 
 
 def log_in(user_id: str, password: str) -> Actor:

@@ -1,0 +1,1 @@
+"""The distributed path: outbox relay to Kafka, and the consumer group keeping the read models."""

@@ -1,0 +1,71 @@
+"""The consumer group: a faststream app whose handler drives the read-model projection.
+
+Offsets are committed only after the read-model transaction has committed
+(AckPolicy.NACK_ON_ERROR: acknowledged when the handler returns, rewound to the
+batch's first records when it raises). Run several processes with the same group
+to share the partitions: `kopir consume`.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from faststream import FastStream
+from faststream.kafka import KafkaBroker
+from faststream.kafka.annotations import KafkaMessage
+from faststream.middlewares import AckPolicy
+from faststream.specification import AsyncAPI
+
+from consumers.messages import DeadLetter, EventEnvelope
+from consumers.parking import ReadModelConsumer
+from consumers.settings import KafkaSettings, kafka_settings
+from consumers.topics import ensure_topics, producer
+
+log = logging.getLogger("kopir.consumer")
+
+
+def build(settings: KafkaSettings | None = None,
+          consumer_factory: Any = None) -> FastStream:
+    kafka = settings or kafka_settings()
+    broker = KafkaBroker(kafka.bootstrap, client_id="kopir-consumer")
+    state: dict[str, ReadModelConsumer] = {}
+
+    @broker.subscriber(
+        kafka.topic, group_id=kafka.group_id, batch=True, max_records=kafka.consumer_batch,
+        batch_timeout_ms=kafka.consumer_batch_timeout_ms, auto_offset_reset="earliest",
+        ack_policy=AckPolicy.NACK_ON_ERROR, title="read-models",
+        session_timeout_ms=kafka.session_timeout_ms,
+        heartbeat_interval_ms=max(1000, kafka.session_timeout_ms // 3),
+        description="Applies SchoolIntegration events to the read models, one transaction "
+                    "per batch, positions tracked per partition.",
+    )
+    def on_events(msg: KafkaMessage) -> None:
+        # Raw records: a message that is not even JSON must reach the parking logic.
+        state["consumer"].apply(msg.raw_message)
+
+    # What flows on the topics, for the AsyncAPI document (the relay and the parking
+    # logic send with kafka-python).
+    broker.publisher(kafka.topic, title="events", schema=EventEnvelope,
+                     description="Published by the outbox relay (kopir relay), keyed by child id.")
+    broker.publisher(kafka.dlq_topic, title="dead-letters", schema=DeadLetter,
+                     description="Messages the read models could not apply, with the reason.")
+
+    async def start() -> None:
+        ensure_topics(kafka)
+        state["consumer"] = (consumer_factory or default_consumer)(kafka)
+
+    return FastStream(broker, on_startup=[start],
+                      specification=AsyncAPI(title="Köpir events", version="1.0.0",
+                                             description="The SchoolIntegration event log on "
+                                                         "Kafka: envelope kopir.event/1."))
+
+
+def default_consumer(kafka: KafkaSettings) -> ReadModelConsumer:
+    from kopir import runtime
+
+    rt = runtime.build()
+    return ReadModelConsumer(rt.app.mapper, rt.view, producer(kafka), kafka.dlq_topic)
+
+
+app = build()

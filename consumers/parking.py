@@ -1,0 +1,192 @@
+"""Applying Kafka batches to the read models, and parking what cannot be applied.
+
+One batch is one read-model transaction. Positions are tracked per upstream and
+partition (`kopir.events.v1#3`), so a redelivered message is recognised and
+skipped. A message that cannot be read or applied is parked (kept in
+`kafka_parked`, published to the dead-letter topic with its reason) and so is
+every later message of the same child, in order, until `kopir dlq retry`
+applies them; every other child stays current.
+"""
+
+from __future__ import annotations
+
+import base64
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any, Iterable, Protocol, Sequence
+
+from eventsourcing.persistence import Mapper, Tracking
+from sqlalchemy import delete, select, text
+
+from consumers.messages import DeadLetter, EventEnvelope
+from projections.projection import ReadModelProjection
+from projections.tables import parked
+from projections.views import ReadModelView, UnitOfWork
+
+log = logging.getLogger(__name__)
+PARKING_LOCK = 0x6B6F706972  # advisory lock id: consumers share it, a retry takes it alone
+
+
+class Record(Protocol):
+    topic: str
+    partition: int
+    offset: int
+    key: bytes | None
+    value: bytes
+
+
+@dataclass
+class ApplyFailed(Exception):
+    where: tuple[int, int]
+    reason: str
+
+
+@dataclass
+class RetryReport:
+    applied: int = 0
+    discarded: int = 0
+    still_parked: dict[str, str] = field(default_factory=dict)
+
+
+def _key(record: Record) -> str:
+    return record.key.decode() if record.key else f"{record.partition}:{record.offset}"
+
+
+def _reason(error: BaseException) -> str:
+    return f"{type(error).__name__}: {error}"[:500]
+
+
+class ReadModelConsumer:
+    def __init__(self, mapper: Mapper[Any], view: ReadModelView,
+                 dead_letters: Any, dlq_topic: str) -> None:
+        self.mapper = mapper
+        self.view = view
+        self.projection = ReadModelProjection(view=view)
+        self.dead_letters = dead_letters  # a producer: .send(topic, key=, value=) and .flush()
+        self.dlq_topic = dlq_topic
+
+    # --- the consumer's path ----------------------------------------------------------
+    def apply(self, records: Sequence[Record]) -> None:
+        """Apply a batch; a message that fails to apply is parked and the batch re-run."""
+        failed: dict[tuple[int, int], str] = {}
+        while True:
+            try:
+                self._apply(records, failed)
+                return
+            except ApplyFailed as failure:
+                log.warning("parking partition %s offset %s: %s", *failure.where, failure.reason)
+                failed[failure.where] = failure.reason
+
+    def _apply(self, records: Sequence[Record], failed: dict[tuple[int, int], str]) -> None:
+        letters: list[DeadLetter] = []
+        with self.view.unit_of_work() as uow:
+            self._lock(uow, shared=True)
+            parked_children = self._parked_children(uow)
+            for record in records:
+                key = _key(record)
+                if key in parked_children and self._is_parked(uow, record):
+                    continue  # a redelivery of what is already parked
+                name = f"{record.topic}#{record.partition}"[:32]
+                try:
+                    envelope = EventEnvelope.from_bytes(record.value)
+                except Exception as error:
+                    letters.append(self._park(uow, record, None, f"cannot read: {_reason(error)}"))
+                    parked_children.add(key)
+                    continue
+                tracking = Tracking(name, envelope.notification_id)
+                if uow.done(tracking):
+                    continue  # a duplicate delivery: already applied
+                reason = failed.get((record.partition, record.offset))
+                if key in parked_children:
+                    reason = "waiting behind an earlier message of the same child"
+                if reason is None:
+                    try:
+                        event = self.mapper.to_domain_event(envelope.stored_event())
+                    except Exception as error:
+                        reason = f"cannot decode: {_reason(error)}"
+                if reason is not None:
+                    letters.append(self._park(uow, record, tracking, reason))
+                    parked_children.add(key)
+                    continue
+                try:
+                    self.projection.process_event(event, tracking)
+                except Exception as error:
+                    raise ApplyFailed((record.partition, record.offset),
+                                      f"cannot apply: {_reason(error)}") from error
+            self._send(letters)
+
+    def _park(self, uow: UnitOfWork, record: Record, tracking: Tracking | None,
+              reason: str) -> DeadLetter:
+        session = uow.flushed()
+        earlier = session.execute(select(parked.c.offset).where(parked.c.child_key == _key(record))
+                                  .order_by(parked.c.id).limit(1)).scalar()
+        session.execute(parked.insert().values(
+            child_key=_key(record), topic=record.topic, partition=record.partition,
+            offset=record.offset, notification_id=tracking.notification_id if tracking else None,
+            value=record.value, reason=reason, parked_at=datetime.now(timezone.utc)))
+        if tracking is not None:
+            uow.advance(tracking)
+        return DeadLetter(source_topic=record.topic, partition=record.partition,
+                          offset=record.offset, key=record.key.decode() if record.key else None,
+                          reason=reason, parked_behind=earlier,
+                          value=base64.b64encode(record.value).decode())
+
+    def _send(self, letters: Iterable[DeadLetter]) -> None:
+        letters = list(letters)
+        for letter in letters:
+            self.dead_letters.send(self.dlq_topic, key=(letter.key or "").encode(),
+                                   value=letter.model_dump_json().encode())
+        if letters:
+            self.dead_letters.flush(timeout=30)
+
+    def _parked_children(self, uow: UnitOfWork) -> set[str]:
+        return set(uow.session.execute(select(parked.c.child_key).distinct()).scalars())
+
+    def _is_parked(self, uow: UnitOfWork, record: Record) -> bool:
+        return uow.session.execute(select(parked.c.id).where(
+            parked.c.topic == record.topic, parked.c.partition == record.partition,
+            parked.c.offset == record.offset)).first() is not None
+
+    def _lock(self, uow: UnitOfWork, shared: bool) -> None:
+        """Consumers share the parking lock; a retry holds it alone (PostgreSQL only:
+        SQLite serialises writers by itself)."""
+        if uow.session.get_bind().dialect.name == "postgresql":
+            function = "pg_advisory_xact_lock_shared" if shared else "pg_advisory_xact_lock"
+            uow.session.execute(text(f"SELECT {function}(:k)"), {"k": PARKING_LOCK})
+
+    # --- operators: list and retry ------------------------------------------------------
+    def parked_messages(self) -> list[dict[str, Any]]:
+        with self.view.transaction(commit=False) as session:
+            rows = session.execute(select(parked).order_by(parked.c.child_key, parked.c.id))
+            return [{k: v for k, v in r._mapping.items() if k != "value"} for r in rows]
+
+    def retry(self, discard: Sequence[int] = ()) -> RetryReport:
+        """Apply parked messages child by child, in order; `discard` drops messages by id."""
+        report = RetryReport()
+        for child_key in {row["child_key"] for row in self.parked_messages()}:
+            try:
+                applied, discarded = self._retry_child(child_key, set(discard))
+                report.applied += applied
+                report.discarded += discarded
+            except Exception as error:  # the child stays parked, with the new reason
+                report.still_parked[child_key] = _reason(error)
+        return report
+
+    def _retry_child(self, child_key: str, discard: set[int]) -> tuple[int, int]:
+        applied = discarded = 0
+        with self.view.unit_of_work() as uow:
+            self._lock(uow, shared=False)
+            rows = uow.session.execute(select(parked).where(parked.c.child_key == child_key)
+                                       .order_by(parked.c.partition, parked.c.offset)).all()
+            for row in rows:
+                if row.id in discard:
+                    discarded += 1
+                else:
+                    envelope = EventEnvelope.from_bytes(row.value)
+                    event = self.mapper.to_domain_event(envelope.stored_event())
+                    name = f"parked:{child_key.replace('-', '')[:24]}"
+                    self.projection.process_event(event, Tracking(name, envelope.notification_id))
+                    applied += 1
+                uow.flushed().execute(delete(parked).where(parked.c.id == row.id))
+        return applied, discarded

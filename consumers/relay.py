@@ -1,0 +1,126 @@
+"""The outbox relay: the event store's notification log, published to Kafka in order.
+
+The relay reads from its tracked position, publishes each event keyed by the
+child it is about, waits for the broker's acknowledgement of the whole batch,
+and only then records the new position (in the event store's database). A crash
+between publish and record republishes the batch: duplicates are possible, loss
+is not, and the consumers ignore what they have already applied.
+"""
+
+from __future__ import annotations
+
+import base64
+import logging
+import threading
+import time
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.persistence import Notification, Tracking
+from eventsourcing_sqlalchemy.recorders import SQLAlchemyTrackingRecorder
+from kafka.errors import KafkaError
+
+from consumers.messages import EventEnvelope
+from consumers.settings import KafkaSettings
+from consumers.topics import ensure_topics, producer
+from domain.application import SchoolIntegration
+from domain.errors import KopirError
+from domain.model import Escalation
+
+log = logging.getLogger(__name__)
+RELAY_TRACKING_TABLE = "relay_tracking"
+
+
+class PlaintextRefused(KopirError):
+    """Raised when the relay would publish event content that is not encrypted."""
+
+
+class Relay:
+    def __init__(self, app: SchoolIntegration, settings: KafkaSettings,
+                 kafka_producer: Any | None = None) -> None:
+        if app.mapper.cipher is None:
+            raise PlaintextRefused("The relay publishes only ciphertext: set KOPIR_CIPHER_KEY "
+                                   "(base64 of 16, 24 or 32 random bytes).")
+        self.app = app
+        self.settings = settings
+        self.name = f"relay:{settings.topic}"[:32]
+        self.tracking = SQLAlchemyTrackingRecorder(app.recorder.datastore,  # type: ignore[attr-defined]
+                                                   tracking_table_name=RELAY_TRACKING_TABLE)
+        self.tracking.create_table()
+        ensure_topics(settings)
+        self.producer = kafka_producer or producer(settings)
+        self._children_of_escalations: dict[UUID, str] = {}
+        self._stop = threading.Event()
+
+    @property
+    def position(self) -> int:
+        return self.tracking.max_tracking_id(self.name) or 0
+
+    def envelope(self, notification: Notification) -> EventEnvelope:
+        event = self.app.mapper.to_domain_event(notification)
+        return EventEnvelope(
+            notification_id=notification.id, event_type=type(event).__name__,
+            topic=notification.topic, aggregate_id=notification.originator_id,
+            aggregate_version=notification.originator_version,
+            child_id=self.child_of(event, notification), school_id=event.school_id,
+            occurred_at=event.occurred_at, recorded_at=event.timestamp,
+            payload=base64.b64encode(notification.state).decode())
+
+    def child_of(self, event: Any, notification: Notification) -> UUID | None:
+        """The child an event is about: its own stream, or the escalation's child."""
+        if ":Child." in notification.topic:
+            return UUID(str(notification.originator_id))
+        if ":Escalation." in notification.topic:
+            key = UUID(str(notification.originator_id))
+            if isinstance(event, Escalation.EscalationRaised):
+                self._children_of_escalations[key] = event.child_id
+            elif key not in self._children_of_escalations:
+                self._children_of_escalations[key] = self.app.repository.get(key).child_id
+            return UUID(self._children_of_escalations[key])
+        return None
+
+    def relay_once(self) -> int:
+        """Publish the next batch; returns how many events were published and recorded."""
+        notifications = self.app.recorder.select_notifications(self.position + 1,
+                                                               self.settings.relay_batch)
+        if not notifications:
+            return 0
+        futures = []
+        for notification in notifications:
+            envelope = self.envelope(notification)
+            key = str(envelope.child_id or envelope.aggregate_id).encode()
+            futures.append(self.producer.send(self.settings.topic, key=key,
+                                              value=envelope.to_bytes()))
+        self.producer.flush(timeout=60)
+        for future in futures:
+            future.get(timeout=60)  # raises if the broker did not acknowledge
+        self.tracking.insert_tracking(Tracking(self.name, notifications[-1].id))
+        return len(notifications)
+
+    def run(self) -> None:
+        """Relay until stopped; broker trouble is waited out without advancing the position."""
+        backoff = 0.5
+        while not self._stop.is_set():
+            try:
+                if not self.relay_once():
+                    self._stop.wait(self.settings.relay_poll_interval)
+                backoff = 0.5
+            except KafkaError as error:
+                log.warning("broker unavailable (%s); retrying in %.1fs", error, backoff)
+                self._stop.wait(backoff)
+                backoff = min(backoff * 2, 10.0)
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def close(self) -> None:
+        self.producer.close(timeout=10)
+
+
+def wait_until(condition: Any, timeout: float, interval: float = 0.05) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(interval)
+    return condition()

@@ -1,0 +1,34 @@
+"""Kafka clients and topics, configured from KafkaSettings."""
+
+from __future__ import annotations
+
+from kafka import KafkaAdminClient, KafkaProducer
+from kafka.admin import NewTopic
+from kafka.errors import TopicAlreadyExistsError
+
+from consumers.settings import KafkaSettings
+
+
+def producer(settings: KafkaSettings) -> KafkaProducer:
+    """Idempotent, acks from all in-sync replicas; set explicitly so a conflict raises."""
+    return KafkaProducer(bootstrap_servers=settings.bootstrap, enable_idempotence=True,
+                         acks="all", linger_ms=5, max_in_flight_requests_per_connection=5,
+                         request_timeout_ms=15000, retry_backoff_ms=200,
+                         client_id="kopir-relay")
+
+
+def ensure_topics(settings: KafkaSettings) -> None:
+    """Create the event and dead-letter topics with the configured partitions and retention."""
+    admin = KafkaAdminClient(bootstrap_servers=settings.bootstrap, client_id="kopir-admin")
+    try:
+        existing = set(admin.list_topics())
+        wanted = [NewTopic(name=name, num_partitions=settings.partitions, replication_factor=1,
+                           topic_configs={"retention.ms": str(settings.retention_ms)})
+                  for name in (settings.topic, settings.dlq_topic) if name not in existing]
+        if wanted:
+            try:
+                admin.create_topics(wanted)
+            except TopicAlreadyExistsError:
+                pass
+    finally:
+        admin.close()

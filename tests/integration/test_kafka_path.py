@@ -1,0 +1,147 @@
+"""The distributed path end to end: PostgreSQL store → relay → Kafka → consumer group → read models."""
+
+from __future__ import annotations
+
+import json
+import random
+import subprocess
+import time
+from datetime import timedelta
+
+import pytest
+from kafka import KafkaConsumer, TopicPartition
+
+from consumers.documents import CONTRACT
+from projections.rebuild import snapshot
+from tests.distributed import (
+    PSYCH,
+    ROOT,
+    manual_clock,
+    new_stack,
+    record_history,
+    tables_equal,
+    wait_for,
+)
+from tests import forms
+
+
+@pytest.fixture
+def stack(postgres_databases, tmp_path):  # type: ignore[no-untyped-def]
+    s = new_stack(postgres_databases, tmp_path)
+    yield s
+    s.stop_all()
+
+
+def assert_read_models_equal_rebuild(stack, timeout: float = 120) -> None:  # type: ignore[no-untyped-def]
+    app = stack.app()
+    last = app.recorder.max_notification_id()
+    app.close()
+    view = stack.view()
+    wait_for(lambda: stack.applied_everything(view, last), timeout,
+             f"the consumers to apply notification {last}")
+    assert tables_equal(snapshot(view), stack.reference()) == []
+    view.datastore.engine.dispose()
+
+
+def test_a_command_reaches_the_read_model_through_kafka(stack):
+    # A child is enrolled and a conflict recorded through the application (PostgreSQL).
+    app = stack.app(manual_clock())
+    record_history(app, events=40, children=5)
+    stack.start("relay", "relay")
+    stack.start("consumer", "consume")
+    assert_read_models_equal_rebuild(stack)
+    # A new command while everything runs appears within a few seconds.
+    app.clock.advance(timedelta(minutes=1))
+    app.record_conflict(PSYCH, "D-1-00000", forms.conflict(app.clock.now(), description="Live"))
+    assert_read_models_equal_rebuild(stack, timeout=30)
+    assert "Traceback" not in stack.log("consumer")
+    app.close()
+
+
+def test_the_relay_publishes_only_ciphertext_and_the_contract_holds(stack):
+    app = stack.app(manual_clock())
+    record_history(app, events=30, children=3)
+    stack.start("relay", "relay")
+    wait_for(lambda: stack.relayed() >= 30, 60, "the relay")
+    # A third-party client (Kafka's own console consumer, from the broker's jars) reads the topic.
+    lib = subprocess.run(["bash", "scripts/services.sh", "env"], cwd=ROOT, capture_output=True,
+                         text=True).stdout.split("KOPIR_KAFKA_LIB='")[1].split("'")[0]
+    result = subprocess.run(
+        ["java", "-cp", f"{lib}/*", "org.apache.kafka.tools.consumer.ConsoleConsumer",
+         "--bootstrap-server", stack.kafka.bootstrap, "--topic", stack.kafka.topic,
+         "--from-beginning", "--max-messages", "30", "--timeout-ms", "30000"],
+        capture_output=True, text=True, timeout=120)
+    lines = [line for line in result.stdout.splitlines() if line.startswith("{")]
+    assert len(lines) == 30, result.stderr[-2000:]
+    import jsonschema
+
+    schema = json.loads(CONTRACT.read_text())
+    for line in lines:
+        message = json.loads(line)
+        jsonschema.validate(message, schema)
+        # Nothing typed about a child travels in clear.
+        assert "Event " not in line and "D-1-" not in line
+    assert {json.loads(line)["notification_id"] for line in lines} == set(range(1, 31))
+    app.close()
+
+
+def test_a_consumer_killed_ten_times_loses_and_duplicates_nothing(stack):
+    app = stack.app(manual_clock())
+    record_history(app, events=100_000, children=500, batch=2000)
+    stack.start("relay", "relay")
+    stack.start("consumer", "consume")
+    rng = random.Random(42)
+    view = stack.view()
+    last = app.recorder.max_notification_id()
+    mid_stream = 0
+    for kill in range(10):
+        time.sleep(rng.uniform(1.0, 4.0))
+        # kill -9 while events are still flowing (at least most of the time).
+        mid_stream += not stack.applied_everything(view, last)
+        stack.kill9("consumer")
+        stack.start("consumer", "consume")
+    assert mid_stream >= 5, "the consumer finished before most kills: the test proves little"
+    assert_read_models_equal_rebuild(stack, timeout=300)
+    app.close()
+
+
+def test_a_relay_killed_before_publishing_publishes_everything_at_least_once(stack):
+    app = stack.app(manual_clock())
+    record_history(app, events=3000, children=50, batch=100)
+    rng = random.Random(7)
+    stack.start("relay", "relay")
+    for round_ in range(5):
+        # Commands are committed to the store while the relay is killed mid-flight.
+        time.sleep(rng.uniform(0.05, 0.6))
+        stack.kill9("relay")
+        record_history(app, events=400, children=10, seed=round_ + 2, batch=50)
+        stack.start("relay", "relay")
+    stack.start("consumer", "consume")
+    assert_read_models_equal_rebuild(stack)
+    # Every notification is on the topic at least once.
+    consumer = KafkaConsumer(bootstrap_servers=stack.kafka.bootstrap, enable_auto_commit=False)
+    partitions = [TopicPartition(stack.kafka.topic, p) for p in range(stack.kafka.partitions)]
+    consumer.assign(partitions)
+    consumer.seek_to_beginning()
+    ends = consumer.end_offsets(partitions)
+    seen: list[int] = []
+    while any(consumer.position(tp) < ends[tp] for tp in partitions):
+        for records in consumer.poll(timeout_ms=1000).values():
+            seen += [json.loads(r.value)["notification_id"] for r in records]
+    consumer.close()
+    last = app.recorder.max_notification_id()
+    assert set(seen) == set(range(1, last + 1))
+    app.close()
+
+
+def test_restarting_the_broker_loses_no_acknowledged_event(stack):
+    app = stack.app(manual_clock())
+    record_history(app, events=20_000, children=200, batch=1000)
+    stack.start("relay", "relay")
+    stack.start("consumer", "consume")
+    time.sleep(2)
+    subprocess.run(["bash", "scripts/services.sh", "restart", "kafka"], cwd=ROOT, check=True,
+                   timeout=240)
+    record_history(app, events=2000, children=20, seed=9, batch=200)
+    assert_read_models_equal_rebuild(stack, timeout=300)
+    app.close()
