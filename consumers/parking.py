@@ -1,8 +1,8 @@
 """Applying Kafka batches to the read models, and parking what cannot be applied.
 
 One batch is one read-model transaction. Positions are tracked per upstream and
-partition (`kopir.events.v1#3`), so a redelivered message is recognised and
-skipped. A message that cannot be read or applied is parked (kept in
+partition (`kopir.events.v1#3`), so a redelivered or republished message is
+recognised and skipped; only applied messages move the position. A message that cannot be read or applied is parked (kept in
 `kafka_parked`, published to the dead-letter topic with its reason) and so is
 every later message of the same child, in order, until `kopir dlq retry`
 applies them; every other child stays current.
@@ -125,8 +125,8 @@ class ReadModelConsumer:
             child_key=_key(record), topic=record.topic, partition=record.partition,
             offset=record.offset, notification_id=tracking.notification_id if tracking else None,
             value=record.value, reason=reason, parked_at=datetime.now(timezone.utc)))
-        if tracking is not None:
-            uow.advance(tracking)
+        # The position is not advanced: a message that could not be applied is not trusted,
+        # and its redelivery is recognised by its place in the topic instead.
         return DeadLetter(source_topic=record.topic, partition=record.partition,
                           offset=record.offset, key=record.key.decode() if record.key else None,
                           reason=reason, parked_behind=earlier,

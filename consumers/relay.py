@@ -26,6 +26,7 @@ from consumers.topics import ensure_topics, producer
 from domain.application import SchoolIntegration
 from domain.errors import KopirError
 from domain.model import Escalation
+from kopir.store import schema_lock
 
 log = logging.getLogger(__name__)
 RELAY_TRACKING_TABLE = "relay_tracking"
@@ -46,7 +47,8 @@ class Relay:
         self.name = f"relay:{settings.topic}"[:32]
         self.tracking = SQLAlchemyTrackingRecorder(app.recorder.datastore,  # type: ignore[attr-defined]
                                                    tracking_table_name=RELAY_TRACKING_TABLE)
-        self.tracking.create_table()
+        with schema_lock(self.tracking.datastore.engine):
+            self.tracking.create_table()
         ensure_topics(settings)
         self.producer = kafka_producer or producer(settings)
         self._children_of_escalations: dict[UUID, str] = {}

@@ -11,7 +11,8 @@ Select it with PERSISTENCE_MODULE=kopir.store (the settings do).
 
 from __future__ import annotations
 
-from typing import Any, List, Optional, Sequence
+from contextlib import contextmanager
+from typing import Any, Iterator, List, Optional, Sequence
 from uuid import UUID
 
 from eventsourcing.persistence import Notification, StoredEvent
@@ -20,7 +21,8 @@ from eventsourcing_sqlalchemy.recorders import (
     SQLAlchemyApplicationRecorder,
     SQLAlchemyProcessRecorder,
 )
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, text
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session
 
 
@@ -95,6 +97,32 @@ class ProcessRecorder(CoreStatements, SQLAlchemyProcessRecorder):
     pass
 
 
+SCHEMA_LOCK = 0x6B6F70697273  # advisory lock id for creating tables
+
+
+@contextmanager
+def schema_lock(engine: Engine | Connection | None) -> Iterator[None]:
+    """Serialise table creation between processes starting together (PostgreSQL)."""
+    if engine is None or engine.dialect.name != "postgresql":
+        yield
+        return
+    with engine.connect() as connection:  # type: ignore[union-attr]
+        connection.execute(text("SELECT pg_advisory_lock(:k)"), {"k": SCHEMA_LOCK})
+        try:
+            yield
+        finally:
+            connection.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": SCHEMA_LOCK})
+            connection.commit()
+
+
 class Factory(sqlalchemy_factory.SQLAlchemyFactory):
     application_recorder_class = ApplicationRecorder
     process_recorder_class = ProcessRecorder
+
+    def application_recorder(self) -> Any:
+        with schema_lock(self.datastore.engine):
+            return super().application_recorder()
+
+    def aggregate_recorder(self, purpose: str = "events") -> Any:
+        with schema_lock(self.datastore.engine):
+            return super().aggregate_recorder(purpose)

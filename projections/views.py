@@ -22,6 +22,7 @@ from sqlalchemy import Table, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from domain.model import Child, Escalation, KopirAggregate, School
+from kopir.store import schema_lock
 from projections import caseload, chronology, escalations, wellbeing
 from projections.tables import CONSUMER_TABLES, READ_MODEL_TABLES, metadata, schools
 
@@ -105,10 +106,11 @@ class ReadModelView(SQLAlchemyTrackingRecorder):
 
     # --- schema ------------------------------------------------------------------
     def create_table(self) -> None:
-        super().create_table()
         assert self.datastore.engine is not None
-        metadata.create_all(self.datastore.engine,
-                            tables=list(READ_MODEL_TABLES + CONSUMER_TABLES))
+        with schema_lock(self.datastore.engine):
+            super().create_table()
+            metadata.create_all(self.datastore.engine,
+                                tables=list(READ_MODEL_TABLES + CONSUMER_TABLES))
 
     def drop_tables(self) -> None:
         """Drop the read models and forget the positions (rebuild starts from zero)."""
