@@ -6,7 +6,7 @@ PORT ?= 8501
 CHILDREN ?= 60
 SERVICES := scripts/services.sh
 
-.PHONY: venv demo serve test test-unit services-start services-stop bench clean
+.PHONY: venv demo serve test test-unit services-start services-stop stack stack-stop bench clean
 
 $(BIN)/.installed: pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Köpir needs Python 3.11 or newer"'
@@ -35,6 +35,12 @@ test: venv services-start ## every test, against SQLite and a real PostgreSQL
 
 test-unit: venv
 	$(BIN)/pytest tests/unit $(PYTEST_ARGS)
+
+stack: venv ## the distributed mode without Docker: PostgreSQL, Kafka, relay, 2 consumers, UI
+	scripts/stack.sh start
+
+stack-stop:
+	scripts/stack.sh stop
 
 bench: venv
 	$(BIN)/python -m bench.core

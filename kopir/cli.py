@@ -167,9 +167,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
         lambda clk, ids: SchoolIntegration(env=config.app_env(), clock_=clk, ids=ids),
         children=args.children, seed_value=args.seed, until=args.until,
         progress=ProgressBar("recording"))
-    view = ReadModelView.from_url(config.read_models_url())
-    runner = EmbeddedRunner(app, view, batch_size=config.batch_size)
-    runner.process_available(progress=ProgressBar("projecting"))
+    if config.embedded_projections:  # otherwise the consumers project from Kafka
+        view = ReadModelView.from_url(config.read_models_url())
+        runner = EmbeddedRunner(app, view, batch_size=config.batch_size)
+        runner.process_available(progress=ProgressBar("projecting"))
     events = app.recorder.max_notification_id() or 0
     print(f"Seeded {args.children} children in {len(demo.SCHOOLS)} schools: {actions} actions, "
           f"{events} events. Demo users (password {demo.DEMO_PASSWORD!r}): "

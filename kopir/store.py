@@ -11,6 +11,7 @@ Select it with PERSISTENCE_MODULE=kopir.store (the settings do).
 
 from __future__ import annotations
 
+import warnings
 from contextlib import contextmanager
 from typing import Any, Iterator, List, Optional, Sequence
 from uuid import UUID
@@ -23,6 +24,7 @@ from eventsourcing_sqlalchemy.recorders import (
 )
 from sqlalchemy import insert, select, text
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import SAWarning
 from sqlalchemy.orm import Session
 
 
@@ -96,6 +98,10 @@ class ApplicationRecorder(CoreStatements, SQLAlchemyApplicationRecorder):
 class ProcessRecorder(CoreStatements, SQLAlchemyProcessRecorder):
     pass
 
+
+# Several tracking tables (read models, relay) reuse the library's record class name.
+warnings.filterwarnings("ignore", message="This declarative base already contains a class "
+                        "with the same class name", category=SAWarning)
 
 SCHEMA_LOCK = 0x6B6F70697273  # advisory lock id for creating tables
 

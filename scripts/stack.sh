@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# The distributed topology on this machine without Docker:
+# PostgreSQL + Kafka (scripts/services.sh), the relay, two consumers and the UI as processes.
+#   scripts/stack.sh start|stop|status
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+RUN="$ROOT/var/stack"
+BIN="${KOPIR_BIN:-$ROOT/.venv/bin}"
+PORT="${PORT:-8501}"
+mkdir -p "$RUN"
+
+environment() {
+  eval "$("$ROOT/scripts/services.sh" env)"
+  if [ ! -s "$RUN/cipher.key" ]; then
+    (umask 077; "$BIN/python" -c 'import base64, os; print(base64.b64encode(os.urandom(32)).decode())' > "$RUN/cipher.key")
+  fi
+  export KOPIR_DATABASE_URL KOPIR_KAFKA_BOOTSTRAP
+  KOPIR_CIPHER_KEY="$(cat "$RUN/cipher.key")"
+  export KOPIR_CIPHER_KEY KOPIR_EMBEDDED_PROJECTIONS=false
+}
+
+launch() {  # name, kopir arguments...
+  local name=$1; shift
+  if [ -f "$RUN/$name.pid" ] && kill -0 "$(cat "$RUN/$name.pid")" 2>/dev/null; then
+    echo "stack: $name already running"; return 0
+  fi
+  nohup "$BIN/kopir" "$@" > "$RUN/$name.log" 2>&1 &
+  echo $! > "$RUN/$name.pid"
+  echo "stack: $name started (log: var/stack/$name.log)"
+}
+
+start() {
+  "$ROOT/scripts/services.sh" start
+  environment
+  if "$BIN/kopir" demo --children "${CHILDREN:-60}" 2>/dev/null; then
+    echo "stack: seeded demo data into PostgreSQL"
+  fi
+  launch relay relay
+  launch consumer-1 consume
+  launch consumer-2 consume
+  launch ui serve --port "$PORT"
+  echo "stack: Köpir (distributed) on http://127.0.0.1:$PORT; \`make stack-stop\` to stop"
+}
+
+stop() {
+  for pidfile in "$RUN"/*.pid; do
+    [ -e "$pidfile" ] || continue
+    kill "$(cat "$pidfile")" 2>/dev/null || true
+    rm -f "$pidfile"
+  done
+  echo "stack: processes stopped (services keep running: scripts/services.sh stop)"
+}
+
+status() {
+  environment
+  for pidfile in "$RUN"/*.pid; do
+    [ -e "$pidfile" ] || continue
+    name=$(basename "$pidfile" .pid)
+    if kill -0 "$(cat "$pidfile")" 2>/dev/null; then echo "$name: running"; else echo "$name: dead"; fi
+  done
+  "$BIN/kopir" status
+}
+
+case "${1:-}" in
+  start) start ;;
+  stop) stop ;;
+  status) status ;;
+  *) echo "usage: $0 start|stop|status" >&2; exit 2 ;;
+esac
