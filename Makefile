@@ -42,8 +42,9 @@ stack: venv ## the distributed mode without Docker: PostgreSQL, Kafka, relay, 2 
 stack-stop:
 	scripts/stack.sh stop
 
-bench: venv
+bench: venv services-start ## append/rebuild on SQLite, and the Kafka path, each against a raw baseline
 	$(BIN)/python -m bench.core
+	set -a && eval "$$($(SERVICES) env)" && set +a && $(BIN)/python -m bench.kafka
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .hypothesis *.egg-info

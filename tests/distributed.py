@@ -71,6 +71,8 @@ class Stack:
             "KOPIR_KAFKA_SESSION_TIMEOUT_MS": str(self.kafka.session_timeout_ms),
             "KOPIR_KAFKA_CONSUMER_BATCH": str(self.kafka.consumer_batch),
             "KOPIR_KAFKA_RELAY_BATCH": str(self.kafka.relay_batch),
+            "KOPIR_KAFKA_RELAY_POLL_INTERVAL": str(self.kafka.relay_poll_interval),
+            "KOPIR_KAFKA_CONSUMER_BATCH_TIMEOUT_MS": str(self.kafka.consumer_batch_timeout_ms),
         })
         return env
 

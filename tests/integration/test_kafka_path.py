@@ -61,18 +61,19 @@ def test_a_command_reaches_the_read_model_through_kafka(stack):
 def test_the_relay_publishes_only_ciphertext_and_the_contract_holds(stack):
     app = stack.app(manual_clock())
     record_history(app, events=30, children=3)
+    total = app.recorder.max_notification_id()
     stack.start("relay", "relay")
-    wait_for(lambda: stack.relayed() >= 30, 60, "the relay")
+    wait_for(lambda: stack.relayed() >= total, 60, "the relay")
     # A third-party client (Kafka's own console consumer, from the broker's jars) reads the topic.
     lib = subprocess.run(["bash", "scripts/services.sh", "env"], cwd=ROOT, capture_output=True,
                          text=True).stdout.split("KOPIR_KAFKA_LIB='")[1].split("'")[0]
     result = subprocess.run(
         ["java", "-cp", f"{lib}/*", "org.apache.kafka.tools.consumer.ConsoleConsumer",
          "--bootstrap-server", stack.kafka.bootstrap, "--topic", stack.kafka.topic,
-         "--from-beginning", "--max-messages", "30", "--timeout-ms", "30000"],
+         "--from-beginning", "--max-messages", str(total), "--timeout-ms", "30000"],
         capture_output=True, text=True, timeout=120)
     lines = [line for line in result.stdout.splitlines() if line.startswith("{")]
-    assert len(lines) == 30, result.stderr[-2000:]
+    assert len(lines) == total, result.stderr[-2000:]
     import jsonschema
 
     schema = json.loads(CONTRACT.read_text())
@@ -81,7 +82,7 @@ def test_the_relay_publishes_only_ciphertext_and_the_contract_holds(stack):
         jsonschema.validate(message, schema)
         # Nothing typed about a child travels in clear.
         assert "Event " not in line and "D-1-" not in line
-    assert {json.loads(line)["notification_id"] for line in lines} == set(range(1, 31))
+    assert {json.loads(line)["notification_id"] for line in lines} == set(range(1, total + 1))
     app.close()
 
 

@@ -1,0 +1,179 @@
+"""The distributed path on this machine: consumer throughput and command → read-model latency.
+
+    python -m bench.kafka [--events N] [--commands N]
+
+Needs the services (scripts/services.sh start; `make bench` starts them). Each run
+uses fresh PostgreSQL databases and topics.
+- throughput: one `kopir consume` process applying N relayed events, against a raw
+  aiokafka getmany + psycopg executemany loop over the same topic (same run);
+- latency: N commands one after another, each timed until its entry is in the read
+  model, via relay → Kafka → consumer, and via the embedded driver on the same store.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import statistics
+import tempfile
+import time
+import uuid
+from datetime import timedelta
+from pathlib import Path
+
+import psycopg
+from aiokafka import AIOKafkaConsumer
+from sqlalchemy import select
+
+from bench.common import Row, report
+from consumers.relay import Relay
+from kopir.settings import sqlalchemy_url
+from projections.runner import EmbeddedRunner
+from projections.tables import chronology
+from projections.views import ReadModelView
+from tests.distributed import PSYCH, manual_clock, new_stack, record_history, wait_for
+from tests import forms
+
+
+def databases() -> tuple[callable, list[str]]:  # type: ignore[valid-type]
+    admin = os.environ["KOPIR_TEST_POSTGRES_URL"]
+    base, names = admin.rsplit("/", 1)[0], []
+
+    def create() -> str:
+        name = f"kopir_b_{uuid.uuid4().hex[:10]}"
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f"CREATE DATABASE {name}")
+        names.append(name)
+        return f"{base}/{name}"
+
+    return create, names
+
+
+def drop(names: list[str]) -> None:
+    with psycopg.connect(os.environ["KOPIR_TEST_POSTGRES_URL"], autocommit=True) as conn:
+        for name in names:
+            conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+def relay_all(stack) -> None:  # type: ignore[no-untyped-def]
+    relay = Relay(stack.app(), stack.kafka)
+    while relay.relay_once():
+        pass
+    relay.close()
+
+
+async def raw_loop(stack, total: int, target: str) -> float:  # type: ignore[no-untyped-def]
+    """The baseline: consume the topic and insert one row per message, commit per batch."""
+    consumer = AIOKafkaConsumer(stack.kafka.topic, bootstrap_servers=stack.kafka.bootstrap,
+                                group_id=f"raw-{uuid.uuid4().hex[:6]}",
+                                auto_offset_reset="earliest", enable_auto_commit=False)
+    conn = psycopg.connect(target)
+    conn.execute("CREATE TABLE raw_events (part INT, off BIGINT, body BYTEA, PRIMARY KEY (part, off))")
+    conn.commit()
+    await consumer.start()
+    done, started = 0, None
+    try:
+        while done < total:
+            batches = await consumer.getmany(timeout_ms=200, max_records=1000)
+            for tp, records in batches.items():
+                started = started or time.perf_counter()
+                with conn.cursor() as cursor:
+                    cursor.executemany("INSERT INTO raw_events VALUES (%s, %s, %s)",
+                                       [(r.partition, r.offset, r.value) for r in records])
+                conn.commit()
+                await consumer.commit()
+                done += len(records)
+        return time.perf_counter() - started  # type: ignore[operator]
+    finally:
+        await consumer.stop()
+        conn.close()
+
+
+def throughput(create, tmp: Path, events: int) -> Row:  # type: ignore[no-untyped-def]
+    stack = new_stack(create, tmp, consumer_batch=1000)
+    app = stack.app(manual_clock())
+    record_history(app, events=events, children=500, batch=2000)
+    relay_all(stack)
+    last = app.recorder.max_notification_id()
+    view = stack.view()
+    stack.start("consumer", "consume")
+    wait_for(lambda: bool(view.max_tracking_id(f"{stack.kafka.topic}#0")), 120, "first batch",
+             interval=0.01)
+    started = time.perf_counter()
+    wait_for(lambda: stack.applied_everything(view, last), 600, "the consumer", interval=0.05)
+    seconds = time.perf_counter() - started
+    stack.stop_all()
+    baseline = asyncio.run(raw_loop(stack, last, create()))
+    app.close()
+    return Row("consumer: events applied per second, 1 process", last, seconds,
+               "raw aiokafka getmany + executemany", baseline)
+
+
+def latencies(create, tmp: Path, commands: int) -> tuple[list[float], list[float]]:  # type: ignore[no-untyped-def]
+    stack = new_stack(create, tmp, consumer_batch=1000)
+    stack.kafka.relay_poll_interval = 0.01
+    app = stack.app(manual_clock())
+    codes = record_history(app, events=200, children=20)
+    stack.start("relay", "relay")
+    stack.start("consumer", "consume")
+    view = stack.view()
+    wait_for(lambda: stack.applied_everything(view, app.recorder.max_notification_id()), 60,
+             "warm-up")
+    via_kafka = timed_commands(app, view, codes, commands)
+    stack.stop_all()
+    # The embedded driver on the same store, into a database of its own.
+    embedded_view = ReadModelView.from_url(sqlalchemy_url(create()))
+    runner = EmbeddedRunner(app, embedded_view, poll_interval=0.01).start()
+    runner.wait(app.recorder.max_notification_id(), timeout=60)
+    embedded = timed_commands(app, embedded_view, codes, commands)
+    runner.stop()
+    app.close()
+    return via_kafka, embedded
+
+
+def timed_commands(app, view, codes, commands: int) -> list[float]:  # type: ignore[no-untyped-def]
+    result = []
+    for n in range(commands):
+        app.clock.advance(timedelta(seconds=10))
+        started = time.perf_counter()
+        entry = app.record_conflict(PSYCH, codes[n % len(codes)],
+                                    forms.conflict(app.clock.now(), description=f"Timed {n}"))
+        statement = select(chronology.c.entry_id).where(chronology.c.entry_id == entry)
+        while True:
+            with view.transaction(commit=False) as session:
+                if session.execute(statement).first():
+                    break
+            time.sleep(0.002)
+        result.append(time.perf_counter() - started)
+    return result
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--events", type=int, default=50_000)
+    parser.add_argument("--commands", type=int, default=1000)
+    args = parser.parse_args()
+    create, names = databases()
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            row = throughput(create, Path(tmp), args.events)
+            via_kafka, embedded = latencies(create, Path(tmp), args.commands)
+    finally:
+        drop(names)
+    report("Distributed path: consumer throughput", [row])
+    print(f"\ncommand → read model, {args.commands} commands one after another (milliseconds)")
+    print(f"{'path':34} {'p50':>8} {'p95':>8} {'p99':>8} {'max':>8}")
+    for name, values in (("relay → Kafka → consumer", via_kafka), ("embedded driver", embedded)):
+        print(f"{name:34} " + " ".join(f"{percentile(values, q) * 1000:>8.1f}"
+                                       for q in (0.5, 0.95, 0.99, 1.0)))
+    print(f"(mean via Kafka {statistics.mean(via_kafka) * 1000:.1f} ms)")
+
+
+if __name__ == "__main__":
+    main()
