@@ -76,7 +76,7 @@ async def raw_loop(stack, total: int, target: str) -> float:  # type: ignore[no-
     try:
         while done < total:
             batches = await consumer.getmany(timeout_ms=200, max_records=1000)
-            for tp, records in batches.items():
+            for _tp, records in batches.items():
                 started = started or time.perf_counter()
                 with conn.cursor() as cursor:
                     cursor.executemany("INSERT INTO raw_events VALUES (%s, %s, %s)",

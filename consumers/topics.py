@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import time
+from contextlib import suppress
+
 from kafka import KafkaAdminClient, KafkaProducer
 from kafka.admin import NewTopic
-from kafka.errors import TopicAlreadyExistsError
+from kafka.errors import KafkaError, TopicAlreadyExistsError
 
 from consumers.settings import KafkaSettings
 
@@ -17,8 +20,20 @@ def producer(settings: KafkaSettings) -> KafkaProducer:
                          client_id="kopir-relay")
 
 
-def ensure_topics(settings: KafkaSettings) -> None:
-    """Create the event and dead-letter topics with the configured partitions and retention."""
+def ensure_topics(settings: KafkaSettings, patience: float = 60.0) -> None:
+    """Create the event and dead-letter topics with the configured partitions and retention,
+    waiting up to `patience` seconds for a broker that is still starting."""
+    deadline = time.monotonic() + patience
+    while True:
+        try:
+            return _ensure_topics(settings)
+        except (KafkaError, OSError):
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(1.0)
+
+
+def _ensure_topics(settings: KafkaSettings) -> None:
     admin = KafkaAdminClient(bootstrap_servers=settings.bootstrap, client_id="kopir-admin")
     try:
         existing = set(admin.list_topics())
@@ -26,9 +41,7 @@ def ensure_topics(settings: KafkaSettings) -> None:
                            topic_configs={"retention.ms": str(settings.retention_ms)})
                   for name in (settings.topic, settings.dlq_topic) if name not in existing]
         if wanted:
-            try:
+            with suppress(TopicAlreadyExistsError):  # another process was quicker
                 admin.create_topics(wanted)
-            except TopicAlreadyExistsError:
-                pass
     finally:
         admin.close()

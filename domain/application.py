@@ -23,7 +23,6 @@ from domain.errors import (
     ChildAlreadyEnrolled,
     FieldProblem,
     InvalidEntry,
-    NotAuthorised,
     RecordChanged,
     UnknownChild,
     UnknownEscalation,
@@ -36,7 +35,6 @@ from domain.events import (
     CounsellingSession,
     Correction,
     Enrolment,
-    Level,
     Participant,
     PeerIncidentReport,
     Resolution,
@@ -128,6 +126,13 @@ class SchoolIntegration(Application[UUID]):
         except AggregateNotFoundError:
             raise UnknownChild(f"No child with code {code} is enrolled in Köpir.") from None
 
+    def is_enrolled(self, code: str) -> bool:
+        try:
+            self.child(code)
+        except UnknownChild:
+            return False
+        return True
+
     def _child_for(self, actor: Actor, what: str, code: str,
                    expected_version: int | None) -> Child:
         child = self.child(code)
@@ -141,11 +146,7 @@ class SchoolIntegration(Application[UUID]):
         with clock.using(self.clock):
             access.check_may_record(actor, "enrolment", form.school_id)
             form.validate(self._now())
-            try:
-                self.child(form.child_code)
-            except UnknownChild:
-                pass
-            else:
+            if self.is_enrolled(form.child_code):
                 raise ChildAlreadyEnrolled(f"{form.child_code} is already enrolled.")
             fields = form.as_event_fields()
             fields["code"] = fields.pop("child_code")
@@ -202,7 +203,7 @@ class SchoolIntegration(Application[UUID]):
             everyone = [(subject, form.child_role.value if hasattr(form.child_role, "value")
                          else form.child_role)]
             everyone += [(o, p.role.value if hasattr(p.role, "value") else p.role)
-                         for o, p in zip(others, form.participants)]
+                         for o, p in zip(others, form.participants, strict=False)]
             codes = {c.code: r for c, r in everyone}
             entry_ids = []
             for child, role in everyone:

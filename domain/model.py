@@ -58,7 +58,7 @@ class KopirAggregate(Aggregate):
             return clock.now()
 
     class Created(Event, Aggregate.Created):
-        pass
+        """The first event of every Köpir aggregate."""
 
 
 class Child(KopirAggregate):
@@ -156,7 +156,7 @@ class Child(KopirAggregate):
         reason: str
 
         def apply(self, aggregate: Child) -> None:  # type: ignore[override]
-            pass  # the entry's content lives in the events; nothing a guard needs changes
+            """The entry's content lives in the events; nothing a guard needs changes."""
 
     class EntryRetracted(KopirAggregate.Event):
         entry_id: str

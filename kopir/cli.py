@@ -24,7 +24,7 @@ OPERATOR = Actor("cli-operator", Role.AUDITOR, frozenset({"*"}), "Command-line o
 
 
 class UsageError(Exception):
-    pass
+    """Raised when the command line does not fit the commands' arguments."""
 
 
 class Parser(argparse.ArgumentParser):

@@ -307,7 +307,7 @@ class DemoHistory:
             else:
                 severity = max(1, min(5, getattr(form, "severity", 1) + self.rng.choice([-1, 1])))
                 changes = {"severity": severity} if getattr(form, "severity", 0) else \
-                    {"description": getattr(form, "description") + " (details added later)"}
+                    {"description": form.description + " (details added later)"}
                 fix = Correction(entry_id="", reason="Corrected after talking with the pupils.",
                                  changes=changes)
                 self.at(fix_at, lambda: self.correct(fixer, plan, key, fix, retract=False))

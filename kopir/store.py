@@ -92,11 +92,11 @@ class CoreStatements:
 
 
 class ApplicationRecorder(CoreStatements, SQLAlchemyApplicationRecorder):
-    pass
+    """The application's recorder, with Core statements."""
 
 
 class ProcessRecorder(CoreStatements, SQLAlchemyProcessRecorder):
-    pass
+    """The process recorder, with Core statements."""
 
 
 # Several tracking tables (read models, relay) reuse the library's record class name.

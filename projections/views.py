@@ -160,8 +160,8 @@ class ReadModelView(SQLAlchemyTrackingRecorder):
     # --- writes: one per kind of event -------------------------------------------
     def note_position(self, tracking: Tracking) -> None:
         """For events no read model needs: the position still moves on."""
-        with self._tracked(tracking):
-            pass
+        with self.unit_of_work() as uow:
+            uow.advance(tracking)
 
     def school_registered(self, event: School.SchoolRegistered, tracking: Tracking) -> None:
         with self._tracked(tracking) as uow:

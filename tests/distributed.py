@@ -21,6 +21,7 @@ from typing import Callable
 
 import pytest
 from eventsourcing.cipher import AESCipher
+from kafka.errors import KafkaError
 
 from consumers.settings import KafkaSettings
 from domain import clock
@@ -131,7 +132,10 @@ class Stack:
 
         if self.relayed() < last:
             return False
-        lag = partition_lag(self.kafka, view)
+        try:
+            lag = partition_lag(self.kafka, view)
+        except KafkaError:  # e.g. the group coordinator of a fresh broker is not ready yet
+            return False
         return bool(lag) and all(p["lag"] == 0 for p in lag)
 
     def relayed(self) -> int:

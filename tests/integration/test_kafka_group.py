@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from kafka import KafkaAdminClient
+from kafka.errors import KafkaError
 
 from projections.rebuild import snapshot
 from tests.distributed import manual_clock, new_stack, record_history, tables_equal, wait_for
@@ -21,6 +22,8 @@ def assignments(stack) -> dict[str, set[int]]:  # type: ignore[no-untyped-def]
     admin = KafkaAdminClient(bootstrap_servers=stack.kafka.bootstrap)
     try:
         group = admin.describe_groups([stack.kafka.group_id])[stack.kafka.group_id]
+    except KafkaError:  # a fresh broker creates its group coordinator on first use
+        return {}
     finally:
         admin.close()
     held: dict[str, set[int]] = {}

@@ -95,7 +95,7 @@ def test_a_consumer_killed_ten_times_loses_and_duplicates_nothing(stack):
     view = stack.view()
     last = app.recorder.max_notification_id()
     mid_stream = 0
-    for kill in range(10):
+    for _kill in range(10):
         time.sleep(rng.uniform(1.0, 4.0))
         # kill -9 while events are still flowing (at least most of the time).
         mid_stream += not stack.applied_everything(view, last)
