@@ -1,0 +1,1 @@
+"""Escalation rules: declarative, versioned, explainable (rules.toml, loader, engine)."""

@@ -1,0 +1,356 @@
+"""The rule engine: facts in, decisions out. Pure: no I/O, the time is passed in.
+
+`observe(event, now)` takes each event of the log in order and returns the
+decisions it causes; `tick(now)` returns decisions that are due because time has
+passed (something expected did not happen, a deadline went by). Every decision
+has a deterministic key, so the process that records them can raise each one
+exactly once, and replaying history raises nothing twice. An entry recorded late
+that would have triggered a rule earlier gives a decision marked late, with the
+delay between when it would have fired and when it was detected.
+"""
+
+from __future__ import annotations
+
+from bisect import insort
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, Iterable
+
+from domain.model import Child, Escalation
+from domain.rules.loader import LEVELS, Rule, RuleSet
+
+LATE_AFTER = timedelta(minutes=5)
+CHILD_EVENTS = (Child.ChildEnrolled, Child.ChildTransferred, Child.EnrolmentClosed, Child.Entry,
+                Child.EntryAmended)
+
+
+@dataclass(frozen=True, order=True)
+class Fact:
+    """What the rules need of one chronology entry."""
+
+    occurred_at: datetime
+    entry_id: str
+    type: str = ""
+    kind: str = ""
+    severity: int = 0
+    positive: bool = False
+    attendance: str = ""
+    wellbeing: tuple[tuple[str, int], ...] = ()
+    text: str = ""
+    label_about: str = ""
+    recorded_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Decision:
+    key: str
+    rule: Rule
+    child_id: str
+    child_code: str
+    school_id: str
+    level: str
+    triggering: tuple[str, ...]
+    values: dict[str, Any]
+    due_at: datetime  # when the rule would have fired, had everything been recorded on time
+    detected_at: datetime
+
+    @property
+    def late(self) -> bool:
+        return self.detected_at - self.due_at > LATE_AFTER
+
+    @property
+    def detection_delay(self) -> timedelta:
+        return max(timedelta(0), self.detected_at - self.due_at)
+
+    def reason(self, language: str = "en") -> str:
+        return self.rule.reason(self.values, language)
+
+
+@dataclass
+class Timer:
+    rule: Rule
+    anchor: Fact
+    due_at: datetime
+
+
+@dataclass
+class ChildState:
+    child_id: str
+    code: str = ""
+    school_id: str = ""
+    birth_year: int | None = None
+    facts: list[Fact] = field(default_factory=list)  # sorted by occurred_at
+    covered: dict[str, set[str]] = field(default_factory=dict)  # rule id -> entries raised on
+    timers: list[Timer] = field(default_factory=list)
+
+    def age_at(self, moment: datetime) -> int | None:
+        return None if self.birth_year is None else moment.year - self.birth_year
+
+
+@dataclass
+class OpenEscalation:
+    escalation_id: str
+    child_id: str
+    child_code: str
+    school_id: str
+    level: str
+    rule_id: str
+    deadline: datetime
+
+
+class Engine:
+    def __init__(self, rules: RuleSet) -> None:
+        self.rules = rules
+        self.children: dict[str, ChildState] = {}
+        self.escalations: dict[str, OpenEscalation] = {}
+        self.raised: set[str] = set()
+        self.seen: set[tuple[str, int]] = set()
+
+    # --- input ------------------------------------------------------------------------
+    def observe(self, event: Any, now: datetime) -> list[Decision]:
+        position = (str(event.originator_id), event.originator_version)
+        if position in self.seen:
+            return []  # a redelivery or a replay: already taken into account
+        self.seen.add(position)
+        if isinstance(event, Escalation.EscalationRaised):
+            self._escalation_raised(event)
+            return []
+        if isinstance(event, (Escalation.EscalationAcknowledged, Escalation.EscalationResolved)):
+            self.escalations.pop(str(event.originator_id), None)
+            return []
+        if isinstance(event, Child.EntryRetracted):
+            self._retract(str(event.originator_id), event.retracts)
+            return []
+        if not isinstance(event, CHILD_EVENTS):
+            return []
+        child = self._child(event)
+        if isinstance(event, Child.ChildEnrolled):
+            child.code, child.birth_year = event.code, event.birth_year
+        if isinstance(event, Child.ChildTransferred):
+            child.school_id = event.to_school_id
+            return []
+        fact = fact_of(event)
+        if fact is None:
+            return []
+        insort(child.facts, fact)
+        decisions = []
+        for rule in self.rules:
+            decisions += self._evaluate(rule, child, fact, now)
+        return self._new(decisions)
+
+    def tick(self, now: datetime) -> list[Decision]:
+        """Decisions due because time passed: absences and missed deadlines."""
+        decisions: list[Decision] = []
+        for child in self.children.values():
+            for timer in list(child.timers):
+                if timer.due_at <= now:
+                    child.timers.remove(timer)
+                    if not self._satisfied(timer, child):
+                        decisions.append(self._decision(
+                            timer.rule, child, (timer.anchor.entry_id,),
+                            {"days": timer.rule.when.days}, timer.due_at, now,
+                            key=f"{timer.rule.id}:{child.child_id}:{timer.anchor.entry_id}"))
+        unacknowledged = [r for r in self.rules if r.when.kind == "unacknowledged"]
+        for escalation in list(self.escalations.values()):
+            if escalation.deadline <= now and unacknowledged:
+                del self.escalations[escalation.escalation_id]
+                if escalation.rule_id == unacknowledged[0].id and escalation.level == "high":
+                    continue  # already the top level: it stays on the monitor as overdue
+                rule = unacknowledged[0]
+                level = LEVELS[min(len(LEVELS) - 1, LEVELS.index(escalation.level) + 1)]
+                child = self.children.get(escalation.child_id) or ChildState(escalation.child_id)
+                decision = self._decision(rule, child, (escalation.escalation_id,),
+                                          {"escalation": escalation.escalation_id},
+                                          escalation.deadline, now,
+                                          key=f"{rule.id}:{escalation.escalation_id}")
+                decisions.append(_with_level(decision, level, escalation))
+        return self._new(decisions)
+
+    # --- rules ------------------------------------------------------------------------
+    def _evaluate(self, rule: Rule, child: ChildState, fact: Fact, now: datetime) -> list[Decision]:
+        kind = rule.when.kind
+        if kind == "event":
+            return self._event(rule, child, fact, now)
+        if kind == "window":
+            return self._window(rule, child, fact, now)
+        if kind == "drop":
+            return self._drop(rule, child, fact, now)
+        if kind == "absence":
+            return self._absence(rule, child, fact, now)
+        if kind == "consecutive":
+            return self._consecutive(rule, child, fact, now)
+        return []
+
+    def _event(self, rule: Rule, child: ChildState, fact: Fact, now: datetime) -> list[Decision]:
+        if not matches(rule, fact):
+            return []
+        return [self._decision(rule, child, (fact.entry_id,),
+                               {"severity": fact.severity, "label_about": fact.label_about or "-"},
+                               fact.occurred_at, now)]
+
+    def _window(self, rule: Rule, child: ChildState, fact: Fact, now: datetime) -> list[Decision]:
+        if not counts_in_window(rule, fact):
+            return []
+        days = timedelta(days=rule.when.days)
+        relevant = [f for f in child.facts if counts_in_window(rule, f)]
+        covered = child.covered.setdefault(rule.id, set())
+        # Every window that contains the new fact: those ending at it or after it.
+        for end in sorted({f.occurred_at for f in relevant
+                           if fact.occurred_at <= f.occurred_at < fact.occurred_at + days}):
+            inside = [f for f in relevant if end - days < f.occurred_at <= end]
+            needed = rule.when.threshold_for(child.age_at(end))
+            if len(inside) >= needed and not covered & {f.entry_id for f in inside}:
+                covered |= {f.entry_id for f in inside}
+                return [self._decision(rule, child, tuple(f.entry_id for f in inside),
+                                       {"count": len(inside), "days": rule.when.days}, end, now)]
+        return []
+
+    def _drop(self, rule: Rule, child: ChildState, fact: Fact, now: datetime) -> list[Decision]:
+        if not fact.wellbeing:
+            return []
+        sessions = [f for f in child.facts if f.wellbeing]
+        position = sessions.index(fact)
+        pairs = []
+        if position > 0:
+            pairs.append((sessions[position - 1], fact))
+        if position + 1 < len(sessions):
+            pairs.append((fact, sessions[position + 1]))
+        decisions = []
+        for before, after in pairs:
+            old, new = dict(before.wellbeing), dict(after.wellbeing)
+            for indicator in rule.when.indicators:
+                if indicator in old and indicator in new and old[indicator] - new[indicator] >= rule.when.by:
+                    decisions.append(self._decision(
+                        rule, child, (before.entry_id, after.entry_id),
+                        {"indicator": indicator.replace("_", " "), "before": old[indicator],
+                         "after": new[indicator]}, after.occurred_at, now,
+                        key=f"{rule.id}:{child.child_id}:{after.entry_id}:{indicator}"))
+        return decisions
+
+    def _absence(self, rule: Rule, child: ChildState, fact: Fact, now: datetime) -> list[Decision]:
+        when = rule.when
+        if fact.type in when.after and (not when.after_kinds or fact.kind in when.after_kinds):
+            if when.school_days:
+                due = self.rules.calendar.add_school_days(fact.occurred_at, when.days)
+            else:
+                due = fact.occurred_at + timedelta(days=when.days)
+            child.timers.append(Timer(rule, fact, due))
+            return self.tick_child(child, now)
+        return []
+
+    def tick_child(self, child: ChildState, now: datetime) -> list[Decision]:
+        """A timer already past its due time (a late anchor) is decided at once."""
+        decisions = []
+        for timer in list(child.timers):
+            if timer.due_at <= now:
+                child.timers.remove(timer)
+                if not self._satisfied(timer, child):
+                    decisions.append(self._decision(
+                        timer.rule, child, (timer.anchor.entry_id,), {"days": timer.rule.when.days},
+                        timer.due_at, now,
+                        key=f"{timer.rule.id}:{child.child_id}:{timer.anchor.entry_id}"))
+        return decisions
+
+    def _satisfied(self, timer: Timer, child: ChildState) -> bool:
+        when = timer.rule.when
+        return any(f.type in when.expect
+                   and (not when.expect_attendance or f.attendance in when.expect_attendance)
+                   and timer.anchor.occurred_at <= f.occurred_at <= timer.due_at
+                   for f in child.facts)
+
+    def _consecutive(self, rule: Rule, child: ChildState, fact: Fact,
+                     now: datetime) -> list[Decision]:
+        when = rule.when
+        if fact.type not in when.events or fact.attendance != when.attendance:
+            return []
+        runs = [f for f in child.facts if f.type in when.events and f.attendance != "cancelled"]
+        position = runs.index(fact)
+        start = position
+        while start > 0 and runs[start - 1].attendance == when.attendance:
+            start -= 1
+        end = position
+        while end + 1 < len(runs) and runs[end + 1].attendance == when.attendance:
+            end += 1
+        run = runs[start:end + 1]
+        if len(run) < when.count:
+            return []
+        first = run[:when.count]
+        return [self._decision(rule, child, tuple(f.entry_id for f in first),
+                               {"count": when.count}, first[-1].occurred_at, now,
+                               key=f"{rule.id}:{child.child_id}:{first[0].entry_id}")]
+
+    # --- state ------------------------------------------------------------------------
+    def _child(self, event: Any) -> ChildState:
+        key = str(event.originator_id)
+        child = self.children.get(key)
+        if child is None:
+            child = self.children[key] = ChildState(key)
+        child.school_id = event.school_id
+        return child
+
+    def _retract(self, child_id: str, entry_id: str) -> None:
+        child = self.children.get(child_id)
+        if child is not None:
+            child.facts = [f for f in child.facts if f.entry_id != entry_id]
+            child.timers = [t for t in child.timers if t.anchor.entry_id != entry_id]
+
+    def _escalation_raised(self, event: Escalation.EscalationRaised) -> None:
+        self.raised.add(f"escalation:{event.originator_id}")
+        self.escalations[str(event.originator_id)] = OpenEscalation(
+            str(event.originator_id), event.child_id, event.child_code, event.school_id,
+            event.level, event.rule_id, event.acknowledge_by)
+
+    def _decision(self, rule: Rule, child: ChildState, triggering: tuple[str, ...],
+                  values: dict[str, Any], due_at: datetime, now: datetime,
+                  key: str | None = None) -> Decision:
+        return Decision(key or f"{rule.id}:{child.child_id}:{triggering[0]}", rule,
+                        child.child_id, child.code, child.school_id, rule.level, triggering,
+                        values, due_at, max(now, due_at))
+
+    def _new(self, decisions: Iterable[Decision]) -> list[Decision]:
+        fresh = []
+        for decision in decisions:
+            if decision.key not in self.raised:
+                self.raised.add(decision.key)
+                fresh.append(decision)
+        return fresh
+
+
+def _with_level(decision: Decision, level: str, escalation: OpenEscalation) -> Decision:
+    return Decision(decision.key, decision.rule, escalation.child_id, escalation.child_code,
+                    escalation.school_id, level, decision.triggering, decision.values,
+                    decision.due_at, decision.detected_at)
+
+
+def matches(rule: Rule, fact: Fact) -> bool:
+    when = rule.when
+    if fact.type not in when.events or (when.kinds and fact.kind not in when.kinds):
+        return False
+    tests = []
+    if when.min_severity is not None:
+        tests.append(fact.severity >= when.min_severity)
+    if when.words:
+        text = fact.text.lower()
+        tests.append(any(word in text for word in when.words))
+    return not tests or any(tests)
+
+
+def counts_in_window(rule: Rule, fact: Fact) -> bool:
+    return fact.type in rule.when.events and not (rule.when.negative_only and fact.positive)
+
+
+def fact_of(event: Any) -> Fact | None:
+    """The rule-relevant content of a child's event (None for events rules ignore)."""
+    common = {"occurred_at": event.occurred_at, "type": type(event).__name__,
+              "recorded_at": event.timestamp}
+    if isinstance(event, Child.ChildEnrolled):
+        return Fact(entry_id=f"{event.originator_id}:{event.originator_version}", **common)
+    if isinstance(event, (Child.ConflictRecorded, Child.PeerIncidentRecorded)):
+        return Fact(entry_id=event.entry_id, kind=event.kind, severity=event.severity or 0,
+                    positive=bool(getattr(event, "positive", False)),
+                    text=f"{event.description} {event.action_taken}",
+                    label_about=getattr(event, "label_about", None) or "", **common)
+    if isinstance(event, Child.CounsellingSessionRecorded):
+        return Fact(entry_id=event.entry_id, attendance=event.attendance,
+                    wellbeing=tuple(sorted((event.wellbeing or {}).items())), **common)
+    return None
