@@ -261,7 +261,8 @@ class SchoolIntegration(Application[UUID]):
                 escalation_id, child_id=str(child.id), child_code=child.code,
                 level=fields["level"], rule_id="manual", rule_version=1,
                 reason=fields["reason"], triggering_entries=[entry_id],
-                acknowledge_by=self._now() + ACK_DEADLINES[fields["level"]], **meta,
+                acknowledge_by=self._now() + ACK_DEADLINES[fields["level"]],
+                due_at=self._now(), detection_delay_seconds=0, **meta,
             )
             self._save(child, escalation)
             return escalation_id

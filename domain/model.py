@@ -221,6 +221,14 @@ class Escalation(KopirAggregate):
         self.assignee = ""
 
     class EscalationRaised(KopirAggregate.Created):
+        """Raised by a rule (rule id and version) or by hand (rule "manual").
+
+        `due_at` is when the rule would have fired had every entry been recorded on
+        time; for a late fact it is earlier than the timestamp, and the difference is
+        the detection delay.
+        """
+
+        class_version = 2
         child_id: str
         child_code: str
         level: str
@@ -229,6 +237,13 @@ class Escalation(KopirAggregate):
         reason: str
         triggering_entries: list[str]
         acknowledge_by: datetime
+        due_at: datetime
+        detection_delay_seconds: int
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["due_at"] = state["timestamp"]
+            state["detection_delay_seconds"] = 0
 
         def apply(self, aggregate: Escalation) -> None:  # type: ignore[override]
             aggregate.child_id = self.child_id

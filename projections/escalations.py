@@ -32,6 +32,8 @@ def raised(uow: "UnitOfWork", event: Escalation.EscalationRaised) -> None:
         "raised_at": event.timestamp,
         "raised_by": event.recorded_by,
         "acknowledge_by": event.acknowledge_by,
+        "due_at": event.due_at,
+        "detection_delay_seconds": event.detection_delay_seconds,
         "history": dumps([_step("raised", event, event.reason)]),
     })
 

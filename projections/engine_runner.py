@@ -1,0 +1,154 @@
+"""The escalation engine as a process on the event log.
+
+It reads the SchoolIntegration log from its own tracked position, feeds the rule
+engine, and records each decision as an `EscalationRaised` event in the same
+store, in the same transaction as its new position: exactly once. Escalation ids
+are derived from the decision's key, so a decision can never be recorded twice.
+On start it replays the log up to its position without recording anything, to
+rebuild the state the rules need (replay never raises an escalation again).
+Time-based rules are evaluated by `tick()`, with the application's clock.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from datetime import datetime
+from typing import Callable
+from uuid import UUID, uuid5
+
+from eventsourcing.persistence import Tracking
+from eventsourcing_sqlalchemy.recorders import SQLAlchemyTrackingRecorder
+
+from domain import clock
+from domain.application import SchoolIntegration
+from domain.model import KOPIR_NAMESPACE, Escalation
+from domain.rules.engine import Decision, Engine
+from domain.rules.loader import RuleSet, load_rules
+from kopir.store import schema_lock
+
+log = logging.getLogger(__name__)
+ENGINE_TRACKING_TABLE = "engine_tracking"
+ENGINE = "escalation-engine"
+
+
+def escalation_id(decision_key: str) -> UUID:
+    return uuid5(KOPIR_NAMESPACE, f"escalation:{decision_key}")
+
+
+class EngineRunner:
+    def __init__(self, app: SchoolIntegration, rules: RuleSet | None = None, *,
+                 batch_size: int = 1000, poll_interval: float = 0.2) -> None:
+        self.app = app
+        self.engine = Engine(rules or load_rules())
+        self.batch_size = batch_size
+        self.poll_interval = poll_interval
+        self.tracking = SQLAlchemyTrackingRecorder(app.recorder.datastore,  # type: ignore[attr-defined]
+                                                   tracking_table_name=ENGINE_TRACKING_TABLE)
+        with schema_lock(self.tracking.datastore.engine):
+            self.tracking.create_table()
+        self._recorded: set[UUID] = set()
+        self._replayed_to = 0
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.error: BaseException | None = None
+
+    @property
+    def position(self) -> int:
+        return self.tracking.max_tracking_id(ENGINE) or 0
+
+    def _observe(self, event: object, now: datetime) -> list[Decision]:
+        if isinstance(event, Escalation.EscalationRaised):
+            self._recorded.add(event.originator_id)
+        return [d for d in self.engine.observe(event, now)
+                if escalation_id(d.key) not in self._recorded]
+
+    def replay(self) -> int:
+        """Rebuild the engine's state from the log up to its tracked position."""
+        position, done = self.position, 0
+        now = self.app.clock.now()
+        start = self._replayed_to + 1
+        while start <= position:
+            notifications = self.app.recorder.select_notifications(start, self.batch_size,
+                                                                   stop=position)
+            if not notifications:
+                break
+            for notification in notifications:
+                self._observe(self.app.mapper.to_domain_event(notification), now)
+            done += len(notifications)
+            start = notifications[-1].id + 1
+        self._replayed_to = position
+        return done
+
+    def process_available(self, progress: Callable[[int, int], None] | None = None) -> int:
+        """Feed every new event to the rules; record decisions with the new position."""
+        self.replay()
+        done = 0
+        while not self._stop.is_set():
+            start = self.position + 1
+            notifications = self.app.recorder.select_notifications(start, self.batch_size)
+            if not notifications:
+                break
+            now = self.app.clock.now()
+            decisions: list[Decision] = []
+            for notification in notifications:
+                decisions += self._observe(self.app.mapper.to_domain_event(notification), now)
+            self._record(decisions, Tracking(ENGINE, notifications[-1].id))
+            self._replayed_to = notifications[-1].id
+            done += len(notifications)
+            if progress is not None:
+                progress(notifications[-1].id, self.app.recorder.max_notification_id() or 0)
+        return done
+
+    def tick(self) -> list[Decision]:
+        """Decide what is due because time passed (absences, missed deadlines)."""
+        self.process_available()
+        decisions = [d for d in self.engine.tick(self.app.clock.now())
+                     if escalation_id(d.key) not in self._recorded]
+        self._record(decisions, None)
+        return decisions
+
+    def _record(self, decisions: list[Decision], tracking: Tracking | None) -> None:
+        with clock.using(self.app.clock):
+            escalations = [self._escalation(d) for d in decisions]
+        events = [e for escalation in escalations for e in escalation.collect_events()]
+        with self.app.recorder.transaction(commit=True) as session:  # type: ignore[attr-defined]
+            if events:
+                self.app.save(*events)
+            if tracking is not None:
+                self.tracking._insert_tracking(session, tracking)
+        self._recorded |= {e.id for e in escalations}
+
+    def _escalation(self, decision: Decision) -> Escalation:
+        now = self.app.clock.now()
+        return Escalation.raise_(
+            escalation_id(decision.key), child_id=decision.child_id,
+            child_code=decision.child_code, level=decision.level, rule_id=decision.rule.id,
+            rule_version=decision.rule.version, reason=decision.reason("en"),
+            triggering_entries=list(decision.triggering),
+            acknowledge_by=now + decision.rule.acknowledge_within, due_at=decision.due_at,
+            detection_delay_seconds=int(decision.detection_delay.total_seconds()),
+            recorded_by=ENGINE, role="system", school_id=decision.school_id, occurred_at=now)
+
+    # --- background thread ---------------------------------------------------------
+    def start(self) -> "EngineRunner":
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._loop, name="kopir-engine", daemon=True)
+        self._thread.start()
+        return self
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self.tick()
+            except BaseException as error:
+                log.exception("escalation engine stopped")
+                self.error = error
+                return
+            self._stop.wait(self.poll_interval)
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join()
+            self._thread = None

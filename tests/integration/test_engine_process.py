@@ -1,0 +1,86 @@
+"""The escalation engine as a process on the log: exactly once, replayable, time-aware."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from uuid import UUID
+
+from domain.events import PeerIncidentKind, LabelAbout
+from projections.engine_runner import EngineRunner
+from projections.queries import Queries
+from tests import forms
+
+
+def escalations(world):  # type: ignore[no-untyped-def]
+    world.project()
+    return Queries(world.app, world.rt.view).escalation_queue(world.supervisor,
+                                                             include_resolved=True)
+
+
+def test_a_serious_incident_is_escalated_once_even_when_the_engine_runs_again(world):
+    app = world.app
+    app.enrol_child(world.psychologist, forms.enrolment("AST-0001", world.later(hours=1)))
+    app.record_conflict(world.teacher, "AST-0001", forms.conflict(world.later(hours=1), severity=5))
+    engine = EngineRunner(app)
+    engine.tick()
+    [raised] = escalations(world)
+    assert (raised["rule_id"], raised["rule_version"], raised["level"]) == ("serious-incident", 1, "high")
+    assert raised["acknowledge_by"] == world.clock.now() + timedelta(hours=1)
+    # A second engine (a restart) replays the log and raises nothing new.
+    again = EngineRunner(app)
+    again.tick()
+    assert len(escalations(world)) == 1
+    assert again.position == app.recorder.max_notification_id()  # its own escalation included
+
+
+def test_the_engine_records_escalations_with_its_position_in_one_transaction(world):
+    app = world.app
+    app.enrol_child(world.psychologist, forms.enrolment("AST-0001", world.later(hours=1)))
+    app.record_peer_incident(world.teacher, "AST-0001", forms.peer_incident(
+        world.later(hours=1), kind=PeerIncidentKind.STIGMATISING_LABEL, label_about=LabelAbout.FAMILY))
+    engine = EngineRunner(app)
+    before = app.recorder.max_notification_id()
+    # Everything so far, then its own escalation (which it watches for deadlines).
+    assert engine.process_available() == before + 1
+    assert engine.position == app.recorder.max_notification_id() == before + 1
+    [raised] = escalations(world)
+    assert raised["rule_id"] == "stigmatising-label"
+    app.acknowledge_escalation(world.supervisor, UUID(raised["escalation_id"]), "Seen.")
+    # Five school days later with no session: the absence rule fires on the tick.
+    world.later(days=8)
+    engine.tick()
+    assert {e["rule_id"] for e in escalations(world)} == {"stigmatising-label",
+                                                          "no-session-after-label"}
+
+
+def test_an_unacknowledged_escalation_is_raised_a_level_up(world):
+    app = world.app
+    app.enrol_child(world.psychologist, forms.enrolment("AST-0001", world.later(hours=1)))
+    app.record_peer_incident(world.teacher, "AST-0001", forms.peer_incident(
+        world.later(hours=1), kind=PeerIncidentKind.STIGMATISING_LABEL, label_about=LabelAbout.ORIGIN))
+    engine = EngineRunner(app)
+    engine.tick()
+    world.later(hours=25)  # medium: acknowledge within 24 hours
+    engine.tick()
+    found = {e["rule_id"]: e for e in escalations(world)}
+    assert found["unacknowledged"]["level"] == "high"
+    assert found["unacknowledged"]["triggering_entries"] == [found["stigmatising-label"]["escalation_id"]]
+
+
+def test_a_backdated_fact_raises_a_late_escalation_with_its_delay(world):
+    app = world.app
+    app.enrol_child(world.psychologist, forms.enrolment("AST-0001", world.later(hours=1)))
+    start = world.clock.now()
+    world.later(days=3)
+    app.record_conflict(world.teacher, "AST-0001", forms.conflict(start + timedelta(days=1)))
+    app.record_conflict(world.teacher, "AST-0001", forms.conflict(start + timedelta(days=2)))
+    engine = EngineRunner(app)
+    engine.tick()
+    world.later(days=10)
+    # Recorded now, it happened before the other two: the window was complete 11 days ago.
+    app.record_conflict(world.teacher, "AST-0001", forms.conflict(start + timedelta(hours=12)))
+    engine.tick()
+    [late] = [e for e in escalations(world) if e["rule_id"] == "frequent-incidents-14d"]
+    assert late["due_at"] == start + timedelta(days=2)
+    assert late["detection_delay_seconds"] == int((world.clock.now() - late["due_at"]).total_seconds())
+    assert late["detection_delay_seconds"] > 10 * 86400
