@@ -219,6 +219,7 @@ class Escalation(KopirAggregate):
         self.level = "low"
         self.status = "open"
         self.assignee = ""
+        self.acknowledge_by: datetime | None = None
 
     class EscalationRaised(KopirAggregate.Created):
         """Raised by a rule (rule id and version) or by hand (rule "manual").
@@ -249,6 +250,7 @@ class Escalation(KopirAggregate):
             aggregate.child_id = self.child_id
             aggregate.school_id = self.school_id
             aggregate.level = self.level
+            aggregate.acknowledge_by = self.acknowledge_by
 
     class EscalationAcknowledged(KopirAggregate.Event):
         note: str

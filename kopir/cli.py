@@ -100,6 +100,17 @@ def build_parser() -> Parser:
 
     sub.add_parser("relay", help="publish the event log to Kafka (distributed mode)")
     sub.add_parser("consume", help="keep the read models current from Kafka (distributed mode)")
+    sub.add_parser("engine", help="run the escalation rules on the log (distributed mode)")
+    rules = sub.add_parser("rules", help="escalation rules: check a file, back-test it")
+    rules_sub = rules.add_subparsers(dest="rules_command", required=True, parser_class=Parser)
+    check = rules_sub.add_parser("check", help="load a rules file and report what is wrong")
+    check.add_argument("rules_file")
+    backtest = rules_sub.add_parser("backtest", help="what a rules file would have raised; "
+                                                    "writes nothing")
+    backtest.add_argument("rules_file")
+    backtest.add_argument("--from", dest="start", type=_moment, default=None)
+    backtest.add_argument("--to", dest="end", type=_moment, default=None)
+    backtest.add_argument("--json", action="store_true")
     dlq = sub.add_parser("dlq", help="messages the consumers could not apply")
     dlq_sub = dlq.add_subparsers(dest="dlq_command", required=True, parser_class=Parser)
     dlq_list = dlq_sub.add_parser("list", help="parked messages, child by child")
@@ -283,6 +294,43 @@ def cmd_relay(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_engine(args: argparse.Namespace) -> int:
+    from domain.application import SchoolIntegration
+    from kopir.settings import settings
+    from projections.engine_runner import EngineRunner
+
+    engine = EngineRunner(SchoolIntegration(env=settings().app_env()))
+    signal.signal(signal.SIGTERM, lambda *_: engine.stop())
+    print(f"escalation engine from position {engine.position}", flush=True)
+    engine.run()
+    return 0
+
+
+def cmd_rules(args: argparse.Namespace) -> int:
+    from domain.rules.loader import load_rules
+
+    rules = load_rules(args.rules_file)
+    if args.rules_command == "check":
+        print(f"{args.rules_file}: {len(rules.rules)} rules: "
+              + ", ".join(f"{r.id} v{r.version} ({r.level})" for r in rules))
+        return 0
+    from projections.backtest import backtest
+
+    runtime = _runtime()
+    runtime.runner.process_available()
+    report = backtest(runtime.app, runtime.view, rules, args.start, args.end)
+    if args.json:
+        _print_json(report)
+        return 0
+    print(f"Back-test of {args.rules_file} over {report['events']} events "
+          f"({report['from'] or 'the beginning'} to {report['to'] or 'now'}); nothing was written.")
+    print(f"{'rule':28} {'school':8} {'would raise':>11} {'live':>6} {'difference':>10}")
+    for row in report["rows"]:
+        print(f"{row['rule_id']:28} {row['school_id']:8} {row['would_raise']:>11} "
+              f"{row['live']:>6} {row['would_raise'] - row['live']:>+10}")
+    return 0
+
+
 def cmd_consume(args: argparse.Namespace) -> int:
     import asyncio
 
@@ -358,7 +406,8 @@ def cmd_asyncapi(args: argparse.Namespace) -> int:
 
 COMMANDS = {"demo": cmd_demo, "serve": cmd_serve, "rebuild": cmd_rebuild,
             "children": cmd_children, "chronology": cmd_chronology, "relay": cmd_relay,
-            "consume": cmd_consume, "dlq": cmd_dlq, "status": cmd_status,
+            "consume": cmd_consume, "engine": cmd_engine, "rules": cmd_rules, "dlq": cmd_dlq,
+            "status": cmd_status,
             "asyncapi": cmd_asyncapi}
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from domain import clock
 from domain.application import SchoolIntegration
 from kopir.settings import Settings, settings
+from projections.engine_runner import EngineRunner
 from projections.runner import EmbeddedRunner
 from projections.views import ReadModelView
 
@@ -16,9 +17,20 @@ class Runtime:
     app: SchoolIntegration
     view: ReadModelView
     runner: EmbeddedRunner
+    engine: EngineRunner | None = None
+
+    def start_embedded(self) -> None:
+        """The in-process drivers of the embedded mode: projections and escalation engine."""
+        self.runner.process_available()
+        self.runner.start()
+        if self.engine is None:
+            self.engine = EngineRunner(self.app)
+        self.engine.start()
 
     def close(self) -> None:
         self.runner.stop()
+        if self.engine is not None:
+            self.engine.stop()
         self.app.close()
 
 

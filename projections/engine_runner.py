@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import logging
 import threading
-from datetime import datetime
-from typing import Callable
+import time
+from typing import Any, Callable
 from uuid import UUID, uuid5
 
 from eventsourcing.persistence import Tracking
@@ -29,6 +29,8 @@ from kopir.store import schema_lock
 
 log = logging.getLogger(__name__)
 ENGINE_TRACKING_TABLE = "engine_tracking"
+SAVE_EVERY = 1000  # events decided without raising anything before the position is written
+SAVE_INTERVAL = 5.0  # seconds
 ENGINE = "escalation-engine"
 
 
@@ -38,8 +40,10 @@ def escalation_id(decision_key: str) -> UUID:
 
 class EngineRunner:
     def __init__(self, app: SchoolIntegration, rules: RuleSet | None = None, *,
-                 batch_size: int = 1000, poll_interval: float = 0.2) -> None:
+                 batch_size: int = 1000, poll_interval: float = 0.2,
+                 name: str = ENGINE) -> None:
         self.app = app
+        self.name = name
         self.engine = Engine(rules or load_rules())
         self.batch_size = batch_size
         self.poll_interval = poll_interval
@@ -47,7 +51,11 @@ class EngineRunner:
                                                    tracking_table_name=ENGINE_TRACKING_TABLE)
         with schema_lock(self.tracking.datastore.engine):
             self.tracking.create_table()
+        self._position: int | None = None
+        self._unsaved = 0  # decided up to here, position not yet written (nothing raised)
+        self._last_saved = time.monotonic()
         self._recorded: set[UUID] = set()
+        self.raised_log: list[Escalation] = []  # what this runner raised, in order
         self._replayed_to = 0
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -55,18 +63,25 @@ class EngineRunner:
 
     @property
     def position(self) -> int:
-        return self.tracking.max_tracking_id(ENGINE) or 0
+        """Where the engine has decided up to (its own, the only writer of this name)."""
+        if self._position is None:
+            self._position = self.tracking.max_tracking_id(self.name) or 0
+        return max(self._position, self._unsaved)
 
-    def _observe(self, event: object, now: datetime) -> list[Decision]:
+    def _observe(self, event: Any) -> list[Decision]:
+        """The rules at the moment the event was recorded: time-based rules first (what
+        was due by then), then the event itself. Replays decide as the live run did."""
         if isinstance(event, Escalation.EscalationRaised):
             self._recorded.add(event.originator_id)
-        return [d for d in self.engine.observe(event, now)
-                if escalation_id(d.key) not in self._recorded]
+        moment = event.timestamp
+        decisions = self.engine.tick(moment) + self.engine.observe(event, moment)
+        return [d for d in decisions if escalation_id(d.key) not in self._recorded]
 
     def replay(self) -> int:
         """Rebuild the engine's state from the log up to its tracked position."""
+        if self._replayed_to and self._replayed_to >= self.position:
+            return 0
         position, done = self.position, 0
-        now = self.app.clock.now()
         start = self._replayed_to + 1
         while start <= position:
             notifications = self.app.recorder.select_notifications(start, self.batch_size,
@@ -74,7 +89,7 @@ class EngineRunner:
             if not notifications:
                 break
             for notification in notifications:
-                self._observe(self.app.mapper.to_domain_event(notification), now)
+                self._observe(self.app.mapper.to_domain_event(notification))
             done += len(notifications)
             start = notifications[-1].id + 1
         self._replayed_to = position
@@ -89,12 +104,18 @@ class EngineRunner:
             notifications = self.app.recorder.select_notifications(start, self.batch_size)
             if not notifications:
                 break
-            now = self.app.clock.now()
             decisions: list[Decision] = []
             for notification in notifications:
-                decisions += self._observe(self.app.mapper.to_domain_event(notification), now)
-            self._record(decisions, Tracking(ENGINE, notifications[-1].id))
-            self._replayed_to = notifications[-1].id
+                decisions += self._observe(self.app.mapper.to_domain_event(notification))
+            last = notifications[-1].id
+            if decisions or last - (self._position or 0) >= SAVE_EVERY or \
+                    time.monotonic() - self._last_saved > SAVE_INTERVAL:
+                self._record(decisions, Tracking(self.name, last))
+            else:
+                # Nothing raised: the position may lag; after a restart these events are
+                # decided again, to the same (empty) result.
+                self._unsaved = last
+            self._replayed_to = last
             done += len(notifications)
             if progress is not None:
                 progress(notifications[-1].id, self.app.recorder.max_notification_id() or 0)
@@ -109,6 +130,10 @@ class EngineRunner:
         return decisions
 
     def _record(self, decisions: list[Decision], tracking: Tracking | None) -> None:
+        # An escalation already in the log (a replay after lost state) is not raised again.
+        decisions = [d for d in decisions if not self._in_store(escalation_id(d.key))]
+        if not decisions and tracking is None:
+            return
         with clock.using(self.app.clock):
             escalations = [self._escalation(d) for d in decisions]
         events = [e for escalation in escalations for e in escalation.collect_events()]
@@ -117,7 +142,15 @@ class EngineRunner:
                 self.app.save(*events)
             if tracking is not None:
                 self.tracking._insert_tracking(session, tracking)
+        if tracking is not None:
+            self._position, self._last_saved = tracking.notification_id, time.monotonic()
         self._recorded |= {e.id for e in escalations}
+        self.raised_log += escalations
+
+    def _in_store(self, aggregate_id: UUID) -> bool:
+        if aggregate_id in self._recorded:
+            return True
+        return bool(self.app.recorder.select_events(aggregate_id, limit=1))
 
     def _escalation(self, decision: Decision) -> Escalation:
         now = self.app.clock.now()
@@ -146,6 +179,13 @@ class EngineRunner:
                 self.error = error
                 return
             self._stop.wait(self.poll_interval)
+
+    def run(self) -> None:
+        """Run in this thread until stopped; an error ends the run and is raised."""
+        self._stop.clear()
+        self._loop()
+        if self.error is not None:
+            raise self.error
 
     def stop(self) -> None:
         self._stop.set()

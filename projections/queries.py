@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -16,7 +16,7 @@ from sqlalchemy import select
 from domain import access
 from domain.access import Actor
 from domain.application import SchoolIntegration
-from domain.errors import UnknownChild
+from domain.errors import UnknownChild, UnknownEscalation
 from projections import chronology as chronology_rows
 from projections.tables import children, chronology, escalations, schools, wellbeing
 from projections.views import ReadModelView
@@ -101,6 +101,38 @@ class Queries:
             row["triggering_entries"] = json.loads(row["triggering_entries"])
             row["history"] = json.loads(row["history"])
         return rows
+
+    def explain(self, actor: Actor, escalation_id: str, language: str = "en") -> dict[str, Any]:
+        """Why an escalation was raised: the rule as written, its version, the window as
+        evaluated, and the triggering entries (those the actor may see)."""
+        from domain.rules.loader import load_rules
+
+        [row] = [r for r in self.escalation_queue(actor, include_resolved=True)
+                 if r["escalation_id"] == escalation_id] or [None]
+        if row is None:
+            raise UnknownEscalation(f"No escalation {escalation_id} in your schools.")
+        why: dict[str, Any] = {"escalation": row, "rule": None, "window": None, "entries": []}
+        if row["rule_id"] != "manual":
+            try:
+                rule = load_rules().by_id(row["rule_id"])
+            except KeyError:
+                rule = None
+            if rule is not None:
+                why["rule"] = {"id": rule.id, "version": rule.version,
+                               "current_version": rule.version,
+                               "same_version": rule.version == row["rule_version"],
+                               "level": rule.level, "kind": rule.when.kind,
+                               "text": rule.reasons.get(language) or rule.reasons["en"],
+                               "condition": {k: v for k, v in vars(rule.when).items()
+                                             if v not in ((), None, 0, False, "")}}
+                if rule.when.kind == "window":
+                    why["window"] = {"from": row["due_at"] - timedelta(days=rule.when.days),
+                                     "to": row["due_at"], "days": rule.when.days}
+        wanted = set(row["triggering_entries"])
+        rows = self._select(select(chronology).where(chronology.c.entry_id.in_(wanted)))
+        why["entries"] = [present(r, actor) for r in chronology_rows.sort_rows(rows)
+                          if visible(r, actor)]
+        return why
 
     def schools(self, actor: Actor) -> list[dict[str, Any]]:
         rows = self._select(select(schools).order_by(schools.c.school_id))

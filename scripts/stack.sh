@@ -36,6 +36,7 @@ start() {
     echo "stack: seeded demo data into PostgreSQL"
   fi
   launch relay relay
+  launch engine engine
   launch consumer-1 consume
   launch consumer-2 consume
   launch ui serve --port "$PORT"

@@ -24,9 +24,8 @@ FRESHNESS_TIMEOUT = 2.0
 @st.cache_resource(show_spinner=False)
 def _runtime() -> runtime.Runtime:
     rt = runtime.build()
-    if settings().embedded_projections:  # distributed mode: consumers keep the read models
-        rt.runner.process_available()
-        rt.runner.start()
+    if settings().embedded_projections:  # distributed mode: consumers and `kopir engine`
+        rt.start_embedded()
     return rt
 
 
@@ -70,6 +69,10 @@ def wellbeing(actor: Actor, code: str) -> list[dict[str, Any]]:
 
 def escalations(actor: Actor) -> list[dict[str, Any]]:
     return queries().escalation_queue(actor)
+
+
+def explain(actor: Actor, escalation_id: str) -> dict[str, Any]:
+    return queries().explain(actor, escalation_id)
 
 
 def schools(actor: Actor) -> list[dict[str, Any]]:

@@ -19,7 +19,7 @@ from typing import Any, Iterable
 from domain.model import Child, Escalation
 from domain.rules.loader import LEVELS, Rule, RuleSet
 
-LATE_AFTER = timedelta(minutes=5)
+LATE_AFTER = timedelta(hours=24)  # as in the chronology: recorded more than a day late
 CHILD_EVENTS = (Child.ChildEnrolled, Child.ChildTransferred, Child.EnrolmentClosed, Child.Entry,
                 Child.EntryAmended)
 

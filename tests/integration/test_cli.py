@@ -12,13 +12,18 @@ from kopir import cli
 from kopir.settings import settings
 
 
-@pytest.fixture
-def store(tmp_path, monkeypatch):  # type: ignore[no-untyped-def]
-    monkeypatch.setenv("KOPIR_DATABASE_URL", f"sqlite:///{tmp_path}/kopir.db")
+@pytest.fixture(scope="module")
+def store(tmp_path_factory):  # type: ignore[no-untyped-def]
+    # One seeded store for the module: these commands only read it (a rebuild recreates
+    # identical read models).
+    path = tmp_path_factory.mktemp("cli")
+    patch = pytest.MonkeyPatch()
+    patch.setenv("KOPIR_DATABASE_URL", f"sqlite:///{path}/kopir.db")
     settings.cache_clear()
     assert cli.main(["demo", "--children", "8", "--seed", "5", "--until", "2026-04-30"]) == 0
-    yield tmp_path
+    yield path
     settings.cache_clear()
+    patch.undo()
 
 
 def test_children_and_chronology_as_json(store, capsys):

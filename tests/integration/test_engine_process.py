@@ -84,3 +84,48 @@ def test_a_backdated_fact_raises_a_late_escalation_with_its_delay(world):
     assert late["due_at"] == start + timedelta(days=2)
     assert late["detection_delay_seconds"] == int((world.clock.now() - late["due_at"]).total_seconds())
     assert late["detection_delay_seconds"] > 10 * 86400
+
+
+def test_the_demo_history_replayed_twice_gives_the_same_escalations(settings):
+    from datetime import date
+
+    from domain.application import SchoolIntegration
+    from kopir import demo
+
+    app, _ = demo.seed(lambda clk, ids: SchoolIntegration(env=settings.app_env(), clock_=clk,
+                                                          ids=ids),
+                       children=10, seed_value=4, until=date(2026, 3, 20))
+    engine_events = [n for n in app.recorder.select_notifications(1, 10**6)
+                     if "EscalationRaised" in n.topic]
+    assert len(engine_events) > 5
+    # Two more engines replay the whole log from scratch (as after losing their state)...
+    for run in range(2):
+        replay = EngineRunner(app, name=f"replay-{run}")
+        assert replay.position == 0
+        assert replay.process_available() == app.recorder.max_notification_id()
+        replay.tick()
+    # ...and the log holds the same escalations, none twice.
+    after = [n for n in app.recorder.select_notifications(1, 10**6) if "EscalationRaised" in n.topic]
+    assert [(n.originator_id, n.state) for n in after] == \
+        [(n.originator_id, n.state) for n in engine_events]
+    assert len({n.originator_id for n in after}) == len(after)
+    app.close()
+
+
+def test_a_backtest_writes_nothing(world):
+    from domain.rules.loader import load_rules
+    from projections.backtest import backtest
+    from projections.rebuild import snapshot
+
+    app = world.app
+    app.enrol_child(world.psychologist, forms.enrolment("AST-0001", world.later(hours=1)))
+    for hours in (2, 3, 4):
+        app.record_conflict(world.teacher, "AST-0001", forms.conflict(world.later(hours=hours)))
+    EngineRunner(app).tick()
+    world.project()
+    before_log, before_views = app.recorder.max_notification_id(), snapshot(world.rt.view)
+    report = backtest(app, world.rt.view, load_rules())
+    assert app.recorder.max_notification_id() == before_log
+    assert snapshot(world.rt.view) == before_views
+    row = next(r for r in report["rows"] if r["rule_id"] == "frequent-incidents-14d")
+    assert (row["would_raise"], row["live"]) == (1, 1)

@@ -113,3 +113,11 @@ def test_an_admin_manages_schools_and_reads_no_case_records(app_test):
     assert len(at.dataframe[0].value) == 6
     with pytest.raises(ValueError, match="Could not find a navigation page"):
         at.switch_page("staff/chronology.py")
+
+
+def test_the_supervisor_sees_why_an_escalation_was_raised(app_test):
+    at = app_test("coordinator")
+    assert not at.exception
+    assert at.selectbox(key="why_escalation").options
+    texts = " ".join(m.value for m in at.markdown)
+    assert "**Rule** `" in texts or "Raised by hand" in " ".join(m.value for m in at.markdown)

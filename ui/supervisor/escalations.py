@@ -30,3 +30,32 @@ st.dataframe(pd.DataFrame([{
     "Overdue": r["status"] == "open" and r["acknowledge_by"] < now,
     "Why": r["reason"],
 } for r in rows]), hide_index=True, width="stretch")
+
+st.subheader("Why?")
+labels = {r["escalation_id"]: f"{r['level'].upper()} · {r['child_code']} · {r['reason'][:70]}"
+          for r in rows}
+chosen = st.selectbox("Escalation", list(labels), format_func=labels.get, key="why_escalation")
+why = services.explain(me, chosen)
+if why["rule"] is None:
+    st.write("Raised by hand by a psychologist.")
+else:
+    rule = why["rule"]
+    st.markdown(f"**Rule** `{rule['id']}`, version {why['escalation']['rule_version']} "
+                f"(level {rule['level']}): {forms.escape(rule['text'])}")
+    if not rule["same_version"]:
+        st.caption(f"The rule is now at version {rule['current_version']}.")
+    if why["window"]:
+        st.caption(f"Window evaluated: {why['window']['from'].astimezone():%d %b %Y} – "
+                   f"{why['window']['to'].astimezone():%d %b %Y} ({why['window']['days']} days).")
+delay = why["escalation"]["detection_delay_seconds"]
+if delay > 86400:
+    st.warning(f"Late escalation: detected {delay // 86400} days after it would have been, "
+               "because an entry was recorded late.")
+if why["entries"]:
+    st.dataframe(pd.DataFrame([{
+        "When": e["occurred_at"].astimezone(),
+        "What": e["kind"],
+        "Severity": str(e["fields"].get("severity") or ""),
+        "Summary": e["fields"].get("description") or e["fields"].get("summary") or "",
+    } for e in why["entries"]]), hide_index=True, width="stretch")
+
