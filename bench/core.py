@@ -19,6 +19,8 @@ import tempfile
 from datetime import date, timedelta
 from pathlib import Path
 
+from collections import Counter
+
 from bench.common import Row, report, timed
 from domain import clock
 from domain.access import Actor, Role
@@ -26,6 +28,7 @@ from domain.application import SYSTEM, SchoolIntegration
 from domain.events import ConflictKind, ConflictReport, Enrolment
 from kopir import demo
 from kopir.settings import Settings
+from projections.engine_runner import EngineRunner
 from projections.rebuild import rebuild
 from projections.runner import EmbeddedRunner
 from projections.views import ReadModelView
@@ -144,6 +147,22 @@ def main() -> None:
         baseline = raw_rebuild(base / "demo.db", base / "raw-rebuild.db", result.position)
         rows.append(Row("rebuild: read models from the demo log", result.events, result.seconds,
                         "raw sqlite3 read + json + executemany", baseline))
+        # The escalation engine catching up from zero over the same log.
+        catching_up = EngineRunner(demo_app, name="bench-catch-up")
+        with timed() as engine_seconds:
+            decided = catching_up.process_available()
+        with timed() as decode_seconds:
+            for first in range(1, decided + 1, 2000):
+                for n in demo_app.recorder.select_notifications(first, 2000):
+                    demo_app.mapper.to_domain_event(n)
+        rows.append(Row("engine: catching up from zero", decided, engine_seconds[0],
+                        "reading + decoding the same events", decode_seconds[0]))
+        per_rule = Counter(n.topic for n in demo_app.recorder.select_notifications(1, 10**7)
+                           if "EscalationRaised" in n.topic)
+        print("escalations raised in the demo history:", dict(Counter(
+            demo_app.mapper.to_domain_event(n).rule_id
+            for n in demo_app.recorder.select_notifications(1, 10**7)
+            if "EscalationRaised" in n.topic)), f"(total {sum(per_rule.values())})")
     report("Core on SQLite: append and rebuild", rows)
 
 

@@ -117,7 +117,7 @@ def correct(uow: "UnitOfWork", event: KopirAggregate.Event) -> tuple[str | None,
         recorded_fields = json.loads(pending["fields"])
         pending.update(correction_of(pending, event))
         return str(pending["kind"]), recorded_fields
-    session = uow.flushed()
+    session = uow.session  # not gathered in this batch, so already in the table
     found = session.execute(
         select(chronology.c.kind, chronology.c.fields, chronology.c.original_fields)
         .where(chronology.c.entry_id == target_id)

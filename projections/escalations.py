@@ -35,6 +35,9 @@ def raised(uow: "UnitOfWork", event: Escalation.EscalationRaised) -> None:
         "due_at": event.due_at,
         "detection_delay_seconds": event.detection_delay_seconds,
         "history": dumps([_step("raised", event, event.reason)]),
+        # Every column, so rows gathered in one batch insert together even once changed.
+        "acknowledged_at": None, "acknowledged_by": None, "assignee": None,
+        "resolved_at": None, "resolved_by": None, "outcome": None, "rationale": None,
     })
 
 
@@ -45,10 +48,15 @@ def _step(action: str, event: KopirAggregate.Event, note: str) -> dict[str, Any]
 def changed(uow: "UnitOfWork", event: KopirAggregate.Event) -> tuple[str, bool]:
     """Apply an acknowledgement, assignment or resolution; returns (child id, now resolved)."""
     key = str(event.originator_id)
-    session = uow.flushed()
-    row = session.execute(select(e.child_id, e.history, e.status)
-                          .where(e.escalation_id == key)).one()
-    history = json.loads(row.history)
+    pending = uow.pending_row(escalations, key)
+    if pending is not None:  # raised in this batch: change the gathered row itself
+        child_id, status, history = pending["child_id"], pending["status"], \
+            json.loads(pending["history"])
+    else:
+        # Not gathered in this batch, so already in the table: no need to flush the batch.
+        found = uow.session.execute(select(e.child_id, e.history, e.status)
+                                      .where(e.escalation_id == key)).one()
+        child_id, status, history = found.child_id, found.status, json.loads(found.history)
     values: dict[str, Any]
     if isinstance(event, Escalation.EscalationAcknowledged):
         values = {"status": "acknowledged", "acknowledged_at": event.timestamp,
@@ -64,5 +72,8 @@ def changed(uow: "UnitOfWork", event: KopirAggregate.Event) -> tuple[str, bool]:
                   "rationale": event.rationale}
         history.append(_step("resolved", event, event.rationale))
     values["history"] = dumps(history)
-    session.execute(update(escalations).where(e.escalation_id == key).values(**values))
-    return row.child_id, values["status"] == "resolved" and row.status != "resolved"
+    if pending is not None:
+        pending.update(values)
+    else:
+        uow.session.execute(update(escalations).where(e.escalation_id == key).values(**values))
+    return child_id, values["status"] == "resolved" and status != "resolved"

@@ -7,6 +7,7 @@ from the event log itself, with the same row builders the projection uses.
 from __future__ import annotations
 
 import json
+import statistics
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -133,6 +134,31 @@ class Queries:
         why["entries"] = [present(r, actor) for r in chronology_rows.sort_rows(rows)
                           if visible(r, actor)]
         return why
+
+    def escalation_metrics(self, actor: Actor) -> list[dict[str, Any]]:
+        """Per school and level: how long from the triggering entry to the escalation
+        (detection), to acknowledgement, and to resolution (medians, in hours)."""
+        rows = self.escalation_queue(actor, include_resolved=True)
+        groups: dict[tuple[str, str], list[dict[str, Any]]] = {}
+        for row in rows:
+            groups.setdefault((row["school_id"], row["level"]), []).append(row)
+
+        def median_hours(values: list[float]) -> float | None:
+            return round(statistics.median(values) / 3600, 2) if values else None
+
+        result = []
+        for (school, level), items in sorted(groups.items()):
+            detect = [(r["raised_at"] - r["due_at"]).total_seconds() for r in items]
+            ack = [(r["acknowledged_at"] - r["raised_at"]).total_seconds()
+                   for r in items if r["acknowledged_at"]]
+            resolve = [(r["resolved_at"] - r["raised_at"]).total_seconds()
+                       for r in items if r["resolved_at"]]
+            result.append({"school_id": school, "level": level, "escalations": len(items),
+                           "acknowledged": len(ack), "resolved": len(resolve),
+                           "median_hours_to_escalation": median_hours(detect),
+                           "median_hours_to_acknowledgement": median_hours(ack),
+                           "median_hours_to_resolution": median_hours(resolve)})
+        return result
 
     def schools(self, actor: Actor) -> list[dict[str, Any]]:
         rows = self._select(select(schools).order_by(schools.c.school_id))

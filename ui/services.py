@@ -71,6 +71,10 @@ def escalations(actor: Actor) -> list[dict[str, Any]]:
     return queries().escalation_queue(actor)
 
 
+def escalation_metrics(actor: Actor) -> list[dict[str, Any]]:
+    return queries().escalation_metrics(actor)
+
+
 def explain(actor: Actor, escalation_id: str) -> dict[str, Any]:
     return queries().explain(actor, escalation_id)
 

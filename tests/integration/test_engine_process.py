@@ -129,3 +129,26 @@ def test_a_backtest_writes_nothing(world):
     assert snapshot(world.rt.view) == before_views
     row = next(r for r in report["rows"] if r["rule_id"] == "frequent-incidents-14d")
     assert (row["would_raise"], row["live"]) == (1, 1)
+
+
+def test_escalation_times_per_school_and_level(world):
+    app = world.app
+    app.enrol_child(world.psychologist, forms.enrolment("AST-0001", world.later(hours=1)))
+    happened = world.later(hours=1)
+    world.later(hours=2)  # recorded two hours after it happened
+    app.record_conflict(world.teacher, "AST-0001", forms.conflict(happened, severity=5))
+    EngineRunner(app).tick()
+    [raised] = escalations(world)
+    world.later(minutes=30)
+    app.acknowledge_escalation(world.supervisor, UUID(raised["escalation_id"]), "On it.")
+    world.later(hours=24)
+    from domain.events import Outcome, Resolution
+
+    app.resolve_escalation(world.supervisor, UUID(raised["escalation_id"]),
+                           Resolution(Outcome.ACTION_TAKEN, "Met the family."))
+    world.project()
+    [metrics] = Queries(app, world.rt.view).escalation_metrics(world.supervisor)
+    assert (metrics["school_id"], metrics["level"], metrics["escalations"]) == ("S1", "high", 1)
+    assert metrics["median_hours_to_escalation"] == 2.0
+    assert metrics["median_hours_to_acknowledgement"] == 0.5
+    assert metrics["median_hours_to_resolution"] == 24.5

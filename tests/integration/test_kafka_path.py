@@ -50,9 +50,15 @@ def test_a_command_reaches_the_read_model_through_kafka(stack):
     stack.start("relay", "relay")
     stack.start("consumer", "consume")
     assert_read_models_equal_rebuild(stack)
-    # A new command while everything runs appears within a few seconds.
+    # A new command while everything runs appears within a few seconds; the escalation
+    # engine (its own process on the log) raises on it, and that reaches the read models too.
+    stack.start("engine", "engine")
     app.clock.advance(timedelta(minutes=1))
-    app.record_conflict(PSYCH, "D-1-00000", forms.conflict(app.clock.now(), description="Live"))
+    app.record_conflict(PSYCH, "D-1-00000", forms.conflict(app.clock.now(), description="Live",
+                                                           severity=5))
+    view = stack.view()
+    wait_for(lambda: any(r["rule_id"] == "serious-incident" for r in view.rows("rm_escalations")),
+             60, "the engine's escalation in the read model")
     assert_read_models_equal_rebuild(stack, timeout=30)
     assert "Traceback" not in stack.log("consumer")
     app.close()

@@ -59,3 +59,12 @@ if why["entries"]:
         "Summary": e["fields"].get("description") or e["fields"].get("summary") or "",
     } for e in why["entries"]]), hide_index=True, width="stretch")
 
+st.subheader("How fast escalations are handled")
+metrics = services.escalation_metrics(me)
+st.dataframe(pd.DataFrame(metrics).rename(columns={
+    "school_id": "School", "level": "Level", "escalations": "Escalations",
+    "acknowledged": "Acknowledged", "resolved": "Resolved",
+    "median_hours_to_escalation": "Entry → escalation (h, median)",
+    "median_hours_to_acknowledgement": "→ acknowledged (h, median)",
+    "median_hours_to_resolution": "→ resolved (h, median)"}), hide_index=True, width="stretch")
+
