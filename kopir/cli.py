@@ -100,7 +100,9 @@ def build_parser() -> Parser:
 
     sub.add_parser("relay", help="publish the event log to Kafka (distributed mode)")
     sub.add_parser("consume", help="keep the read models current from Kafka (distributed mode)")
-    sub.add_parser("engine", help="run the escalation rules on the log (distributed mode)")
+    engine = sub.add_parser("engine", help="run the escalation rules on the log (distributed mode)")
+    engine.add_argument("--reraise-new-versions", action="store_true",
+                        help="let a rule's new version raise cases its old version already raised")
     rules = sub.add_parser("rules", help="escalation rules: check a file, back-test it")
     rules_sub = rules.add_subparsers(dest="rules_command", required=True, parser_class=Parser)
     check = rules_sub.add_parser("check", help="load a rules file and report what is wrong")
@@ -299,7 +301,8 @@ def cmd_engine(args: argparse.Namespace) -> int:
     from kopir.settings import settings
     from projections.engine_runner import EngineRunner
 
-    engine = EngineRunner(SchoolIntegration(env=settings().app_env()))
+    engine = EngineRunner(SchoolIntegration(env=settings().app_env()),
+                          reraise_new_versions=args.reraise_new_versions)
     signal.signal(signal.SIGTERM, lambda *_: engine.stop())
     print(f"escalation engine from position {engine.position}", flush=True)
     engine.run()

@@ -38,12 +38,21 @@ def escalation_id(decision_key: str) -> UUID:
     return uuid5(KOPIR_NAMESPACE, f"escalation:{decision_key}")
 
 
+def versioned(decision: Decision) -> str:
+    """A decision's key including its rule's version (for re-raising under a new version)."""
+    return f"{decision.key}@v{decision.rule.version}"
+
+
 class EngineRunner:
     def __init__(self, app: SchoolIntegration, rules: RuleSet | None = None, *,
                  batch_size: int = 1000, poll_interval: float = 0.2,
-                 name: str = ENGINE) -> None:
+                 name: str = ENGINE, reraise_new_versions: bool = False) -> None:
         self.app = app
         self.name = name
+        # By default a decision is the same escalation whatever the rule's version, so a new
+        # version does not raise old cases again; asked to, new versions raise their own.
+        self.identity = (lambda d: escalation_id(versioned(d))) if reraise_new_versions \
+            else (lambda d: escalation_id(d.key))
         self.engine = Engine(rules or load_rules())
         self.batch_size = batch_size
         self.poll_interval = poll_interval
@@ -75,7 +84,7 @@ class EngineRunner:
             self._recorded.add(event.originator_id)
         moment = event.timestamp
         decisions = self.engine.tick(moment) + self.engine.observe(event, moment)
-        return [d for d in decisions if escalation_id(d.key) not in self._recorded]
+        return [d for d in decisions if self.identity(d) not in self._recorded]
 
     def replay(self) -> int:
         """Rebuild the engine's state from the log up to its tracked position."""
@@ -125,13 +134,13 @@ class EngineRunner:
         """Decide what is due because time passed (absences, missed deadlines)."""
         self.process_available()
         decisions = [d for d in self.engine.tick(self.app.clock.now())
-                     if escalation_id(d.key) not in self._recorded]
+                     if self.identity(d) not in self._recorded]
         self._record(decisions, None)
         return decisions
 
     def _record(self, decisions: list[Decision], tracking: Tracking | None) -> None:
         # An escalation already in the log (a replay after lost state) is not raised again.
-        decisions = [d for d in decisions if not self._in_store(escalation_id(d.key))]
+        decisions = [d for d in decisions if not self._in_store(self.identity(d))]
         if not decisions and tracking is None:
             return
         with clock.using(self.app.clock):
@@ -155,7 +164,7 @@ class EngineRunner:
     def _escalation(self, decision: Decision) -> Escalation:
         now = self.app.clock.now()
         return Escalation.raise_(
-            escalation_id(decision.key), child_id=decision.child_id,
+            self.identity(decision), child_id=decision.child_id,
             child_code=decision.child_code, level=decision.level, rule_id=decision.rule.id,
             rule_version=decision.rule.version, reason=decision.reason("en"),
             triggering_entries=list(decision.triggering),

@@ -78,3 +78,27 @@ def test_bad_arguments_get_one_line_and_a_non_zero_exit(store, args, message):
     assert message in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
     assert "Traceback" not in result.stderr
+
+
+def test_backtest_of_the_shipped_rules_prints_a_table_and_writes_nothing(store, capsys):
+    from domain.application import SchoolIntegration
+    from kopir.settings import settings as config
+
+    app = SchoolIntegration(env=config().app_env())
+    before = app.recorder.max_notification_id()
+    capsys.readouterr()
+    assert cli.main(["rules", "backtest", "domain/rules/rules.toml"]) == 0
+    out = capsys.readouterr().out
+    assert "nothing was written" in out and "would raise" in out
+    assert "serious-incident" in out
+    assert app.recorder.max_notification_id() == before
+    app.close()
+
+
+def test_a_bad_rules_file_is_one_line_with_its_line_number(store, tmp_path):
+    bad = tmp_path / "rules.toml"
+    bad.write_text('[[rule]]\nid = "x1"\nversion = 1\nlevel = "urgent"\n')
+    result = subprocess.run([sys.executable, "-m", "kopir.cli", "rules", "check", str(bad)],
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 1
+    assert f"{bad}:4: rule 'x1': level must be one of" in result.stderr

@@ -152,3 +152,19 @@ def test_escalation_times_per_school_and_level(world):
     assert metrics["median_hours_to_escalation"] == 2.0
     assert metrics["median_hours_to_acknowledgement"] == 0.5
     assert metrics["median_hours_to_resolution"] == 24.5
+
+
+def test_a_new_rule_version_does_not_raise_old_cases_again_unless_asked(world):
+    from domain.rules.loader import RULES_FILE, parse_rules
+
+    app = world.app
+    app.enrol_child(world.psychologist, forms.enrolment("AST-0001", world.later(hours=1)))
+    app.record_conflict(world.teacher, "AST-0001", forms.conflict(world.later(hours=1), severity=5))
+    EngineRunner(app).tick()
+    bumped = parse_rules(RULES_FILE.read_text().replace(
+        'id = "serious-incident"\nversion = 1', 'id = "serious-incident"\nversion = 2'))
+    assert bumped.by_id("serious-incident").version == 2
+    EngineRunner(app, bumped, name="after-upgrade").tick()
+    assert [e["rule_version"] for e in escalations(world)] == [1]
+    EngineRunner(app, bumped, name="re-raise", reraise_new_versions=True).tick()
+    assert sorted(e["rule_version"] for e in escalations(world)) == [1, 2]
