@@ -142,14 +142,7 @@ class Engine:
         """Decisions due because time passed: absences and missed deadlines."""
         decisions: list[Decision] = []
         for child in self.children.values():
-            for timer in list(child.timers):
-                if timer.due_at <= now:
-                    child.timers.remove(timer)
-                    if not self._satisfied(timer, child):
-                        decisions.append(self._decision(
-                            timer.rule, child, (timer.anchor.entry_id,),
-                            {"days": timer.rule.when.days}, timer.due_at, now,
-                            key=f"{timer.rule.id}:{child.child_id}:{timer.anchor.entry_id}"))
+            decisions += self.tick_child(child, now)
         unacknowledged = [r for r in self.rules if r.when.kind == "unacknowledged"]
         for escalation in list(self.escalations.values()):
             if escalation.deadline <= now and unacknowledged:
@@ -239,7 +232,7 @@ class Engine:
         return []
 
     def tick_child(self, child: ChildState, now: datetime) -> list[Decision]:
-        """A timer already past its due time (a late anchor) is decided at once."""
+        """The child's timers that are due by `now`: what was expected, did it happen?"""
         decisions = []
         for timer in list(child.timers):
             if timer.due_at <= now:
