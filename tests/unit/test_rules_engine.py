@@ -265,3 +265,44 @@ def test_a_bad_rules_file_is_refused_with_its_line(old, new, message):
         assert lines[int(line) - 1] == "[[rule]]"
     else:
         assert int(line) == broken_line
+
+
+def test_an_escalation_not_acknowledged_by_its_deadline_is_raised_a_level_up_once():
+    from uuid import uuid4
+
+    from domain.model import Escalation
+
+    h = History().at(MONDAY)
+    with clock.using(h.clock):
+        escalation = Escalation.raise_(
+            uuid4(), child_id=str(h.child.id), child_code=h.child.code, level="medium",
+            rule_id="stigmatising-label", rule_version=1, reason="r", triggering_entries=["e"],
+            acknowledge_by=MONDAY + timedelta(hours=24), due_at=MONDAY,
+            detection_delay_seconds=0, occurred_at=MONDAY, **META)
+    for event in escalation.collect_events():
+        h.engine.observe(event, MONDAY)
+    def unacknowledged(found):  # type: ignore[no-untyped-def]
+        return [d for d in found if d.rule.id == "unacknowledged"]
+
+    assert unacknowledged(h.tick(MONDAY + timedelta(hours=23))) == []
+    [decision] = unacknowledged(h.tick(MONDAY + timedelta(hours=25)))
+    assert decision.level == "high" and decision.triggering == (str(escalation.id),)
+    assert unacknowledged(h.tick(MONDAY + timedelta(days=3))) == []
+
+
+def test_an_acknowledged_escalation_is_not_raised_again():
+    from uuid import uuid4
+
+    from domain.model import Escalation
+
+    h = History().at(MONDAY)
+    with clock.using(h.clock):
+        escalation = Escalation.raise_(
+            uuid4(), child_id=str(h.child.id), child_code=h.child.code, level="low",
+            rule_id="missed-sessions", rule_version=1, reason="r", triggering_entries=["e"],
+            acknowledge_by=MONDAY + timedelta(hours=1), due_at=MONDAY,
+            detection_delay_seconds=0, occurred_at=MONDAY, **META)
+        escalation.acknowledge(note="seen", occurred_at=MONDAY, **META)
+    for event in escalation.collect_events():
+        h.engine.observe(event, MONDAY)
+    assert [d for d in h.tick(MONDAY + timedelta(hours=5)) if d.rule.id == "unacknowledged"] == []
