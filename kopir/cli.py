@@ -335,12 +335,24 @@ def cmd_rules(args: argparse.Namespace) -> int:
 
 
 def cmd_consume(args: argparse.Namespace) -> int:
+    """Run the consumer; if the broker connection breaks the app, start it again."""
     import asyncio
+    import time
 
-    from consumers.app import app
+    from consumers.app import build
 
-    asyncio.run(app.run())
-    return 0
+    while True:
+        app = build()
+        try:
+            asyncio.run(app.run())
+        except Exception as error:  # e.g. a commit to a broker that went away
+            print(f"kopir consume: {type(error).__name__}: {error}; restarting in 2 s",
+                  file=sys.stderr, flush=True)
+            time.sleep(2)
+            continue
+        if app._should_exit:  # stopped by SIGTERM/SIGINT (faststream's own flag)
+            return 0
+        time.sleep(2)
 
 
 def _consumer():  # type: ignore[no-untyped-def]
