@@ -32,6 +32,24 @@ log = logging.getLogger(__name__)
 RELAY_TRACKING_TABLE = "relay_tracking"
 
 
+def relay_tracking(app: SchoolIntegration) -> SQLAlchemyTrackingRecorder:
+    """The relay's position table, in the event store's own database."""
+    tracking = SQLAlchemyTrackingRecorder(app.recorder.datastore,  # type: ignore[attr-defined]
+                                          tracking_table_name=RELAY_TRACKING_TABLE)
+    with schema_lock(tracking.datastore.engine):
+        tracking.create_table()
+    return tracking
+
+
+def relay_name(settings: KafkaSettings) -> str:
+    return f"relay:{settings.topic}"[:32]
+
+
+def relayed_position(app: SchoolIntegration, settings: KafkaSettings) -> int:
+    """The last notification the broker has acknowledged for this topic."""
+    return relay_tracking(app).max_tracking_id(relay_name(settings)) or 0
+
+
 class PlaintextRefused(KopirError):
     """Raised when the relay would publish event content that is not encrypted."""
 
@@ -44,11 +62,8 @@ class Relay:
                                    "(base64 of 16, 24 or 32 random bytes).")
         self.app = app
         self.settings = settings
-        self.name = f"relay:{settings.topic}"[:32]
-        self.tracking = SQLAlchemyTrackingRecorder(app.recorder.datastore,  # type: ignore[attr-defined]
-                                                   tracking_table_name=RELAY_TRACKING_TABLE)
-        with schema_lock(self.tracking.datastore.engine):
-            self.tracking.create_table()
+        self.name = relay_name(settings)
+        self.tracking = relay_tracking(app)
         ensure_topics(settings)
         self.producer = kafka_producer or producer(settings)
         self._children_of_escalations: dict[UUID, str] = {}

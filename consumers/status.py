@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from eventsourcing_sqlalchemy.recorders import SQLAlchemyTrackingRecorder
 from kafka import KafkaAdminClient, KafkaConsumer, TopicPartition
 from sqlalchemy import func, select
 
-from consumers.relay import RELAY_TRACKING_TABLE
+from consumers.relay import relayed_position
 from consumers.settings import KafkaSettings
 from domain.application import SchoolIntegration
 from projections.tables import parked
@@ -16,11 +15,8 @@ from projections.views import ReadModelView
 
 
 def status(app: SchoolIntegration, view: ReadModelView, kafka: KafkaSettings) -> dict[str, Any]:
-    relay = SQLAlchemyTrackingRecorder(app.recorder.datastore,  # type: ignore[attr-defined]
-                                       tracking_table_name=RELAY_TRACKING_TABLE)
-    relay.create_table()
     stored = app.recorder.max_notification_id() or 0
-    relayed = relay.max_tracking_id(f"relay:{kafka.topic}"[:32]) or 0
+    relayed = relayed_position(app, kafka)
     with view.transaction(commit=False) as session:
         parked_messages = session.execute(select(func.count()).select_from(parked)).scalar_one()
         parked_children = session.execute(

@@ -139,13 +139,10 @@ class Stack:
         return bool(lag) and all(p["lag"] == 0 for p in lag)
 
     def relayed(self) -> int:
-        from eventsourcing_sqlalchemy.recorders import SQLAlchemyTrackingRecorder
+        from consumers.relay import relayed_position
 
         app = self.app()
-        tracking = SQLAlchemyTrackingRecorder(app.recorder.datastore,  # type: ignore[attr-defined]
-                                              tracking_table_name="relay_tracking")
-        tracking.create_table()
-        position = tracking.max_tracking_id(f"relay:{self.kafka.topic}"[:32]) or 0
+        position = relayed_position(app, self.kafka)
         app.close()
         return position
 

@@ -268,19 +268,8 @@ def test_a_bad_rules_file_is_refused_with_its_line(old, new, message):
 
 
 def test_an_escalation_not_acknowledged_by_its_deadline_is_raised_a_level_up_once():
-    from uuid import uuid4
-
-    from domain.model import Escalation
-
     h = History().at(MONDAY)
-    with clock.using(h.clock):
-        escalation = Escalation.raise_(
-            uuid4(), child_id=str(h.child.id), child_code=h.child.code, level="medium",
-            rule_id="stigmatising-label", rule_version=1, reason="r", triggering_entries=["e"],
-            acknowledge_by=MONDAY + timedelta(hours=24), due_at=MONDAY,
-            detection_delay_seconds=0, occurred_at=MONDAY, **META)
-    for event in escalation.collect_events():
-        h.engine.observe(event, MONDAY)
+    escalation = raised_escalation(h, "medium", timedelta(hours=24))
     def unacknowledged(found):  # type: ignore[no-untyped-def]
         return [d for d in found if d.rule.id == "unacknowledged"]
 
@@ -291,18 +280,25 @@ def test_an_escalation_not_acknowledged_by_its_deadline_is_raised_a_level_up_onc
 
 
 def test_an_acknowledged_escalation_is_not_raised_again():
+    h = History().at(MONDAY)
+    raised_escalation(h, "low", timedelta(hours=1), acknowledged=True)
+    assert [d for d in h.tick(MONDAY + timedelta(hours=5)) if d.rule.id == "unacknowledged"] == []
+
+
+def raised_escalation(h: History, level: str, within: timedelta, acknowledged: bool = False):  # type: ignore[no-untyped-def]
+    """An escalation of h's child raised at MONDAY (and acknowledged), fed to h's engine."""
     from uuid import uuid4
 
     from domain.model import Escalation
 
-    h = History().at(MONDAY)
     with clock.using(h.clock):
         escalation = Escalation.raise_(
-            uuid4(), child_id=str(h.child.id), child_code=h.child.code, level="low",
-            rule_id="missed-sessions", rule_version=1, reason="r", triggering_entries=["e"],
-            acknowledge_by=MONDAY + timedelta(hours=1), due_at=MONDAY,
-            detection_delay_seconds=0, occurred_at=MONDAY, **META)
-        escalation.acknowledge(note="seen", occurred_at=MONDAY, **META)
+            uuid4(), child_id=str(h.child.id), child_code=h.child.code, level=level,
+            rule_id="stigmatising-label", rule_version=1, reason="r", triggering_entries=["e"],
+            acknowledge_by=MONDAY + within, due_at=MONDAY, detection_delay_seconds=0,
+            occurred_at=MONDAY, **META)
+        if acknowledged:
+            escalation.acknowledge(note="seen", occurred_at=MONDAY, **META)
     for event in escalation.collect_events():
         h.engine.observe(event, MONDAY)
-    assert [d for d in h.tick(MONDAY + timedelta(hours=5)) if d.rule.id == "unacknowledged"] == []
+    return escalation
