@@ -84,6 +84,18 @@ def check_may_administer(actor: Actor) -> None:
         raise NotAuthorised("Only administrators manage accounts and schools.")
 
 
+def check_may_audit(actor: Actor) -> None:
+    """Raised when someone other than an auditor asks for the raw log or the access log."""
+    if actor.role != Role.AUDITOR:
+        raise NotAuthorised("The raw event log and the access log are for auditors.")
+
+
+def check_may_see_caseload(actor: Actor) -> None:
+    """Raised when a role without oversight asks for caseload figures."""
+    if actor.role not in (Role.SUPERVISOR, Role.PSYCHOLOGIST, Role.AUDITOR):
+        raise NotAuthorised("Caseload figures are for supervisors, psychologists and auditors.")
+
+
 def hidden_fields(actor: Actor) -> frozenset[str]:
     """Fields of an entry the actor must not see."""
     hidden: set[str] = set()

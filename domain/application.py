@@ -11,7 +11,7 @@ from __future__ import annotations
 from contextlib import contextmanager
 from datetime import datetime
 from typing import Any, Callable, Iterator, Sequence
-from uuid import UUID, uuid4
+from uuid import UUID, uuid4, uuid5
 
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import DomainEventProtocol
@@ -44,6 +44,7 @@ from domain.events import (
 )
 from domain.model import (
     ACK_DEADLINES,
+    AccessEntry,
     Child,
     Escalation,
     KopirAggregate,
@@ -192,8 +193,10 @@ class SchoolIntegration(Application[UUID]):
     def _record_incident(self, actor: Actor, what: str, code: str,
                          form: ConflictReport | PeerIncidentReport,
                          event_class: type[KopirAggregate.Event],
-                         expected_version: int | None) -> str:
+                         expected_version: int | None, entry_id: str | None) -> str:
         with clock.using(self.clock):
+            if self._already_recorded(code, entry_id):
+                return entry_id  # type: ignore[return-value]
             subject = self._child_for(actor, what, code, expected_version)
             form.problems(self._now(), subject=code).raise_if_any()
             others = self._involved(actor, what, subject, form.participants)
@@ -206,8 +209,9 @@ class SchoolIntegration(Application[UUID]):
                          for o, p in zip(others, form.participants, strict=False)]
             codes = {c.code: r for c, r in everyone}
             entry_ids = []
+            first = entry_id or str(self.new_id())
             for child, role in everyone:
-                entry_id = str(self.new_id())
+                entry_id = first if child is subject else str(uuid5(UUID(first), child.code))
                 entry_ids.append(entry_id)
                 fields_for_child = {
                     **fields,
@@ -221,24 +225,37 @@ class SchoolIntegration(Application[UUID]):
             self._save(subject, *others)
             return entry_ids[0]
 
+    def _already_recorded(self, code: str, entry_id: str | None) -> bool:
+        """True when an entry with this id is already in the child's record: a form sent
+        twice (a double click, a retried request) records once."""
+        if entry_id is None:
+            return False
+        child = self.child(code)
+        return entry_id in child.entries or entry_id in child.corrections
+
     def record_conflict(self, actor: Actor, code: str, form: ConflictReport,
-                        expected_version: int | None = None) -> str:
+                        expected_version: int | None = None,
+                        entry_id: str | None = None) -> str:
         """Record a conflict; returns the entry id in the subject child's record."""
         return self._record_incident(actor, "conflict", code, form, Child.ConflictRecorded,
-                                     expected_version)
+                                     expected_version, entry_id)
 
     def record_peer_incident(self, actor: Actor, code: str, form: PeerIncidentReport,
-                             expected_version: int | None = None) -> str:
+                             expected_version: int | None = None,
+                             entry_id: str | None = None) -> str:
         return self._record_incident(actor, "peer_incident", code, form,
-                                     Child.PeerIncidentRecorded, expected_version)
+                                     Child.PeerIncidentRecorded, expected_version, entry_id)
 
     def record_counselling_session(self, actor: Actor, code: str, form: CounsellingSession,
-                                   expected_version: int | None = None) -> str:
+                                   expected_version: int | None = None,
+                                   entry_id: str | None = None) -> str:
         with clock.using(self.clock):
+            if self._already_recorded(code, entry_id):
+                return entry_id  # type: ignore[return-value]
             child = self._child_for(actor, "counselling", code, expected_version)
             form.validate(self._now())
             fields = form.as_event_fields()
-            entry_id = str(self.new_id())
+            entry_id = entry_id or str(self.new_id())
             child.record(Child.CounsellingSessionRecorded, entry_id=entry_id,
                          **self._meta(actor, child.school_id, fields.pop("occurred_at")),
                          **fields)
@@ -246,14 +263,17 @@ class SchoolIntegration(Application[UUID]):
             return entry_id
 
     def raise_concern(self, actor: Actor, code: str, form: Concern,
-                      expected_version: int | None = None) -> UUID:
+                      expected_version: int | None = None,
+                      entry_id: str | None = None) -> UUID:
         """A psychologist raises a concern by hand: it goes straight to the escalation queue."""
         with clock.using(self.clock):
+            if entry_id is not None and self._already_recorded(code, entry_id):
+                return uuid5(UUID(entry_id), "escalation")
             child = self._child_for(actor, "concern", code, expected_version)
             form.validate(self._now())
             fields = form.as_event_fields()
-            escalation_id = self.new_id()
-            entry_id = str(self.new_id())
+            entry_id = entry_id or str(self.new_id())
+            escalation_id = uuid5(UUID(entry_id), "escalation")
             meta = self._meta(actor, child.school_id, fields.pop("occurred_at"))
             child.record(Child.ConcernRaised, entry_id=entry_id,
                          escalation_id=str(escalation_id), **fields, **meta)
@@ -269,15 +289,17 @@ class SchoolIntegration(Application[UUID]):
 
     # --- staff: corrections --------------------------------------------------
     def amend_entry(self, actor: Actor, code: str, correction: Correction,
-                    expected_version: int | None = None) -> str:
+                    expected_version: int | None = None, entry_id: str | None = None) -> str:
         with clock.using(self.clock):
+            if self._already_recorded(code, entry_id):
+                return entry_id  # type: ignore[return-value]
             child = self._child_for(actor, "correction", code, expected_version)
             correction.validate(self._now())
             kind = child.check_correctable(correction.entry_id)
             self._check_changes(kind, self.entry_fields(child, correction.entry_id),
                                 correction.changes)
             changes = {k: plain(v) for k, v in correction.changes.items()}
-            entry_id = str(self.new_id())
+            entry_id = entry_id or str(self.new_id())
             child.amend(entry_id=entry_id, amends=correction.entry_id, changes=changes,
                         reason=correction.reason, **self._meta(actor, child.school_id, None))
             self._save(child)
@@ -313,12 +335,14 @@ class SchoolIntegration(Application[UUID]):
         payload_class(**merged).validate(self._now())
 
     def retract_entry(self, actor: Actor, code: str, correction: Correction,
-                      expected_version: int | None = None) -> str:
+                      expected_version: int | None = None, entry_id: str | None = None) -> str:
         with clock.using(self.clock):
+            if self._already_recorded(code, entry_id):
+                return entry_id  # type: ignore[return-value]
             child = self._child_for(actor, "correction", code, expected_version)
             correction.validate(self._now())
             child.check_correctable(correction.entry_id)
-            entry_id = str(self.new_id())
+            entry_id = entry_id or str(self.new_id())
             child.retract(entry_id=entry_id, retracts=correction.entry_id,
                           reason=correction.reason, **self._meta(actor, child.school_id, None))
             self._save(child)
@@ -335,8 +359,10 @@ class SchoolIntegration(Application[UUID]):
         return escalation
 
     def acknowledge_escalation(self, actor: Actor, escalation_id: UUID, note: str = "") -> None:
+        """Acknowledge with a rationale: what will happen next, or why nothing will."""
         with clock.using(self.clock):
             escalation = self._escalation_for(actor, escalation_id)
+            _require_rationale(note)
             escalation.acknowledge(note=note, **self._meta(actor, escalation.school_id, None))
             self._save(escalation)
 
@@ -346,6 +372,7 @@ class SchoolIntegration(Application[UUID]):
             escalation = self._escalation_for(actor, escalation_id)
             if not assignee.strip():
                 raise InvalidEntry([FieldProblem("assignee", "choose who takes this on.")])
+            _require_rationale(note)
             escalation.assign(assignee=assignee, note=note,
                               **self._meta(actor, escalation.school_id, None))
             self._save(escalation)
@@ -416,6 +443,19 @@ class SchoolIntegration(Application[UUID]):
                      display_name=account.display_name)
 
     # --- reading the log -------------------------------------------------------
+    def record_access(self, actor: Actor, code: str, purpose: str, fields: Sequence[str],
+                      as_of: datetime | None = None) -> UUID:
+        """Log one read of a child's record (who, which child, which fields, why)."""
+        with clock.using(self.clock):
+            child = self.child(code)
+            entry = AccessEntry._create(
+                AccessEntry.RecordViewed, id=self.new_id(), child_id=str(child.id),
+                child_code=code, purpose=purpose, fields=sorted(set(fields)),
+                as_of=as_of.isoformat() if as_of else "",
+                **self._meta(actor, child.school_id, None))
+            self._save(entry)
+            return entry.id
+
     def child_events(self, actor: Actor, code: str,
                      as_of: datetime | None = None) -> list[KopirAggregate.Event]:
         """A child's events as recorded by `as_of` (store time), after an access check."""
@@ -425,6 +465,13 @@ class SchoolIntegration(Application[UUID]):
         if as_of is not None:
             events = [e for e in events if e.timestamp <= as_of]
         return events  # type: ignore[return-value]
+
+
+def _require_rationale(note: str) -> None:
+    """Raised (InvalidEntry) when an escalation decision comes without its reasons."""
+    if not note.strip():
+        raise InvalidEntry([FieldProblem(
+            "note", "please write your reasons; a decision not to act is recorded too.")])
 
 
 SYSTEM = Actor(user_id="system", role=Role.ADMIN, school_ids=frozenset({"*"}),

@@ -71,9 +71,10 @@ class Child(KopirAggregate):
         self.is_open = True
         self.is_erased = False
         # Only what the guards need, so loading and copying a child stays cheap:
-        # entry id -> kind of entry, and the ids of retracted entries.
+        # entry id -> kind of entry, the ids of retracted entries, and of corrections.
         self.entries: dict[str, str] = {}
         self.retracted: set[str] = set()
+        self.corrections: set[str] = set()
 
     # --- events -----------------------------------------------------------
     class ChildEnrolled(KopirAggregate.Created):
@@ -156,7 +157,8 @@ class Child(KopirAggregate):
         reason: str
 
         def apply(self, aggregate: Child) -> None:  # type: ignore[override]
-            """The entry's content lives in the events; nothing a guard needs changes."""
+            """The entry's content lives in the events; guards only need its id."""
+            aggregate.corrections.add(self.entry_id)
 
     class EntryRetracted(KopirAggregate.Event):
         entry_id: str
@@ -165,6 +167,7 @@ class Child(KopirAggregate):
 
         def apply(self, aggregate: Child) -> None:  # type: ignore[override]
             aggregate.retracted.add(self.retracts)
+            aggregate.corrections.add(self.entry_id)
 
     # --- guards -------------------------------------------------------------
     def check_open(self) -> None:
@@ -338,3 +341,24 @@ class StaffAccount(KopirAggregate):
             aggregate.user_role = self.user_role
             aggregate.school_ids = list(self.school_ids)
             aggregate.password_hash = self.password_hash
+
+
+class AccessEntry(KopirAggregate):
+    """One read of a child's record: who, which child, which fields, why, when.
+
+    Each read is an aggregate of its own, so concurrent readers never conflict, and
+    the access log is as immutable (and as tamper-evident) as everything else.
+    """
+
+    def __init__(self) -> None:
+        self.child_id = ""
+
+    class RecordViewed(KopirAggregate.Created):
+        child_id: str
+        child_code: str
+        purpose: str  # chronology | replay | events | export | explain
+        fields: list[str]
+        as_of: str  # ISO time of a replayed moment, or ""
+
+        def apply(self, aggregate: AccessEntry) -> None:  # type: ignore[override]
+            aggregate.child_id = self.child_id

@@ -23,6 +23,13 @@ class Settings(BaseSettings):
     # AES-GCM over every stored event's state (base64 key of 16, 24 or 32 bytes).
     # Required for the relay: Kafka messages then carry only ciphertext.
     cipher_key: str = ""
+    # The interface language a new session starts in (kk, ru or en); users switch any time.
+    language: str = "kk"
+    # Minutes of inactivity after which a signed-in session must sign in again.
+    session_minutes: int = 30
+    # "password" (accounts in the event store, scrypt hashes) or "oidc" (st.login with the
+    # identity provider configured in .streamlit/secrets.toml; accounts matched by e-mail).
+    auth: str = "password"
 
     def events_url(self) -> str:
         return sqlalchemy_url(self.database_url)

@@ -12,7 +12,7 @@ from eventsourcing.dispatch import singledispatchmethod
 from eventsourcing.persistence import Tracking
 from eventsourcing.projection import Projection
 
-from domain.model import Child, Escalation, School
+from domain.model import AccessEntry, Child, Escalation, School, StaffAccount
 from projections.views import ReadModelView
 
 
@@ -78,3 +78,11 @@ class ReadModelProjection(Projection[ReadModelView]):
     @process_event.register
     def _(self, domain_event: Escalation.EscalationResolved, tracking: Tracking) -> None:
         self.view.escalation_changed(domain_event, tracking)
+
+    @process_event.register
+    def _(self, domain_event: AccessEntry.RecordViewed, tracking: Tracking) -> None:
+        self.view.record_viewed(domain_event, tracking)
+
+    @process_event.register
+    def _(self, domain_event: StaffAccount.AccountRegistered, tracking: Tracking) -> None:
+        self.view.account_registered(domain_event, tracking)

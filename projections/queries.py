@@ -19,7 +19,7 @@ from domain.access import Actor
 from domain.application import SchoolIntegration
 from domain.errors import UnknownChild, UnknownEscalation
 from projections import chronology as chronology_rows
-from projections.tables import children, chronology, escalations, schools, wellbeing
+from projections.tables import access_log, accounts, children, chronology, escalations, schools, wellbeing
 from projections.views import ReadModelView
 
 AGE_BANDS = ((6, 9, "6–9"), (10, 11, "10–11"), (12, 14, "12–14"), (15, 18, "15–17"))
@@ -70,9 +70,16 @@ class Queries:
         return {k: v for k, v in row.items() if k not in hidden}
 
     # --- chronology -------------------------------------------------------------------
-    def chronology(self, actor: Actor, code: str,
-                   as_of: datetime | None = None) -> list[dict[str, Any]]:
-        """A child's entries by when they happened; `as_of` replays what was recorded by then."""
+    def chronology(self, actor: Actor, code: str, as_of: datetime | None = None,
+                   purpose: str = "chronology") -> list[dict[str, Any]]:
+        """A child's entries by when they happened; `as_of` replays what was recorded by
+        then. Every call is a read of the child's record and is logged as one."""
+        result = self._chronology(actor, code, as_of)
+        self._log_read(actor, code, purpose if as_of is None else "replay", result, as_of)
+        return result
+
+    def _chronology(self, actor: Actor, code: str,
+                    as_of: datetime | None) -> list[dict[str, Any]]:
         if as_of is None:
             summary = self.child_summary(actor, code)
             rows = chronology_rows.sort_rows(self._select(
@@ -80,6 +87,159 @@ class Queries:
         else:
             rows = chronology_rows.replay(self.app.child_events(actor, code, as_of=as_of))
         return [present(row, actor) for row in rows if visible(row, actor)]
+
+    def _log_read(self, actor: Actor, code: str, purpose: str, rows: list[dict[str, Any]],
+                  as_of: datetime | None = None) -> None:
+        shown = {"occurred_at", "kind", "recorded_by"}
+        for row in rows:
+            shown.update(row.get("fields", {}))
+            if row.get("confidential_notes"):
+                shown.add("confidential_notes")
+        self.app.record_access(actor, code, purpose, sorted(shown), as_of=as_of)
+
+    def diff(self, actor: Actor, code: str, earlier: datetime,
+             later: datetime) -> dict[str, list[dict[str, Any]]]:
+        """What changed in a child's record between two moments of recording: entries
+        added, and entries whose content or status changed (amended, retracted)."""
+        before = {r["entry_id"]: r for r in self._chronology(actor, code, earlier)}
+        after = self._chronology(actor, code, later)
+        self._log_read(actor, code, "replay", after, later)
+        added = [r for r in after if r["entry_id"] not in before]
+        changed = [{"before": before[r["entry_id"]], "after": r} for r in after
+                   if r["entry_id"] in before and (
+                       r["status"] != before[r["entry_id"]]["status"]
+                       or r["fields"] != before[r["entry_id"]]["fields"])]
+        return {"added": added, "changed": changed}
+
+    # --- auditors ---------------------------------------------------------------------
+    def events(self, actor: Actor, code: str) -> list[dict[str, Any]]:
+        """The raw event log of a child: every stored event with who, role and when."""
+        access.check_may_audit(actor)
+        hidden = access.hidden_fields(actor)
+        result = []
+        for event in self.app.child_events(actor, code):
+            values = {k: v for k, v in event.__dict__.items()
+                      if k not in chronology_rows.BASE_KEYS or k in ("reason", "entry_id")}
+            result.append({
+                "version": event.originator_version, "type": type(event).__name__,
+                "recorded_at": event.timestamp, "recorded_by": event.recorded_by,
+                "role": event.role, "school_id": event.school_id,
+                "occurred_at": event.occurred_at,
+                "fields": {k: v for k, v in values.items() if k not in hidden}})
+        self.app.record_access(actor, code, "events",
+                               sorted({k for r in result for k in r["fields"]}))
+        return result
+
+    def access_log(self, actor: Actor, code: str | None = None,
+                   viewed_by: str | None = None, limit: int = 1000) -> list[dict[str, Any]]:
+        """Who viewed which child's record, which fields, when and why (auditors only)."""
+        access.check_may_audit(actor)
+        a = access_log.c
+        statement = select(access_log).order_by(a.viewed_at.desc()).limit(limit)
+        if code:
+            statement = statement.where(a.child_code == code)
+        if viewed_by:
+            statement = statement.where(a.viewed_by == viewed_by)
+        rows = self._select(statement)
+        for row in rows:
+            row["fields"] = json.loads(row["fields"])
+        return rows
+
+    def integrity(self, actor: Actor, code: str) -> dict[str, Any]:
+        """Check a child's stored record: every event reads back (with encryption on,
+        AES-GCM refuses altered ciphertext), versions run 1..n without a gap, recording
+        times never go backwards, and the read model equals a replay of the log."""
+        access.check_may_audit(actor)
+        problems: list[str] = []
+        try:
+            events = self.app.child_events(actor, code)
+        except Exception as error:  # noqa: BLE001 - any failure to read is the finding
+            return {"ok": False, "events": 0, "problems": [f"the log cannot be read: {error}"]}
+        versions = [e.originator_version for e in events]
+        if versions != list(range(1, len(events) + 1)):
+            problems.append("event versions have a gap or are out of order")
+        times = [e.timestamp for e in events]
+        if times != sorted(times):
+            problems.append("recording times go backwards")
+        replayed = {r["entry_id"]: (r["status"], r["fields"], r["occurred_at"])
+                    for r in chronology_rows.replay(events)}
+        summary = self.child_summary(actor, code)
+        stored = {r["entry_id"]: (r["status"], r["fields"], r["occurred_at"])
+                  for r in self._select(select(chronology).where(
+                      chronology.c.child_id == summary["child_id"]))}
+        if stored != replayed:
+            differing = set(stored.items()) ^ set(replayed.items())
+            problems.append(f"the read model differs from the log in "
+                            f"{len({k for k, _ in differing})} entries")
+        return {"ok": not problems, "events": len(events), "problems": problems,
+                "first_recorded": times[0] if times else None,
+                "last_recorded": times[-1] if times else None}
+
+    def export(self, actor: Actor, code: str) -> dict[str, Any]:
+        """An audit bundle of one child: summary, chronology, raw events, access entries
+        and the integrity check. The export is itself logged as a read."""
+        access.check_may_audit(actor)
+        bundle = {"child": self.child_summary(actor, code),
+                  "chronology": self._chronology(actor, code, None),
+                  "events": self.events(actor, code),
+                  "access_log": self.access_log(actor, code),
+                  "integrity": self.integrity(actor, code),
+                  "exported_at": self.app.clock.now(), "exported_by": actor.user_id}
+        self._log_read(actor, code, "export", bundle["chronology"])
+        return bundle
+
+    # --- caseload ---------------------------------------------------------------------
+    def caseload(self, actor: Actor, weeks: int = 12) -> dict[str, Any]:
+        """Per school (with its region): children, open escalations by level, incidents
+        and sessions in the last 30 days; and incidents per week for the trend chart."""
+        access.check_may_see_caseload(actor)
+        now = self.app.clock.now()
+        known = {r["school_id"]: r for r in self._select(select(schools))}
+        per_school: dict[str, dict[str, Any]] = {}
+
+        def school(sid: str) -> dict[str, Any]:
+            return per_school.setdefault(sid, {
+                "school_id": sid, "region": known.get(sid, {}).get("region", ""),
+                "children": 0, "open_high": 0, "open_medium": 0, "open_low": 0,
+                "overdue": 0, "incidents_30d": 0, "positive_30d": 0, "sessions_30d": 0})
+
+        c = children.c
+        for row in self._select(select(c.school_id).where(c.status == "open")):
+            if actor.covers(row["school_id"]):
+                school(row["school_id"])["children"] += 1
+        e = escalations.c
+        for row in self._select(select(e.school_id, e.level, e.status, e.acknowledge_by)
+                                .where(e.status != "resolved")):
+            if actor.covers(row["school_id"]):
+                entry = school(row["school_id"])
+                entry[f"open_{row['level']}"] += 1
+                if row["status"] == "open" and row["acknowledge_by"] < now:
+                    entry["overdue"] += 1
+        h = chronology.c
+        since = now - timedelta(weeks=weeks)
+        trend: dict[tuple[str, str], int] = {}
+        for row in self._select(select(h.school_id, h.kind, h.occurred_at, h.fields)
+                                .where(h.occurred_at >= since, h.status != "retracted",
+                                       h.kind.in_(("ConflictRecorded", "PeerIncidentRecorded",
+                                                   "CounsellingSessionRecorded")))):
+            if not actor.covers(row["school_id"]):
+                continue
+            entry = school(row["school_id"])
+            recent = row["occurred_at"] >= now - timedelta(days=30)
+            if row["kind"] == "CounsellingSessionRecorded":
+                entry["sessions_30d"] += recent
+                continue
+            positive = '"positive":true' in row["fields"]
+            if positive:
+                entry["positive_30d"] += recent
+                continue
+            entry["incidents_30d"] += recent
+            week = (row["occurred_at"] - timedelta(days=row["occurred_at"].weekday())).date()
+            trend[(week.isoformat(), entry["region"])] = trend.get(
+                (week.isoformat(), entry["region"]), 0) + 1
+        return {"schools": sorted(per_school.values(), key=lambda r: (r["region"], r["school_id"])),
+                "weekly_incidents": [{"week": w, "region": r, "incidents": n}
+                                     for (w, r), n in sorted(trend.items())]}
 
     def wellbeing(self, actor: Actor, code: str) -> list[dict[str, Any]]:
         summary = self.child_summary(actor, code)
@@ -159,6 +319,22 @@ class Queries:
                            "median_hours_to_acknowledgement": median_hours(ack),
                            "median_hours_to_resolution": median_hours(resolve)})
         return result
+
+    def staff_of(self, actor: Actor, school_id: str) -> list[str]:
+        """Who could take on an escalation of a school: its psychologists and supervisors."""
+        access.check_may_handle_escalations(actor, school_id)
+        a = accounts.c
+        rows = self._select(select(a.user_id, a.school_ids).where(
+            a.role.in_(("psychologist", "supervisor"))).order_by(a.user_id))
+        return [r["user_id"] for r in rows
+                if {"*", school_id} & set(json.loads(r["school_ids"]))]
+
+    def accounts(self, actor: Actor) -> list[dict[str, Any]]:
+        access.check_may_administer(actor)
+        rows = self._select(select(accounts).order_by(accounts.c.user_id))
+        for row in rows:
+            row["school_ids"] = json.loads(row["school_ids"])
+        return rows
 
     def schools(self, actor: Actor) -> list[dict[str, Any]]:
         rows = self._select(select(schools).order_by(schools.c.school_id))

@@ -138,7 +138,30 @@ wellbeing = Table(
     Column("retracted", Boolean, nullable=False, default=False),
 )
 
-READ_MODEL_TABLES = (schools, children, chronology, escalations, wellbeing)
+accounts = Table(
+    "rm_accounts", metadata,
+    Column("user_id", String(64), primary_key=True),
+    Column("display_name", Text, nullable=False),
+    Column("role", String(16), nullable=False),
+    Column("school_ids", Text, nullable=False),  # JSON list
+)
+
+access_log = Table(
+    "rm_access_log", metadata,
+    Column("access_id", ID, primary_key=True),
+    Column("child_id", ID, nullable=False, index=True),
+    Column("child_code", String(32), nullable=False),
+    Column("school_id", ID, nullable=False),
+    Column("viewed_by", String(64), nullable=False, index=True),
+    Column("role", String(16), nullable=False),
+    Column("purpose", String(16), nullable=False),
+    Column("fields", Text, nullable=False),  # JSON list
+    Column("as_of", String(40), nullable=False),
+    Column("viewed_at", UTCDateTime, nullable=False, index=True),
+)
+
+READ_MODEL_TABLES = (schools, children, chronology, escalations, wellbeing, accounts,
+                     access_log)
 
 # Consumer state kept beside the read models (not part of a rebuild's comparison):
 # messages the Kafka consumers could not apply, and those of the same child behind them.

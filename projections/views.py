@@ -10,6 +10,7 @@ replayed batch changes nothing (exactly-once effects).
 
 from __future__ import annotations
 
+import json
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -21,10 +22,17 @@ from eventsourcing_sqlalchemy.recorders import SQLAlchemyTrackingRecorder
 from sqlalchemy import Table, func, insert, select, update
 from sqlalchemy.orm import Session
 
-from domain.model import Child, Escalation, KopirAggregate, School
+from domain.model import AccessEntry, Child, Escalation, KopirAggregate, School, StaffAccount
 from kopir.store import schema_lock
 from projections import caseload, chronology, escalations, wellbeing
-from projections.tables import CONSUMER_TABLES, READ_MODEL_TABLES, metadata, schools
+from projections.tables import (
+    CONSUMER_TABLES,
+    READ_MODEL_TABLES,
+    access_log,
+    accounts,
+    metadata,
+    schools,
+)
 
 TRACKING_TABLE = "rm_tracking"
 
@@ -210,6 +218,22 @@ class ReadModelView(SQLAlchemyTrackingRecorder):
             child_id, now_resolved = escalations.changed(uow, event)
             if now_resolved:
                 caseload.escalation_closed(uow, child_id)
+
+    def account_registered(self, event: StaffAccount.AccountRegistered,
+                           tracking: Tracking) -> None:
+        with self._tracked(tracking) as uow:
+            uow.insert(accounts, {"user_id": event.user_id, "display_name": event.display_name,
+                                  "role": event.user_role,
+                                  "school_ids": json.dumps(list(event.school_ids))})
+
+    def record_viewed(self, event: AccessEntry.RecordViewed, tracking: Tracking) -> None:
+        with self._tracked(tracking) as uow:
+            uow.insert(access_log, {
+                "access_id": str(event.originator_id), "child_id": event.child_id,
+                "child_code": event.child_code, "school_id": event.school_id,
+                "viewed_by": event.recorded_by, "role": event.role, "purpose": event.purpose,
+                "fields": json.dumps(list(event.fields)), "as_of": event.as_of,
+                "viewed_at": event.timestamp})
 
     # --- reads ------------------------------------------------------------------------
     def rows(self, table_name: str) -> list[dict[str, Any]]:
