@@ -1,58 +1,105 @@
-"""Köpir's Streamlit entry point: login, then navigation built from the user's role."""
+"""Köpir's Streamlit entry point: language, login, session expiry, and navigation built
+from the user's role. Pages a role may not use are not in its navigation, and the
+application refuses them anyway."""
 
 from __future__ import annotations
 
+import time
+
 import streamlit as st
 
-from domain.access import Actor, Role
+from domain.access import Actor
 from domain.errors import UnknownUser
+from kopir.settings import settings
 from ui import services
-from ui.i18n import t
+from ui.i18n import LANGUAGES, current_language, t
+from ui.navigation import PAGES, SECTIONS
 
-PAGES = {
-    "record_conflict": ("staff/conflict.py", ":material/edit_note:"),
-    "chronology": ("staff/chronology.py", ":material/timeline:"),
-    "escalations": ("supervisor/escalations.py", ":material/notifications:"),
-    "schools": ("admin/schools.py", ":material/school:"),
-}
-BY_ROLE = {
-    Role.TEACHER: ["record_conflict", "chronology"],
-    Role.PSYCHOLOGIST: ["record_conflict", "chronology", "escalations"],
-    Role.SUPERVISOR: ["escalations", "chronology"],
-    Role.AUDITOR: ["chronology"],
-    Role.ADMIN: ["schools"],
-}
+def language_picker(where: object) -> None:
+    current = current_language()
+    choice = where.selectbox(  # type: ignore[attr-defined]
+        "🌐", list(LANGUAGES), index=list(LANGUAGES).index(current),
+        format_func=LANGUAGES.get, key="language_picker", label_visibility="collapsed")
+    if choice != current:
+        st.session_state["language"] = choice
+        st.rerun()
 
 
 def login() -> None:
+    language_picker(st)
     st.title(t("login.title"))
+    st.caption(t("login.intro"))
+    if settings().auth == "oidc":
+        # Production: single sign-on through the identity provider in .streamlit/secrets.toml.
+        if st.button(t("login.oidc"), type="primary", key="login_oidc"):
+            st.login()
+        return
     with st.form("login"):
-        user = st.text_input(t("login.user"))
-        password = st.text_input(t("login.password"), type="password")
+        user = st.text_input(t("login.user"), key="login_user")
+        password = st.text_input(t("login.password"), type="password", key="login_password")
         if st.form_submit_button(t("login.submit"), type="primary"):
             try:
                 st.session_state["actor"] = services.log_in(user.strip(), password)
             except UnknownUser:
                 st.error(t("login.failed"))
             else:
+                st.session_state["seen_at"] = time.time()
                 st.rerun()
+
+
+def oidc_actor() -> Actor | None:
+    """With OIDC, the identity provider's user (by e-mail) must have a Köpir account."""
+    if settings().auth != "oidc" or not getattr(st.user, "is_logged_in", False):
+        return None
+    try:
+        return services.actor_for(str(st.user.get("email", "")))
+    except UnknownUser:
+        st.error(t("login.no_account"))
+        st.stop()
+
+
+def expired() -> bool:
+    """Sessions end after `KOPIR_SESSION_MINUTES` without activity."""
+    seen = st.session_state.get("seen_at", time.time())
+    if time.time() - seen > settings().session_minutes * 60:
+        return True
+    st.session_state["seen_at"] = time.time()
+    return False
+
+
+def sign_out() -> None:
+    language = st.session_state.get("language")
+    st.session_state.clear()
+    if language:
+        st.session_state["language"] = language
+    if settings().auth == "oidc" and getattr(st.user, "is_logged_in", False):
+        st.logout()
 
 
 def main() -> None:
     st.set_page_config(page_title=t("app.title"), page_icon=":material/diversity_3:",
                        layout="wide")
-    actor: Actor | None = st.session_state.get("actor")
+    actor: Actor | None = st.session_state.get("actor") or oidc_actor()
+    if actor is not None and expired():
+        sign_out()
+        st.session_state["expired"] = True
+        actor = None
     if actor is None:
+        if st.session_state.pop("expired", False):
+            st.info(t("login.expired"))
         st.navigation([st.Page(login, title=t("login.title"))], position="hidden").run()
         return
+    st.session_state["actor"] = actor
     with st.sidebar:
+        language_picker(st)
         st.caption(t("signed_in_as", name=actor.display_name or actor.user_id,
-                     role=actor.role.value))
-        if st.button(t("logout"), key="logout"):
-            st.session_state.clear()
+                     role=t(f"role.{actor.role.value}")))
+        if st.button(t("logout"), key="logout", icon=":material/logout:"):
+            sign_out()
             st.rerun()
-    pages = [st.Page(PAGES[name][0], title=t(f"nav.{name}"), icon=PAGES[name][1],
-                     url_path=name) for name in BY_ROLE[actor.role]]
+    pages = {t(section): [st.Page(PAGES[name][0], title=t(f"nav.{name}"), icon=PAGES[name][1],
+                                  url_path=name) for name in names]
+             for section, names in SECTIONS[actor.role].items()}
     st.navigation(pages).run()
 
 

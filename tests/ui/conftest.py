@@ -21,6 +21,7 @@ def seeded_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     url = f"sqlite:///{tmp_path_factory.mktemp('ui')}/kopir.db"
     mp = pytest.MonkeyPatch()
     mp.setenv("KOPIR_DATABASE_URL", url)
+    mp.setenv("KOPIR_LANGUAGE", "en")
     settings.cache_clear()
     assert cli.main(["demo", "--children", "10", "--seed", "2",
                      "--until", str(date.today())]) == 0
@@ -33,8 +34,9 @@ def seeded_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 @pytest.fixture
 def app_test(seeded_store: str):  # type: ignore[no-untyped-def]
-    def start(user: str | None = None) -> AppTest:
+    def start(user: str | None = None, language: str = "en") -> AppTest:
         at = AppTest.from_file(APP, default_timeout=30)
+        at.session_state["language"] = language
         if user is not None:
             from ui import services
 

@@ -1,40 +1,134 @@
-"""The Streamlit app, page by page and role by role (AppTest)."""
+"""The Streamlit app, page by page and role by role (AppTest): what each role may open,
+what it is refused, and the forms' stories."""
 
 from __future__ import annotations
 
+import re
+import time
 from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from domain.access import Role
+from domain.language import all_stems
 from ui import services
+from ui.navigation import PAGES, pages_of
 
 UI = Path(__file__).resolve().parents[2] / "ui"
-
 PASSWORD = "kopir-demo"
+USERS = {Role.TEACHER: "teacher.ast-12", Role.PSYCHOLOGIST: "psych.ast-12",
+         Role.SUPERVISOR: "coordinator", Role.AUDITOR: "auditor", Role.ADMIN: "admin"}
+EVERY_PAGE = sorted({name for role in Role for name in pages_of(role)})
+LOOKS_LIKE_A_KEY = re.compile(r"^[a-z_]+\.[a-z_.]+$")
 
 
+def open_page(app_test, user: str, page: str, language: str = "en") -> AppTest:  # type: ignore[no-untyped-def]
+    at = app_test(user, language)
+    return at.switch_page(PAGES[page][0]).run()
 
+
+def texts(at: AppTest) -> list[str]:
+    found = [e.value for e in (*at.title, *at.subheader, *at.caption, *at.info, *at.success,
+                               *at.warning, *at.error, *at.markdown)]
+    found += [w.label for w in (*at.button, *at.selectbox, *at.text_area, *at.text_input,
+                                *at.multiselect, *at.toggle, *at.checkbox, *at.radio)]
+    return [str(f) for f in found]
+
+
+# --- login and navigation ----------------------------------------------------------
 def test_every_page_is_behind_login(app_test):
     at = app_test()
     assert [t.value for t in at.title] == ["Sign in to Köpir"]
-    assert not at.selectbox  # no form, no data before login
+    assert not at.text_area and not at.dataframe  # no form, no data before login
 
 
 def test_a_wrong_password_is_refused_in_plain_words(app_test):
     at = app_test()
-    at.text_input[0].input("teacher.ast-12")
-    at.text_input[1].input("not-the-password")
+    at.text_input(key="login_user").input("teacher.ast-12")
+    at.text_input(key="login_password").input("not-the-password")
     at.button[0].click().run()
     assert [e.value for e in at.error] == ["Unknown user name or wrong password."]
     assert "actor" not in at.session_state
 
 
+def test_the_login_page_switches_language(app_test):
+    at = app_test(language="en")
+    at.selectbox(key="language_picker").select("ru").run()
+    assert [t.value for t in at.title] == ["Вход в Köpir"]
+    at.selectbox(key="language_picker").select("kk").run()
+    assert at.title[0].value != "Вход в Köpir" and "Köpir" in at.title[0].value
+
+
+def test_a_session_ends_after_inactivity(app_test):
+    at = app_test("teacher.ast-12")
+    assert at.title[0].value == "Record a conflict"
+    at.session_state["seen_at"] = time.time() - 31 * 60
+    at.run()
+    assert [t.value for t in at.title] == ["Sign in to Köpir"]
+    assert any("signed in again" in i.value or "sign in again" in i.value for i in at.info)
+
+
+@pytest.mark.parametrize("role", list(Role), ids=lambda r: r.value)
+def test_each_role_gets_only_its_pages(app_test, role):
+    at = app_test(USERS[role])
+    assert not at.exception
+    for name in EVERY_PAGE:
+        if name in pages_of(role):
+            continue
+        with pytest.raises(ValueError, match="Could not find a navigation page"):
+            at.switch_page(PAGES[name][0])
+
+
+@pytest.mark.parametrize("language", ["en", "ru", "kk"])
+@pytest.mark.parametrize("role", list(Role), ids=lambda r: r.value)
+def test_every_page_of_every_role_opens_in_every_language(app_test, role, language):
+    for name in pages_of(role):
+        at = open_page(app_test, USERS[role], name, language)
+        assert not at.exception, (name, at.exception)
+        assert not at.error, (name, [e.value for e in at.error])
+        # Every label on screen is translated: none is left as a key.
+        assert not [x for x in texts(at) if LOOKS_LIKE_A_KEY.match(x)], name
+
+
+# --- refusals by the application, whatever the navigation ----------------------------
+@pytest.mark.parametrize("user,page,refusal", [
+    ("teacher.ast-12", "supervisor/monitor.py", "The escalation queue is for supervisors"),
+    ("teacher.ast-12", "supervisor/caseload.py", "Caseload figures are for"),
+    ("psych.ast-12", "auditor/events.py", "are for auditors"),
+    ("coordinator", "auditor/access.py", "are for auditors"),
+    ("auditor", "admin/schools.py", "Only administrators"),
+])
+def test_a_page_reached_without_the_role_is_refused_by_the_application(seeded_store, user,
+                                                                       page, refusal):
+    at = AppTest.from_file(str(UI / page), default_timeout=30)
+    at.session_state["language"] = "en"
+    at.session_state["actor"] = services._runtime().app.actor_for(user)
+    at.run()
+    assert not at.exception
+    assert refusal in " ".join(e.value for e in at.error)
+    assert not at.dataframe
+
+
+def test_an_auditor_sees_no_form_anywhere(app_test):
+    for name in pages_of(Role.AUDITOR):
+        at = open_page(app_test, "auditor", name)
+        assert not at.text_area, name
+        assert not [b for b in at.button if "Save" in b.label], name
+
+
+def test_an_admin_manages_schools_and_reads_no_case_records(app_test):
+    at = app_test("admin")
+    assert [t.value for t in at.title] == ["Schools and accounts"]
+    assert len(at.dataframe[0].value) == 6
+    assert "teacher.ast-12" in list(at.dataframe[1].value.iloc[:, 0])
+
+
+# --- staff forms -------------------------------------------------------------------
 def test_a_teacher_records_a_conflict_and_sees_it_in_the_chronology(app_test):
     at = app_test()
-    at.text_input[0].input("teacher.ast-12")
-    at.text_input[1].input(PASSWORD)
+    at.text_input(key="login_user").input("teacher.ast-12")
+    at.text_input(key="login_password").input(PASSWORD)
     at.button[0].click().run()
     assert at.session_state["actor"].role == Role.TEACHER
     assert [t.value for t in at.title] == ["Record a conflict"]
@@ -60,64 +154,142 @@ def test_an_invalid_form_keeps_what_was_typed_and_says_what_is_wrong(app_test):
     assert not at.success
 
 
-def test_an_auditor_sees_no_form_and_can_replay_a_past_moment(app_test):
-    at = app_test("auditor")
-    assert [t.value for t in at.title] == ["Chronology"]
-    assert not at.text_area
-    at.toggle(key="chronology_past").set_value(True).run()
-    assert not at.exception
-    assert any("entries recorded later are not shown" in c.value for c in at.caption)
+def test_the_language_guard_warns_and_the_reworded_text_is_saved(app_test):
+    at = open_page(app_test, "teacher.ast-12", "record_peer")
+    at.selectbox(key="peer_kind_en").select("stigmatising_label").run()
+    child = at.selectbox(key="peer_child").value
+    label = all_stems()[1].capitalize()
+    at.text_area(key="peer_description").input(f"Two pupils called him “{label}” at the break.")
+    at.button(key="FormSubmitter:peer-Save").click().run()
+    # Warned, not saved; the text is still there to reword.
+    assert at.warning and label in at.warning[0].value
+    assert not at.success
+    assert label in at.text_area(key="peer_description").value
+    at.text_area(key="peer_description").input(
+        "Two pupils called him a hurtful nickname about his family at the break.")
+    at.button(key="FormSubmitter:peer-Save").click().run()
+    assert not at.warning
+    assert at.success[0].value.startswith(f"Recorded for {child}: stigmatising nickname")
 
 
-def test_an_auditor_cannot_open_the_conflict_form(app_test):
-    at = app_test("auditor")
-    # The navigation built for an auditor has no such page.
-    with pytest.raises(ValueError, match="Could not find a navigation page"):
-        at.switch_page("staff/conflict.py")
+def test_a_confirmed_form_records_once_until_the_next_entry_is_started(app_test):
+    at = open_page(app_test, "teacher.ast-12", "record_conflict")
+    child = at.selectbox(key="conflict_child").value
+    before = services.child_version(child)
+    at.text_area(key="conflict_description").input("Pushed in the corridor; apologised.")
+    at.button(key="FormSubmitter:conflict-Save").click().run()
+    submission = at.session_state["conflict__submission"]
+    # The same submission sent again (a double click) adds nothing.
+    services.record_conflict(at.session_state["actor"], child,
+                             __import__("tests.forms", fromlist=["conflict"]).conflict(
+                                 services.now()), before, entry_id=submission)
+    assert services.child_version(child) == before + 1
+    at.button(key="conflict__another").click().run()
+    assert at.session_state["conflict__submission"] != submission if \
+        "conflict__submission" in at.session_state else True
+    assert at.text_area(key="conflict_description").value == ""
 
 
-def test_a_page_reached_without_the_role_is_refused_by_the_application(seeded_store):
-    # Even run directly, the escalation page asks the application, which refuses a teacher.
-    at = AppTest.from_file(str(UI / "supervisor" / "escalations.py"), default_timeout=30)
-    at.session_state["actor"] = services._runtime().app.actor_for("teacher.ast-12")
-    at.run()
-    assert not at.exception
-    assert [e.value for e in at.error] == ["The escalation queue is for supervisors and psychologists."]
-    assert not at.dataframe
-
-
-def test_a_supervisor_sees_the_escalation_queue_without_session_notes(app_test):
-    at = app_test("coordinator")
-    assert [t.value for t in at.title] == ["Escalations"]
-    assert not at.exception
+def test_a_psychologist_records_a_session_with_wellbeing_and_confidential_notes(app_test):
+    at = open_page(app_test, "psych.ast-12", "record_session")
+    child = at.selectbox(key="session_child").value
+    at.slider(key="session_emotional_state").set_value(2)
+    at.text_area(key="session_summary").input("Talked about new friends in class.")
+    at.text_area(key="session_notes").input("Worried about the move; mother supportive.")
+    at.button(key="FormSubmitter:session-Save").click().run()
+    assert at.success[0].value.startswith(f"Recorded for {child}: counselling session")
     at.switch_page("staff/chronology.py").run()
-    assert not any("Confidential" in e.label for e in at.expander)
+    at.selectbox(key="chronology_child").select(child).run()
+    assert any("Confidential" in e.label for e in at.expander)
+    # A supervisor reading the same chronology sees no confidential notes.
+    sup = open_page(app_test, "coordinator", "chronology")
+    sup.selectbox(key="chronology_child").select(child).run()
+    assert not any("Confidential" in e.label for e in sup.expander)
+    assert "Worried about the move" not in sup.dataframe[0].value.to_string()
 
 
-def test_a_teacher_cannot_open_the_escalation_queue(app_test):
-    at = app_test("teacher.ast-12")
-    with pytest.raises(ValueError, match="Could not find a navigation page"):
-        at.switch_page("supervisor/escalations.py")
+def test_a_teacher_enrols_a_child_and_finds_them_in_the_lists(app_test):
+    at = open_page(app_test, "teacher.ast-12", "enrol")
+    at.text_input(key="enrol_code").input("AST-7701")
+    at.button(key="FormSubmitter:enrol-Save").click().run()
+    assert at.success[0].value.startswith("AST-7701 is enrolled at AST-12")
+    conflict = open_page(app_test, "teacher.ast-12", "record_conflict")
+    assert "AST-7701" in conflict.selectbox(key="conflict_child").options
 
 
-def test_a_psychologist_reads_confidential_notes(app_test):
-    at = app_test("psych.ast-12")
-    at.switch_page("staff/chronology.py").run()
+def test_a_correction_keeps_the_original_and_marks_the_entry(app_test):
+    at = open_page(app_test, "psych.ast-12", "correct")
+    for code in at.selectbox(key="correct_child").options:
+        at.selectbox(key="correct_child").select(code).run()
+        if any(s.key == "correct_entry_en" for s in at.selectbox):
+            break
+    entry = at.selectbox(key="correct_entry_en").value
+    [field] = [w for w in at.text_area if w.key and w.key.endswith(entry)
+               and w.key.startswith(("correct_description", "correct_summary", "correct_reason_"))][:1]
+    field.input(field.value + " (corrected: it was in the gym)")
+    at.text_area(key="correct_reason").input("The place was wrong.")
+    at.button(key="FormSubmitter:correct-Save").click().run()
+    assert not at.error, [m.value for m in at.markdown]
+    assert "original stays in the log" in at.success[0].value
+
+
+def test_a_psychologist_raises_a_concern_that_reaches_the_monitor(app_test):
+    at = open_page(app_test, "psych.ast-12", "raise_concern")
+    child = at.selectbox(key="concern_child").value
+    at.text_area(key="concern_reason").input("Came to school with a bruise; says he fell.")
+    at.button(key="FormSubmitter:concern-Save").click().run()
+    assert at.success[0].value.startswith(f"Concern raised for {child}")
+    monitor = open_page(app_test, "coordinator", "monitor")
+    assert any(child in m.value.replace("\\", "") for m in monitor.markdown)
+
+
+# --- supervisors -------------------------------------------------------------------
+def test_a_supervisor_acknowledges_an_escalation_only_with_a_rationale(app_test):
+    at = open_page(app_test, "coordinator", "monitor")
+    open_buttons = [b for b in at.button if b.key and b.key.startswith("open_")]
+    assert open_buttons
+    escalation = open_buttons[0].key.removeprefix("open_")
+    open_buttons[0].click().run()
+    assert at.session_state["monitor_selected"] == escalation
+    assert any("Why?" in e.label for e in at.expander)
+    at.button(key="FormSubmitter:acknowledge-Acknowledge").click().run()
+    assert at.error and at.error[0].value == "Please check the form:"
+    at.text_area(key=f"ack_note_{escalation}").input("Seen; I will call the psychologist.")
+    at.button(key="FormSubmitter:acknowledge-Acknowledge").click().run()
+    assert not at.error
+    assert at.success and at.success[0].value.startswith("Acknowledged")
+    row = [r for r in services.escalations(at.session_state["actor"])
+           if r["escalation_id"] == escalation]
+    assert not row or row[0]["status"] != "open"
+
+
+def test_a_supervisor_sees_caseload_figures_by_school_and_region(app_test):
+    at = open_page(app_test, "coordinator", "caseload")
+    table = at.dataframe[0].value
+    assert set(table["School"]) <= {"AST-12", "AST-45", "ALA-05", "ALA-131", "SHY-41", "AKT-03"}
+    assert len(table) >= 4
+    assert table["Children"].sum() > 0
+
+
+# --- auditors ----------------------------------------------------------------------
+def test_an_auditor_replays_diffs_verifies_exports_and_sees_the_access_log(app_test):
+    at = open_page(app_test, "auditor", "replay")
+    child = at.selectbox(key="replay_child").value
+    assert any("entries had been recorded by" in m.value for m in at.markdown)
+    at.segmented_control(key="replay_mode_en").set_value("diff").run()
     assert not at.exception
-    assert [t.value for t in at.title] == ["Chronology"]
-
-
-def test_an_admin_manages_schools_and_reads_no_case_records(app_test):
-    at = app_test("admin")
-    assert [t.value for t in at.title] == ["Schools"]
-    assert len(at.dataframe[0].value) == 6
-    with pytest.raises(ValueError, match="Could not find a navigation page"):
-        at.switch_page("staff/chronology.py")
-
-
-def test_the_supervisor_sees_why_an_escalation_was_raised(app_test):
-    at = app_test("coordinator")
-    assert not at.exception
-    assert at.selectbox(key="why_escalation").options
-    texts = " ".join(m.value for m in at.markdown)
-    assert "**Rule** `" in texts or "Raised by hand" in " ".join(m.value for m in at.markdown)
+    assert any("added" in m.value and "corrected" in m.value for m in at.markdown)
+    at.segmented_control(key="replay_mode_en").set_value("happened").run()
+    assert any("entries happened by" in m.value for m in at.markdown)
+    events = open_page(app_test, "auditor", "event_log")
+    events.selectbox(key="events_child").select(child).run()
+    assert events.dataframe[0].value.shape[0] > 0
+    events.button(key="events_verify").click().run()
+    assert events.success and events.success[0].value.startswith("All ")
+    events.button(key="events_prepare").click().run()
+    assert events.session_state["export"]["code"] == child
+    assert child in events.session_state["export"]["json"]
+    log = open_page(app_test, "auditor", "access_log")
+    log.text_input(key="access_child").input(child).run()
+    purposes = set(log.dataframe[0].value["Purpose"])
+    assert {"replay", "event log", "export"} <= purposes

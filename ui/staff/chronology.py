@@ -1,4 +1,5 @@
-"""A child's chronology: what happened, in order, with late entries and corrections marked."""
+"""A child's chronology: what happened, in order, with late entries and corrections marked,
+filters, the wellbeing trajectory and incident frequency, and a printable view."""
 
 from __future__ import annotations
 
@@ -9,79 +10,98 @@ import streamlit as st
 
 from domain.access import Role
 from domain.errors import KopirError
-from ui import forms, services
-from ui.i18n import t
+from ui import forms, printable, services
+from ui.i18n import fmt_datetime, t
 
-me = forms.actor()
-st.title(t("nav.chronology"))
-children = services.children(me)
-if not children:
-    st.info(t("empty.children"))
-    st.stop()
+INCIDENTS = ("ConflictRecorded", "PeerIncidentRecorded")
+me, children = forms.reading_page("nav.chronology")
 
-code = st.selectbox("Child", [c["code"] for c in children], key="chronology_child")
+top = st.columns([2, 3])
+with top[0]:
+    code = forms.pick_child(children, "chronology_child")
 as_of = None
-if me.role in (Role.AUDITOR, Role.PSYCHOLOGIST):
-    if st.toggle("Show the record as it stood at a past moment", key="chronology_past"):
-        as_of = forms.moment("As recorded by", services.now() - timedelta(days=30),
-                             key="chronology_as_of")
+if me.role == Role.PSYCHOLOGIST:
+    with top[1]:
+        if st.toggle(t("chronology.past"), key="chronology_past"):
+            as_of = forms.moment(t("chronology.as_of"), services.now() - timedelta(days=30),
+                                 key="chronology_as_of")
 
 try:
+    summary = services.child_summary(me, code)
     rows = services.chronology(me, code, as_of=as_of)
 except KopirError as error:
     forms.show_refusal(error)
     st.stop()
 
+facts = st.columns(4)
+facts[0].metric(t("col.grade"), summary["grade"])
+facts[1].metric(t("col.age_band"), summary["age_band"])
+facts[2].metric(t("col.open_escalations"), summary["open_escalations"])
+facts[3].metric(t("col.sessions_attended"), summary["sessions_attended"])
+if me.role == Role.TEACHER:
+    st.caption(t("chronology.own_entries"))
+
 if not rows:
     st.info(t("empty.chronology"))
     st.stop()
 
+with st.expander(t("chronology.filters"), icon=":material/filter_list:"):
+    f1, f2, f3 = st.columns(3)
+    kinds = sorted({r["kind"] for r in rows})
+    chosen_kinds = f1.multiselect(t("col.what"), kinds, default=kinds,
+                                  format_func=forms.labeller("kind."), key=forms.lk("chronology_kinds"))
+    first = min(r["occurred_at"] for r in rows).astimezone().date()
+    last = max(r["occurred_at"] for r in rows).astimezone().date()
+    period = f2.date_input(t("chronology.period"), value=(first, last), key="chronology_period")
+    authors = sorted({r["recorded_by"] for r in rows})
+    chosen_authors = f3.multiselect(t("col.recorded_by"), authors, default=authors,
+                                    key="chronology_authors")
+    show_corrections = st.checkbox(t("chronology.show_corrections"), value=True,
+                                   key="chronology_corrections")
 
-def summary(row: dict) -> str:  # type: ignore[type-arg]
-    fields = row["fields"]
-    text = fields.get("description") or fields.get("summary") or fields.get("reason") \
-        or row.get("reason") or ""
-    if row["kind"] == "CounsellingSessionRecorded":
-        text = f"{fields.get('attendance', '')}: {text}".strip(": ")
-    return text
-
-
-def marks(row: dict) -> str:  # type: ignore[type-arg]
-    found = []
-    if row["late"]:
-        found.append(f"late by {row['delay_seconds'] // 86400} d")
-    if row["status"] != "recorded":
-        found.append(row["status"])
-    return ", ".join(found)
-
-
-table = pd.DataFrame([{
-    "When": r["occurred_at"].astimezone(),
-    "What": t(f"kind.{r['kind']}"),
-    "Severity": str(r["fields"].get("severity") or ""),
-    "Summary": summary(r),
-    "Marks": marks(r),
-    "Recorded by": r["recorded_by"],
-    "Recorded at": r["recorded_at"].astimezone(),
-} for r in rows])
+start, end = (period[0], period[-1]) if isinstance(period, tuple) and period else (first, last)
+shown = [r for r in rows
+         if r["kind"] in chosen_kinds and r["recorded_by"] in chosen_authors
+         and start <= r["occurred_at"].astimezone().date() <= end
+         and (show_corrections or not r.get("corrects"))]
 if as_of is not None:
-    st.caption(f"As recorded by {as_of.astimezone():%d %b %Y %H:%M}: "
-               "entries recorded later are not shown.")
-st.dataframe(table, hide_index=True, width="stretch", column_config={
-    "When": st.column_config.DatetimeColumn(format="D MMM YYYY, HH:mm"),
-    "Recorded at": st.column_config.DatetimeColumn(format="D MMM YYYY, HH:mm"),
-})
+    st.caption(t("chronology.as_of_caption", when=fmt_datetime(as_of)))
+st.caption(t("chronology.count", shown=len(shown), total=len(rows)))
+table = printable.chronology_rows(shown)
+st.dataframe(pd.DataFrame(table), hide_index=True, width="stretch")
 
 if me.role == Role.PSYCHOLOGIST:
-    notes = [r for r in rows if r.get("confidential_notes")]
+    notes = [r for r in shown if r.get("confidential_notes")]
     if notes:
-        with st.expander("Confidential notes (psychologists only)"):
+        with st.expander(t("chronology.confidential"), icon=":material/lock:"):
             for r in notes:
-                st.text(f"{r['occurred_at'].astimezone():%d %b %Y}: {r['confidential_notes']}")
+                st.text(f"{fmt_datetime(r['occurred_at'])}: {r['confidential_notes']}")
 
+charts = st.columns(2)
 points = services.wellbeing(me, code) if as_of is None else []
-if points:
-    st.subheader("Wellbeing over time")
-    chart = pd.DataFrame(points).set_index("occurred_at")
-    st.line_chart(chart, y=["social_ties", "school_engagement", "emotional_state",
-                            "family_support"])
+with charts[0]:
+    st.subheader(t("chronology.wellbeing"))
+    if points:
+        chart = pd.DataFrame(points).set_index("occurred_at")
+        chart.columns = [t(f"field.{c}") for c in chart.columns]
+        st.line_chart(chart)
+    else:
+        st.caption(t("empty.wellbeing"))
+with charts[1]:
+    st.subheader(t("chronology.frequency"))
+    incidents = [r for r in rows if r["kind"] in INCIDENTS and r["status"] != "retracted"
+                 and not r["fields"].get("positive")]
+    if incidents:
+        frame = pd.DataFrame({"month": [r["occurred_at"].strftime("%Y-%m") for r in incidents],
+                              "kind": [t(f"kind.{r['kind']}") for r in incidents]})
+        counts = frame.groupby(["month", "kind"]).size().unstack(fill_value=0)
+        st.bar_chart(counts)
+    else:
+        st.caption(t("empty.incidents"))
+
+st.download_button(
+    t("chronology.printable"), icon=":material/print:",
+    data=printable.html_page(t("chronology.print_title", code=code),
+                             t("chronology.print_subtitle", user=me.user_id,
+                               when=fmt_datetime(services.now())), table),
+    file_name=f"chronology-{code}.html", mime="text/html", key="chronology_print")

@@ -1,0 +1,107 @@
+"""Every label exists in Kazakh, Russian and English; dates and numbers follow the
+language; the language guard finds labels in any of the three languages."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+
+from domain.access import Role
+from domain.events import (
+    Attendance,
+    ConflictKind,
+    FamilySituation,
+    LabelAbout,
+    Level,
+    Outcome,
+    ParticipantRole,
+    PeerIncidentKind,
+    SessionType,
+)
+from domain.language import all_stems, guard, parse
+from ui.i18n import LANGUAGES, catalogue, fmt_date, fmt_duration, fmt_number, translate
+from ui.navigation import PAGES, SECTIONS
+from ui.printable import KINDS
+
+UI = Path(__file__).resolve().parents[2] / "ui"
+PLACEHOLDER = re.compile(r"\{[a-z_]+\}")
+STATIC_KEY = re.compile(r"""\bt\(\s*["']([a-z_]+(?:\.[a-zA-Z_]+)+)["']""")
+
+
+@pytest.mark.parametrize("language", [lang for lang in LANGUAGES if lang != "en"])
+def test_every_english_key_is_translated_with_the_same_placeholders(language):
+    english, other = catalogue("en"), catalogue(language)
+    assert set(other) == set(english), {"missing": sorted(set(english) - set(other)),
+                                        "extra": sorted(set(other) - set(english))}
+    for key, text in english.items():
+        assert other[key].strip(), key
+        assert sorted(PLACEHOLDER.findall(other[key])) == sorted(PLACEHOLDER.findall(text)), key
+
+
+def test_every_key_the_pages_use_exists():
+    english = catalogue("en")
+    used = {m for path in UI.rglob("*.py") for m in STATIC_KEY.findall(path.read_text())}
+    assert used, "the pattern found no keys: it is broken"
+    assert sorted(k for k in used if k not in english) == []
+
+
+@pytest.mark.parametrize("group,values", [
+    ("conflict_kind", ConflictKind), ("peer_kind", PeerIncidentKind), ("label_about", LabelAbout),
+    ("participant_role", ParticipantRole), ("session_type", SessionType),
+    ("attendance", Attendance), ("family", FamilySituation), ("level", Level),
+    ("outcome", Outcome),
+])
+def test_every_choice_has_a_label(group, values):
+    for value in values:
+        assert f"choice.{group}.{value.value}" in catalogue("en")
+
+
+def test_roles_pages_sections_and_event_kinds_have_labels():
+    english = catalogue("en")
+    keys = [f"role.{r.value}" for r in Role] + [f"nav.{p}" for p in PAGES]
+    keys += [s for sections in SECTIONS.values() for s in sections]
+    keys += [f"kind.{k}" for k in KINDS]
+    keys += [f"status.{s}" for s in ("open", "acknowledged", "assigned", "resolved")]
+    keys += [f"history.{s}" for s in ("raised", "acknowledged", "assigned", "resolved")]
+    keys += [f"access.purpose.{p}" for p in ("chronology", "replay", "events", "export")]
+    assert [k for k in keys if k not in english] == []
+
+
+def test_dates_and_numbers_follow_the_language():
+    moment = datetime(2026, 3, 8, 9, 30, tzinfo=timezone.utc)
+    assert fmt_date(moment.date(), "en") == "8 Mar 2026"
+    assert fmt_date(moment.date(), "ru") == "8 марта 2026"
+    assert fmt_date(moment.date(), "kk") == "2026 ж. 8 наурыз"
+    assert fmt_number(1234567.5, "en", 1) == "1,234,567.5"
+    assert fmt_number(1234567.5, "ru", 1) == "1\u202f234\u202f567,5"
+    assert fmt_duration(timedelta(hours=5), "en") == "5 h"
+    assert fmt_duration(timedelta(hours=5), "ru") != "5 h"
+
+
+def test_a_missing_translation_falls_back_to_english_not_to_nothing():
+    assert translate("login.submit", "xx") == "Sign in"
+
+
+def test_the_guard_finds_labels_in_every_language_and_any_form_of_the_word():
+    stems = all_stems()
+    assert len(stems) >= 20
+    for stem in stems:
+        text = f"Pupils shouted {stem.upper()}ами at him."
+        found = guard().check({"description": text})
+        assert found and found[0].field == "description", stem
+        assert found[0].neutral
+
+
+def test_the_guard_leaves_neutral_text_alone():
+    text = ("Two pupils called her a hurtful nickname about her family; the tutor talked "
+            "with the class. Екі оқушы ренжітетін лақап ат айтты. Дети дразнили её.")
+    assert guard().check({"description": text, "action_taken": ""}) == []
+
+
+def test_a_term_list_is_configurable():
+    custom = parse('[en]\nadvice = "x"\n[[en.term]]\nstems = ["gloomy"]\nneutral = "sad"\n')
+    [finding] = custom.check({"summary": "A gloomy-looking day"})
+    assert (finding.found, finding.neutral) == ("gloomy", "sad")

@@ -1,0 +1,76 @@
+"""The raw event log of a child (who recorded what, when, in which role), the integrity
+check, and the audit export (JSON, CSV, printable HTML). Read-only."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import streamlit as st
+
+from domain.errors import KopirError
+from ui import forms, printable, services
+from ui.i18n import fmt_datetime, t
+
+me, children = forms.reading_page("nav.event_log")
+code = forms.pick_child(children, "events_child")
+
+try:
+    log = services.events(me, code)
+except KopirError as error:
+    forms.show_refusal(error)
+    st.stop()
+st.caption(t("events.count", n=len(log)))
+st.dataframe(pd.DataFrame([{
+    t("events.version"): e["version"],
+    t("events.type"): t(f"kind.{e['type']}") if e["type"] in printable.KINDS else e["type"],
+    t("col.recorded_at"): fmt_datetime(e["recorded_at"]),
+    t("col.recorded_by"): e["recorded_by"],
+    t("events.role"): t(f"role.{e['role']}"),
+    t("col.when"): fmt_datetime(e["occurred_at"]),
+    t("events.content"): json.dumps(e["fields"], ensure_ascii=False, default=str,
+                                    sort_keys=True),
+} for e in log]), hide_index=True, width="stretch")
+
+left, right = st.columns(2)
+with left:
+    st.subheader(t("events.integrity"))
+    st.caption(t("events.integrity.help"))
+    if st.button(t("events.verify"), icon=":material/verified:", key="events_verify"):
+        with st.status(t("events.verifying"), expanded=False) as status:
+            result = services.integrity(me, code)
+            status.update(label=t("events.verified") if result["ok"] else t("events.failed"),
+                          state="complete" if result["ok"] else "error")
+        if result["ok"]:
+            st.success(t("events.intact", n=result["events"]), icon=":material/verified_user:")
+        else:
+            st.error(t("events.problems", problems="; ".join(result["problems"])))
+with right:
+    st.subheader(t("events.export"))
+    st.caption(t("events.export.help"))
+    if st.button(t("events.prepare"), icon=":material/inventory_2:", key="events_prepare"):
+        with st.status(t("events.preparing"), expanded=True) as status:
+            st.write(t("events.step.read"))
+            bundle = services.export(me, code)
+            st.write(t("events.step.check"))
+            table = printable.chronology_rows(bundle["chronology"])
+            st.session_state["export"] = {
+                "code": code,
+                "json": printable.to_json(bundle),
+                "csv": printable.to_csv(table),
+                "html": printable.html_page(
+                    t("chronology.print_title", code=code),
+                    t("events.export.subtitle", user=me.user_id,
+                      when=fmt_datetime(bundle["exported_at"]),
+                      verdict=t("events.verified") if bundle["integrity"]["ok"]
+                      else t("events.failed")), table)}
+            status.update(label=t("events.ready"), state="complete")
+    ready = st.session_state.get("export")
+    if ready and ready["code"] == code:
+        c1, c2, c3 = st.columns(3)
+        c1.download_button("JSON", ready["json"], f"audit-{code}.json", "application/json",
+                           key="export_json")
+        c2.download_button("CSV", ready["csv"], f"audit-{code}.csv", "text/csv",
+                           key="export_csv")
+        c3.download_button("HTML", ready["html"], f"audit-{code}.html", "text/html",
+                           key="export_html")

@@ -1,0 +1,36 @@
+"""Which pages each role has, in which sections. The application enforces the same
+rules again: a page missing here is a convenience, not the protection."""
+
+from __future__ import annotations
+
+from domain.access import Role
+
+PAGES = {
+    "record_conflict": ("staff/conflict.py", ":material/edit_note:"),
+    "record_peer": ("staff/peer.py", ":material/groups:"),
+    "record_session": ("staff/session.py", ":material/psychology:"),
+    "raise_concern": ("staff/concern.py", ":material/flag:"),
+    "enrol": ("staff/enrol.py", ":material/person_add:"),
+    "correct": ("staff/correct.py", ":material/history_edu:"),
+    "chronology": ("staff/chronology.py", ":material/timeline:"),
+    "monitor": ("supervisor/monitor.py", ":material/notifications_active:"),
+    "caseload": ("supervisor/caseload.py", ":material/monitoring:"),
+    "replay": ("auditor/replay.py", ":material/manage_history:"),
+    "event_log": ("auditor/events.py", ":material/fact_check:"),
+    "access_log": ("auditor/access.py", ":material/visibility:"),
+    "schools": ("admin/schools.py", ":material/school:"),
+}
+SECTIONS = {
+    Role.TEACHER: {"nav.section.record": ["record_conflict", "record_peer", "enrol", "correct"],
+                   "nav.section.children": ["chronology"]},
+    Role.PSYCHOLOGIST: {"nav.section.record": ["record_session", "record_peer", "record_conflict",
+                                               "raise_concern", "enrol", "correct"],
+                        "nav.section.children": ["chronology", "monitor", "caseload"]},
+    Role.SUPERVISOR: {"nav.section.oversight": ["monitor", "caseload", "chronology"]},
+    Role.AUDITOR: {"nav.section.audit": ["replay", "event_log", "access_log"]},
+    Role.ADMIN: {"nav.section.admin": ["schools"]},
+}
+
+
+def pages_of(role: Role) -> list[str]:
+    return [name for names in SECTIONS[role].values() for name in names]

@@ -1,0 +1,63 @@
+"""Enrol a child under a pseudonymous code. A personal name is optional."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from domain.access import Role
+from domain.errors import KopirError
+from domain.events import SHORT_TEXT, TEXT, Enrolment, FamilySituation
+from ui import forms, services
+from ui.i18n import fmt_datetime, t
+
+FORM = "enrol"
+SPOKEN = ["kk", "ru", "ar", "uz", "en", "tr"]
+me = forms.actor()
+st.title(t("nav.enrol"))
+st.caption(t("hint.enrol"))
+schools = [s["school_id"] for s in services.schools(me)]
+if not schools:
+    st.info(t("empty.schools"))
+    st.stop()
+if forms.show_saved(FORM):
+    st.stop()
+
+year = services.now().year
+with st.form(FORM, clear_on_submit=False):
+    a, b, c = st.columns(3)
+    code = a.text_input(t("field.child_code"), key="enrol_code", placeholder="AST-0042",
+                        help=t("hint.child_code")).strip().upper()
+    school = b.selectbox(t("field.school"), schools, key="enrol_school")
+    grade = c.number_input(t("field.grade"), 0, 11, 1, key="enrol_grade")
+    birth_year = a.number_input(t("field.birth_year"), year - 20, year - 4, year - 9,
+                                key="enrol_birth_year")
+    family = b.selectbox(t("field.family_situation"), list(FamilySituation),
+                         format_func=forms.choice_label("family"), key=forms.lk("enrol_family"))
+    missed = c.number_input(t("field.months_schooling_missed"), 0, 144, 0, key="enrol_missed")
+    languages = st.multiselect(t("field.languages"), SPOKEN, default=["kk"],
+                               format_func=forms.choice_label("language"), key=forms.lk("enrol_languages"))
+    needs = st.text_area(t("field.support_needs"), max_chars=TEXT, key="enrol_needs")
+    returned_from = ""
+    if me.role == Role.PSYCHOLOGIST:
+        returned_from = st.text_input(t("field.returned_from"), max_chars=SHORT_TEXT,
+                                      key="enrol_returned_from", help=t("hint.need_to_know"))
+    name = st.text_input(t("field.personal_name"), max_chars=SHORT_TEXT, key="enrol_name",
+                         help=t("hint.personal_name"))
+    when = forms.moment(t("field.enrolled_on"), services.now(), key="enrol_when")
+    quoting = forms.quoting_box(FORM)
+    submitted = st.form_submit_button(t("form.save"), type="primary")
+
+if submitted:
+    form = Enrolment(child_code=code, school_id=school, grade=int(grade),
+                     birth_year=int(birth_year), occurred_at=when, family_situation=family,
+                     languages=tuple(languages), months_schooling_missed=int(missed),
+                     support_needs=needs, returned_from=returned_from, personal_name=name)
+    if forms.language_ok(FORM, {"support_needs": needs}, quoting):
+        try:
+            services.enrol_child(me, form)
+        except KopirError as error:
+            forms.show_refusal(error)
+        else:
+            forms.saved(FORM, t("saved.enrol", code=code, school=school,
+                                at=fmt_datetime(services.now())))
+            st.rerun()

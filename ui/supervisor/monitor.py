@@ -1,0 +1,179 @@
+"""The live escalation monitor: open escalations by level and age with their deadline
+countdown, refreshed by itself every second; pick one to see why it was raised and to
+acknowledge, assign or resolve it with a rationale.
+
+The list is a fragment (`st.fragment(run_every=...)`): it reruns alone, so the
+decision form below it keeps whatever the supervisor is typing.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import pandas as pd
+import streamlit as st
+
+from domain.errors import KopirError
+from domain.events import TEXT, Outcome, Resolution
+from ui import forms, reasons, services
+from ui.i18n import current_language, fmt_datetime, fmt_duration, fmt_number, t
+
+REFRESH = timedelta(seconds=1)
+SHOWN = 25
+COLOURS = {"high": "red", "medium": "orange", "low": "blue"}
+ORDER = {"high": 0, "medium": 1, "low": 2}
+me = forms.actor()
+st.title(t("nav.monitor"))
+try:
+    services.escalations(me)
+except KopirError as error:
+    forms.show_refusal(error)
+    st.stop()
+
+
+def countdown(row: dict, now) -> str:  # type: ignore[no-untyped-def, type-arg]
+    if row["status"] != "open":
+        return t(f"status.{row['status']}")
+    left = row["acknowledge_by"] - now
+    if left.total_seconds() < 0:
+        return ":red[" + t("monitor.overdue", span=fmt_duration(left)) + "]"
+    return t("monitor.due_in", span=fmt_duration(left))
+
+
+@st.fragment(run_every=REFRESH)
+def live() -> None:
+    rows = services.escalations(me)
+    now = services.now()
+    seen = st.session_state.setdefault("monitor_seen", {r["escalation_id"] for r in rows})
+    arrived = [r for r in rows if r["escalation_id"] not in seen]
+    for r in arrived:
+        st.toast(t("monitor.new", level=t(f"choice.level.{r['level']}"), code=r["child_code"]),
+                 icon=":material/notification_important:")
+        seen.add(r["escalation_id"])
+
+    kpis = st.columns(4)
+    for column, level in zip(kpis, ("high", "medium", "low"), strict=False):
+        column.metric(t(f"choice.level.{level}"), fmt_number(
+            sum(1 for r in rows if r["level"] == level and r["status"] == "open")))
+    kpis[3].metric(t("monitor.overdue_count"), fmt_number(
+        sum(1 for r in rows if r["status"] == "open" and r["acknowledge_by"] < now)))
+
+    f1, f2, f3 = st.columns(3)
+    levels = f1.multiselect(t("field.level"), ["high", "medium", "low"],
+                            default=["high", "medium", "low"],
+                            format_func=forms.labeller("choice.level."), key=forms.lk("monitor_levels"))
+    schools = sorted({r["school_id"] for r in rows})
+    everywhere = t("monitor.all_schools")
+    school = f2.selectbox(t("field.school"), [""] + schools, key=forms.lk("monitor_school"),
+                          format_func=lambda s: s or everywhere)
+    order = f3.radio(t("monitor.order"), ["newest", "deadline"], horizontal=True,
+                     format_func=forms.labeller("monitor.order."), key=forms.lk("monitor_order"))
+    shown = [r for r in rows if r["level"] in levels and (not school or r["school_id"] == school)]
+    if order == "deadline":
+        shown.sort(key=lambda r: (r["status"] != "open", r["acknowledge_by"], ORDER[r["level"]]))
+    if not shown:
+        st.success(t("empty.escalations"), icon=":material/done_all:")
+        return
+    st.caption(t("monitor.showing", shown=min(SHOWN, len(shown)), total=len(shown)))
+    for r in shown[:SHOWN]:
+        with st.container(border=True, key=f"esc_{r['escalation_id']}"):
+            c = st.columns([1.1, 1.4, 1.2, 1.8, 4.5, 1])
+            colour = COLOURS[r["level"]]
+            c[0].markdown(f":{colour}-badge[{t('choice.level.' + r['level'])}]")
+            c[1].markdown(f"**{forms.escape(r['child_code'])}**")
+            c[2].caption(forms.escape(r["school_id"]))
+            c[3].markdown(countdown(r, now))
+            c[4].caption(forms.escape(reasons.localised(r["rule_id"], r["reason"],
+                                                        current_language())) + " · " +
+                         t("monitor.raised_ago", span=fmt_duration(now - r["raised_at"])))
+            if c[5].button(t("monitor.open"), key=f"open_{r['escalation_id']}"):
+                st.session_state["monitor_selected"] = r["escalation_id"]
+                st.rerun(scope="app")
+
+
+live()
+
+selected = st.session_state.get("monitor_selected")
+st.divider()
+if done := st.session_state.pop("monitor_done", None):
+    st.success(done, icon=":material/check_circle:")
+if not selected:
+    st.info(t("monitor.pick"), icon=":material/touch_app:")
+    st.stop()
+try:
+    why = services.explain(me, selected, language=current_language())
+except KopirError as error:
+    forms.show_refusal(error)
+    st.stop()
+row = why["escalation"]
+st.subheader(t("monitor.selected", level=t(f"choice.level.{row['level']}"),
+               code=row["child_code"]))
+st.caption(t("monitor.details", school=row["school_id"], raised=fmt_datetime(row["raised_at"]),
+             deadline=fmt_datetime(row["acknowledge_by"]),
+             status=t(f"status.{row['status']}")))
+
+with st.expander(t("monitor.why"), expanded=True, icon=":material/help:"):
+    if why["rule"] is None:
+        st.write(t("monitor.manual"))
+        st.markdown(forms.escape(row["reason"]))
+    else:
+        rule = why["rule"]
+        st.markdown(t("monitor.rule", id=rule["id"], version=row["rule_version"],
+                      level=t(f"choice.level.{rule['level']}")) + " " + forms.escape(
+            reasons.localised(row["rule_id"], row["reason"], current_language())))
+        if not rule["same_version"]:
+            st.caption(t("monitor.rule_changed", version=rule["current_version"]))
+        if why["window"]:
+            st.caption(t("monitor.window", start=fmt_datetime(why["window"]["from"]),
+                         end=fmt_datetime(why["window"]["to"]), days=why["window"]["days"]))
+    if row["detection_delay_seconds"] > 86400:
+        st.warning(t("monitor.late", days=row["detection_delay_seconds"] // 86400))
+    if why["entries"]:
+        st.dataframe(pd.DataFrame([{
+            t("col.when"): fmt_datetime(e["occurred_at"]),
+            t("col.what"): t(f"kind.{e['kind']}"),
+            t("col.severity"): str(e["fields"].get("severity") or ""),
+            t("col.summary"): e["fields"].get("description") or e["fields"].get("summary") or "",
+            t("col.recorded_by"): e["recorded_by"],
+        } for e in why["entries"]]), hide_index=True, width="stretch")
+    if row["history"]:
+        st.caption(" · ".join(t(f"history.{h['action']}", by=h.get("by", ""),
+                                at=fmt_datetime(datetime.fromisoformat(h["at"])))
+                              for h in row["history"]))
+
+
+def act(action: str, call) -> None:  # type: ignore[no-untyped-def]
+    try:
+        call()
+    except KopirError as error:
+        forms.show_refusal(error)
+    else:
+        st.session_state["monitor_done"] = t(f"monitor.done.{action}", code=row["child_code"])
+        st.session_state.pop("monitor_selected", None)
+        st.rerun()
+
+
+ack, assign, resolve = st.tabs([t("monitor.acknowledge"), t("monitor.assign"),
+                                t("monitor.resolve")])
+with ack:
+    with st.form("acknowledge"):
+        note = st.text_area(t("field.rationale"), max_chars=TEXT, key=f"ack_note_{selected}",
+                            placeholder=t("hint.rationale"))
+        if st.form_submit_button(t("monitor.acknowledge"), type="primary"):
+            act("acknowledge", lambda: services.acknowledge_escalation(me, selected, note))
+with assign:
+    with st.form("assign"):
+        people = services.staff_of(me, row["school_id"])
+        assignee = st.selectbox(t("field.assignee"), people, key=f"assignee_{selected}")
+        note = st.text_area(t("field.rationale"), max_chars=TEXT, key=f"assign_note_{selected}")
+        if st.form_submit_button(t("monitor.assign"), type="primary"):
+            act("assign", lambda: services.assign_escalation(me, selected, assignee or "", note))
+with resolve:
+    with st.form("resolve"):
+        outcome = st.radio(t("field.outcome"), list(Outcome), horizontal=True,
+                           format_func=forms.choice_label("outcome"), key=forms.lk(f"outcome_{selected}"))
+        note = st.text_area(t("field.rationale"), max_chars=TEXT,
+                            key=f"resolve_note_{selected}", help=t("hint.no_action"))
+        if st.form_submit_button(t("monitor.resolve"), type="primary"):
+            act("resolve", lambda: services.resolve_escalation(
+                me, selected, Resolution(outcome=outcome, rationale=note)))
