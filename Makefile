@@ -44,6 +44,7 @@ stack-stop:
 
 bench: venv services-start ## append/rebuild on SQLite, and the Kafka path, each against a raw baseline
 	$(BIN)/python -m bench.core
+	$(BIN)/python -m bench.pages
 	set -a && eval "$$($(SERVICES) env)" && set +a && $(BIN)/python -m bench.kafka
 
 clean:

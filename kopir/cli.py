@@ -205,9 +205,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
     command = [sys.executable, "-m", "streamlit", "run", str(script),
                "--server.port", str(args.port), "--server.address", args.address,
                "--server.headless", "true", "--browser.gatherUsageStats", "false",
-               "--server.enableXsrfProtection", "true", "--client.toolbarMode", "viewer"]
+               "--server.enableXsrfProtection", "true", "--client.toolbarMode", "viewer",
+               "--client.showErrorDetails", "none"]
     print(f"Köpir is served on http://{args.address}:{args.port}", flush=True)
-    return subprocess.call(command)
+    # Become the server: signals (Ctrl-C, a supervisor's SIGTERM) reach Streamlit itself.
+    os.execv(sys.executable, command)
 
 
 def cmd_rebuild(args: argparse.Namespace) -> int:

@@ -1,0 +1,170 @@
+"""The whole story in a real browser: a teacher records a stigmatising-nickname incident
+(the guard warns, the teacher rewords, saves), it is in the chronology, the supervisor's
+open monitor shows the escalation without a reload and acknowledges it with a rationale,
+and the auditor replays the child to before the incident and verifies integrity.
+Screenshots of every role in every language are saved for the README."""
+
+from __future__ import annotations
+
+import re
+import time
+
+import pytest
+
+from domain.language import all_stems
+from tests.e2e.conftest import SCREENSHOTS
+
+PASSWORD = "kopir-demo"
+NEUTRAL = "Two pupils called him a hurtful nickname about his family at the break."
+ROLES = {"teacher": "teacher.ast-12", "psychologist": "psych.ast-12",
+         "supervisor": "supervisor.astana", "auditor": "auditor", "admin": "admin"}
+LANGUAGES = {"en": "English", "ru": "Русский", "kk": "Қазақша"}
+LANDING = {"teacher": "Record a conflict", "psychologist": "Record a counselling session",
+           "supervisor": "Live monitor", "auditor": "Replay a record",
+           "admin": "Schools and accounts"}
+
+
+def sign_in(browser, server, user):  # type: ignore[no-untyped-def]
+    page = browser.new_page(viewport={"width": 1400, "height": 900})
+    page.goto(server)
+    page.get_by_label("User name").fill(user)
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_test_id("stSidebar").wait_for()
+    return page
+
+
+def go(page, title):  # type: ignore[no-untyped-def]
+    page.get_by_test_id("stSidebarNav").get_by_role("link", name=title).click()
+    page.get_by_role("heading", name=title).wait_for()
+
+
+def choose(page, label, option):  # type: ignore[no-untyped-def]
+    page.get_by_role("combobox", name=label, exact=True).click()
+    page.get_by_role("option", name=re.compile(re.escape(option))).first.click()
+
+
+def escalation_boxes(page) -> set[str]:  # type: ignore[no-untyped-def]
+    return set(page.eval_on_selector_all(
+        "[class*='st-key-esc_']",
+        "nodes => nodes.map(n => [...n.classList].find(c => c.startsWith('st-key-esc_')))"))
+
+
+def wait_for_new_escalation(page, before: set[str], code: str,  # type: ignore[no-untyped-def]
+                            timeout: float) -> str:
+    """The class of the first escalation box that was not on screen before and names
+    the child, polled every 50 ms."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for name in escalation_boxes(page) - before:
+            text = page.locator(f".{name}").inner_text()
+            if code in text and "degrading nickname" in text:
+                return name
+        page.wait_for_timeout(50)
+    boxes = [page.locator(f".{n}").inner_text()[:80] for n in sorted(escalation_boxes(page))]
+    raise AssertionError(f"no new escalation for {code} on the monitor: {boxes[:5]}")
+
+
+def entries_recorded(page, code: str, other_than: int = -1) -> int:  # type: ignore[no-untyped-def]
+    """The count the replay page shows for this child, once the page has settled on a
+    count other than `other_than` (a rerun briefly shows the old and the new line)."""
+    line = page.get_by_text(re.compile(f"{re.escape(code)}: .*entries had been recorded by"))
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        counts = [int(n) for n in line.locator("strong").all_inner_texts()]
+        if len(counts) == 1 and counts[0] != other_than:
+            return counts[0]
+        page.wait_for_timeout(100)
+    raise AssertionError(f"the replay page did not settle: {line.all_inner_texts()}")
+
+
+def test_the_whole_story_in_a_browser(browser, server):
+    # The supervisor has the monitor open, and is typing a note on an older escalation.
+    supervisor = sign_in(browser, server, ROLES["supervisor"])
+    supervisor.get_by_role("heading", name="Live monitor").wait_for()
+    supervisor.evaluate("window.__not_reloaded = true")
+    supervisor.locator("[class*='st-key-open_']").first.get_by_role("button").click()
+    draft = supervisor.get_by_label("Rationale").first
+    draft.wait_for()
+    draft.fill("Draft: call the mother tomorrow")
+    before = escalation_boxes(supervisor)
+
+    # The teacher writes a nickname into the description; the guard warns.
+    teacher = sign_in(browser, server, ROLES["teacher"])
+    go(teacher, "Record a peer interaction")
+    code = teacher.get_by_role("combobox", name="Child", exact=True).input_value()
+    word = all_stems()[1].capitalize()
+    teacher.get_by_label("What happened").fill(f"Two pupils called him “{word}” at the break.")
+    teacher.get_by_role("button", name="Save").click()
+    warning = teacher.get_by_test_id("stAlertContentWarning")
+    warning.wait_for()
+    assert word in warning.inner_text()
+    assert not teacher.get_by_text("Recorded for").count()
+
+    # The teacher rewords and saves; the confirmation says what was recorded.
+    teacher.get_by_label("What happened").fill(NEUTRAL)
+    teacher.get_by_role("button", name="Save").click()
+    saved_at = time.monotonic()
+    teacher.get_by_text(f"Recorded for {code}: stigmatising nickname").wait_for()
+    teacher.screenshot(path=SCREENSHOTS / "story-1-teacher-saved.png")
+
+    # The supervisor's open monitor shows the new escalation by itself.
+    new = wait_for_new_escalation(supervisor, before, code, timeout=10.0)
+    shown_after = time.monotonic() - saved_at
+    assert shown_after < 2.0, f"the escalation appeared {shown_after:.2f} s after saving"
+    assert supervisor.evaluate("window.__not_reloaded") is True
+    assert supervisor.get_by_label("Rationale").first.input_value() == \
+        "Draft: call the mother tomorrow"
+    box = supervisor.locator(f".{new}")
+    assert code in box.inner_text()
+    supervisor.screenshot(path=SCREENSHOTS / "story-2-supervisor-new-escalation.png")
+
+    # The supervisor opens it and acknowledges with a rationale.
+    box.get_by_role("button").click()
+    supervisor.get_by_role("heading", name=re.compile(f"medium · {code}")).wait_for()
+    supervisor.get_by_text(re.compile("stigmatising-label")).first.wait_for()
+    supervisor.get_by_label("Rationale").first.fill("Seen; the psychologist meets him today.")
+    supervisor.get_by_role("button", name="Acknowledge").click()
+    supervisor.get_by_text(f"Acknowledged: {code}.").wait_for()
+
+    # The teacher finds it in the chronology.
+    go(teacher, "Chronology")
+    choose(teacher, "Child", code)
+    teacher.get_by_text(re.compile(r"\d+ of \d+ entries")).wait_for()
+    with teacher.expect_download() as download:
+        teacher.get_by_role("button", name="Printable page").click()
+    printed = open(download.value.path(), encoding="utf-8").read()
+    assert NEUTRAL in printed and word not in printed
+
+    # The auditor replays the child to just before the incident: it is absent.
+    auditor = sign_in(browser, server, ROLES["auditor"])
+    choose(auditor, "Child", code)
+    now_count = entries_recorded(auditor, code)
+    choose(auditor, "Just before an entry was recorded", NEUTRAL[:40])
+    assert entries_recorded(auditor, code, other_than=now_count) == now_count - 1
+    auditor.screenshot(path=SCREENSHOTS / "story-3-auditor-before-incident.png")
+
+    # ... and verifies the integrity of the child's record.
+    go(auditor, "Event log and export")
+    choose(auditor, "Child", code)
+    auditor.get_by_role("button", name="Verify integrity").click()
+    auditor.get_by_text(re.compile(r"All \d+ events read back intact")).wait_for()
+    for page in (teacher, supervisor, auditor):
+        page.close()
+
+
+@pytest.mark.parametrize("language", list(LANGUAGES))
+def test_every_role_in_every_language(browser, server, language):
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    for role, user in ROLES.items():
+        page = sign_in(browser, server, user)
+        page.get_by_role("heading", name=LANDING[role]).wait_for()
+        if language != "en":
+            page.get_by_test_id("stSidebar").get_by_role("combobox").click()
+            page.get_by_role("option", name=LANGUAGES[language]).click()
+            page.wait_for_function("t => !document.body.innerText.includes(t)",
+                                   arg=LANDING[role], timeout=10_000)
+        page.wait_for_timeout(800)  # let charts finish drawing
+        assert not page.get_by_test_id("stException").count()
+        page.screenshot(path=SCREENSHOTS / f"{role}-{language}.png")
+        page.close()
