@@ -25,6 +25,8 @@ class Settings(BaseSettings):
     cipher_key: str = ""
     # The interface language a new session starts in (kk, ru or en); users switch any time.
     language: str = "kk"
+    # How often the supervisors' live monitor refreshes itself (seconds).
+    monitor_refresh_seconds: float = 1.0
     # Minutes of inactivity after which a signed-in session must sign in again.
     session_minutes: int = 30
     # "password" (accounts in the event store, scrypt hashes) or "oidc" (st.login with the

@@ -31,8 +31,12 @@ def free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    folder = tmp_path_factory.mktemp("e2e")
+def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("e2e")
+
+
+@pytest.fixture(scope="module")
+def server(folder: Path) -> Iterator[str]:
     env = {**os.environ, "KOPIR_DATABASE_URL": f"sqlite:///{folder}/kopir.db",
            "KOPIR_LANGUAGE": "en", "KOPIR_VIEWS_URL": ""}
     kopir = [sys.executable, "-m", "kopir.cli"]

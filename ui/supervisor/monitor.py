@@ -15,10 +15,11 @@ import streamlit as st
 
 from domain.errors import KopirError
 from domain.events import TEXT, Outcome, Resolution
+from kopir.settings import settings
 from ui import forms, reasons, services
 from ui.i18n import current_language, fmt_datetime, fmt_duration, fmt_number, t
 
-REFRESH = timedelta(seconds=1)
+REFRESH = timedelta(seconds=settings().monitor_refresh_seconds)
 SHOWN = 25
 COLOURS = {"high": "red", "medium": "orange", "low": "blue"}
 ORDER = {"high": 0, "medium": 1, "low": 2}
