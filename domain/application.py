@@ -46,6 +46,7 @@ from domain.model import (
     ACK_DEADLINES,
     AccessEntry,
     Child,
+    LedgerCheckpoint,
     Escalation,
     KopirAggregate,
     School,
@@ -441,6 +442,18 @@ class SchoolIntegration(Application[UUID]):
         return Actor(user_id=account.user_id, role=Role(account.user_role),
                      school_ids=frozenset(account.school_ids),
                      display_name=account.display_name)
+
+    # --- tamper evidence ---------------------------------------------------------
+    def record_checkpoint(self, position: int, count: int, head: str, public_key: str,
+                          signature: str) -> UUID:
+        """Store a signed checkpoint of the hash chain (kopir/ledger.py) as an event."""
+        with clock.using(self.clock):
+            checkpoint = LedgerCheckpoint._create(
+                LedgerCheckpoint.Checkpointed, id=self.new_id(), position=position,
+                count=count, head=head, public_key=public_key, signature=signature,
+                **self._meta(SYSTEM, "*", None))
+            self._save(checkpoint)
+            return checkpoint.id
 
     # --- reading the log -------------------------------------------------------
     def record_access(self, actor: Actor, code: str, purpose: str, fields: Sequence[str],

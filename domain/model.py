@@ -362,3 +362,20 @@ class AccessEntry(KopirAggregate):
 
         def apply(self, aggregate: AccessEntry) -> None:  # type: ignore[override]
             aggregate.child_id = self.child_id
+
+
+class LedgerCheckpoint(KopirAggregate):
+    """A signed checkpoint of the hash chain over the stored events (kopir/ledger.py)."""
+
+    def __init__(self) -> None:
+        self.position = 0
+
+    class Checkpointed(KopirAggregate.Created):
+        position: int
+        count: int
+        head: str
+        public_key: str
+        signature: str
+
+        def apply(self, aggregate: LedgerCheckpoint) -> None:  # type: ignore[override]
+            aggregate.position = self.position

@@ -7,6 +7,7 @@ Bad arguments or refused reads print one line and exit non-zero; never a traceba
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import signal
@@ -125,6 +126,20 @@ def build_parser() -> Parser:
     asyncapi = sub.add_parser("asyncapi", help="write the AsyncAPI document and the contract")
     asyncapi.add_argument("--check", action="store_true",
                           help="exit 1 if the committed documents are out of date")
+    ledger_cmd = sub.add_parser("ledger", help="the signed hash chain over the log")
+    ledger_sub = ledger_cmd.add_subparsers(dest="ledger_command", required=True,
+                                           parser_class=Parser)
+    ledger_sub.add_parser("keygen", help="create the checkpoint signing key file")
+    ledger_sub.add_parser("checkpoint", help="sign the chain's head now and store it")
+    verify = sub.add_parser("verify-log", help="verify the hash chain against its signed "
+                                               "checkpoints (the store, or an export)")
+    verify.add_argument("--file", type=Path, default=None,
+                        help="verify this export offline instead of the store")
+    verify.add_argument("--export", type=Path, default=None,
+                        help="sign a checkpoint, then write an export an auditor verifies offline")
+    verify.add_argument("--trust", nargs="*", default=[], metavar="PUBLIC_KEY",
+                        help="accept only checkpoints signed by these keys (hex)")
+    verify.add_argument("--json", action="store_true")
     return parser
 
 
@@ -184,6 +199,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
         view = ReadModelView.from_url(config.read_models_url())
         runner = EmbeddedRunner(app, view, batch_size=config.batch_size)
         runner.process_available(progress=ProgressBar("projecting"))
+    from kopir import audit
+
+    audit.checkpoint(app, _signing_key(create=True))  # the demo's history, signed
     events = app.recorder.max_notification_id() or 0
     print(f"Seeded {args.children} children in {len(demo.SCHOOLS)} schools: {actions} actions, "
           f"{events} events. Demo users (password {demo.DEMO_PASSWORD!r}): "
@@ -421,7 +439,57 @@ def cmd_asyncapi(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"demo": cmd_demo, "serve": cmd_serve, "rebuild": cmd_rebuild,
+def _signing_key(create: bool = False):  # type: ignore[no-untyped-def]
+    from kopir import ledger
+    from kopir.settings import settings
+
+    return ledger.load_signing_key(settings().ledger_env(), create=create)
+
+
+def cmd_ledger(args: argparse.Namespace) -> int:
+    from domain.application import SchoolIntegration
+    from kopir import audit, ledger
+    from kopir.settings import settings
+
+    if args.ledger_command == "keygen":
+        key = _signing_key(create=True)
+        print(f"checkpoint key {ledger.key_id(ledger.public_key_hex(key))} "
+              f"(public key {ledger.public_key_hex(key)})")
+        return 0
+    app = SchoolIntegration(env=settings().app_env())
+    signed = audit.checkpoint(app, _signing_key())
+    print(f"checkpoint at event {signed.position}: {signed.count} events, head {signed.head[:16]}…, "
+          f"key {ledger.key_id(signed.public_key)}")
+    return 0
+
+
+def cmd_verify_log(args: argparse.Namespace) -> int:
+    from kopir import audit, ledger
+    from kopir.progress import ProgressBar
+
+    if args.file is not None:
+        checkpoints, rows = ledger.read_export(args.file)
+        verdict = ledger.verify(rows, checkpoints, tuple(args.trust))
+    else:
+        from domain.application import SchoolIntegration
+        from kopir.settings import settings
+
+        app = SchoolIntegration(env=settings().app_env())
+        total = app.recorder.max_notification_id() or 0
+        bar = ProgressBar("verifying")
+        verdict = audit.verify(app, tuple(args.trust), lambda n: bar(n, total))
+        if args.export is not None and verdict.ok:
+            audit.checkpoint(app, _signing_key())
+            written = audit.export(app, args.export)
+            print(f"exported {written} events and their checkpoints to {args.export}")
+    if args.json:
+        print(json.dumps(dataclasses.asdict(verdict)))
+    else:
+        print(verdict.summary())
+    return 0 if verdict.ok else 1
+
+
+COMMANDS = {"demo": cmd_demo, "ledger": cmd_ledger, "verify-log": cmd_verify_log, "serve": cmd_serve, "rebuild": cmd_rebuild,
             "children": cmd_children, "chronology": cmd_chronology, "relay": cmd_relay,
             "consume": cmd_consume, "engine": cmd_engine, "rules": cmd_rules, "dlq": cmd_dlq,
             "status": cmd_status,

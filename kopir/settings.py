@@ -23,6 +23,10 @@ class Settings(BaseSettings):
     # AES-GCM over every stored event's state (base64 key of 16, 24 or 32 bytes).
     # Required for the relay: Kafka messages then carry only ciphertext.
     cipher_key: str = ""
+    # The Ed25519 key that signs the log's checkpoints (base64 32-byte seed), or a file
+    # holding it (default: ledger.key beside the SQLite store, or var/ledger.key).
+    ledger_key: str = ""
+    ledger_key_file: str = ""
     # The interface language a new session starts in (kk, ru or en); users switch any time.
     language: str = "kk"
     # How often the supervisors' live monitor refreshes itself (seconds).
@@ -43,6 +47,13 @@ class Settings(BaseSettings):
         if url.startswith("sqlite:///") and url.endswith(".db"):
             return url[: -len(".db")] + "-views.db"
         return url
+
+    def ledger_env(self) -> dict[str, str]:
+        url = self.events_url()
+        default = Path(url[len("sqlite:///"):]).with_name("ledger.key") \
+            if url.startswith("sqlite:///") and ":memory:" not in url else Path("var/ledger.key")
+        return {"KOPIR_LEDGER_KEY": self.ledger_key,
+                "KOPIR_LEDGER_KEY_FILE": self.ledger_key_file or str(default)}
 
     def app_env(self) -> dict[str, str]:
         """The eventsourcing environment for the SchoolIntegration application."""

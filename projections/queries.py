@@ -114,6 +114,12 @@ class Queries:
     # --- auditors ---------------------------------------------------------------------
     def events(self, actor: Actor, code: str) -> list[dict[str, Any]]:
         """The raw event log of a child: every stored event with who, role and when."""
+        result = self._events(actor, code)
+        self.app.record_access(actor, code, "events",
+                               sorted({k for r in result for k in r["fields"]}))
+        return result
+
+    def _events(self, actor: Actor, code: str) -> list[dict[str, Any]]:
         access.check_may_audit(actor)
         hidden = access.hidden_fields(actor)
         result = []
@@ -126,8 +132,6 @@ class Queries:
                 "role": event.role, "school_id": event.school_id,
                 "occurred_at": event.occurred_at,
                 "fields": {k: v for k, v in values.items() if k not in hidden}})
-        self.app.record_access(actor, code, "events",
-                               sorted({k for r in result for k in r["fields"]}))
         return result
 
     def access_log(self, actor: Actor, code: str | None = None,
@@ -181,12 +185,19 @@ class Queries:
         access.check_may_audit(actor)
         bundle = {"child": self.child_summary(actor, code),
                   "chronology": self._chronology(actor, code, None),
-                  "events": self.events(actor, code),
+                  "events": self._events(actor, code),
                   "access_log": self.access_log(actor, code),
                   "integrity": self.integrity(actor, code),
                   "exported_at": self.app.clock.now(), "exported_by": actor.user_id}
         self._log_read(actor, code, "export", bundle["chronology"])
         return bundle
+
+    def verify_log(self, actor: Actor, progress: Any = None) -> Any:
+        """The whole log against its signed checkpoints (kopir/ledger.py); auditors only."""
+        from kopir import audit
+
+        access.check_may_audit(actor)
+        return audit.verify(self.app, progress=progress)
 
     # --- caseload ---------------------------------------------------------------------
     def caseload(self, actor: Actor, weeks: int = 12) -> dict[str, Any]:

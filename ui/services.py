@@ -190,3 +190,7 @@ def now() -> datetime:
 
 def accounts(actor: Actor) -> list[dict[str, Any]]:
     return queries().accounts(actor)
+
+
+def verify_log(actor: Actor, progress: Any = None) -> Any:
+    return queries().verify_log(actor, progress)

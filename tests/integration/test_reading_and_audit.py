@@ -170,3 +170,29 @@ def test_assignees_are_the_schools_psychologists_and_supervisors(world, queries)
     world.app.register_account(SYSTEM, "tutor", "Tutor", Role.TEACHER, ["S1"], "pass-word-1")
     world.project()
     assert queries.staff_of(world.supervisor, "S1") == ["boss", "psy.one"]
+
+
+def test_a_thousand_random_reads_leave_exactly_a_thousand_access_entries(world, queries):
+    import random
+
+    codes = [f"AST-{i:04d}" for i in range(5)]
+    enrol(world, *codes)
+    for code in codes:
+        world.app.record_conflict(world.teacher, code, forms.conflict(world.later(hours=1)))
+    world.project()
+    before = len(queries.access_log(world.auditor, limit=100_000))
+    rng = random.Random(5)
+    moment = world.clock.now()
+    reads = [
+        lambda code: queries.chronology(world.teacher, code),
+        lambda code: queries.chronology(world.psychologist, code),
+        lambda code: queries.chronology(world.supervisor, code),
+        lambda code: queries.chronology(world.psychologist, code, as_of=moment),
+        lambda code: queries.events(world.auditor, code),
+        lambda code: queries.export(world.auditor, code),
+        lambda code: queries.diff(world.auditor, code, moment, moment),
+    ]
+    for _ in range(1000):
+        rng.choice(reads)(rng.choice(codes))
+    world.project()
+    assert len(queries.access_log(world.auditor, limit=100_000)) - before == 1000

@@ -286,6 +286,8 @@ def test_an_auditor_replays_diffs_verifies_exports_and_sees_the_access_log(app_t
     assert events.dataframe[0].value.shape[0] > 0
     events.button(key="events_verify").click().run()
     assert events.success and events.success[0].value.startswith("All ")
+    events.button(key="events_ledger").click().run()
+    assert any(m.value.startswith("The whole log verifies") for m in events.success)
     events.button(key="events_prepare").click().run()
     assert events.session_state["export"]["code"] == child
     assert child in events.session_state["export"]["json"]

@@ -10,7 +10,7 @@ import streamlit as st
 
 from domain.errors import KopirError
 from ui import forms, printable, services
-from ui.i18n import fmt_datetime, t
+from ui.i18n import fmt_datetime, fmt_number, t
 
 me, children = forms.reading_page("nav.event_log")
 code = forms.pick_child(children, "events_child")
@@ -45,6 +45,19 @@ with left:
             st.success(t("events.intact", n=result["events"]), icon=":material/verified_user:")
         else:
             st.error(t("events.problems", problems="; ".join(result["problems"])))
+    st.caption(t("events.ledger.help"))
+    if st.button(t("events.ledger"), icon=":material/link:", key="events_ledger"):
+        with st.status(t("events.verifying"), expanded=False) as status:
+            verdict = services.verify_log(me, lambda n: status.update(
+                label=t("events.ledger.progress", n=fmt_number(n))))
+            status.update(label=t("events.verified") if verdict.ok else t("events.failed"),
+                          state="complete" if verdict.ok else "error")
+        if verdict.ok:
+            st.success(t("events.ledger.ok", events=fmt_number(verdict.events),
+                         checkpoints=verdict.checkpoints, covered=fmt_number(verdict.covered),
+                         keys=", ".join(verdict.key_ids)), icon=":material/verified_user:")
+        else:
+            st.error(t("events.problems", problems="; ".join(verdict.problems)))
 with right:
     st.subheader(t("events.export"))
     st.caption(t("events.export.help"))
