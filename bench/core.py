@@ -13,6 +13,8 @@
 from __future__ import annotations
 
 import argparse
+import base64
+import os
 import json
 import sqlite3
 import tempfile
@@ -131,6 +133,11 @@ def main() -> None:
                         "raw sqlite3 insert, 1 tx/row", raw_seconds))
         rows.append(Row("append: command, eventsourcing core SQLite", args.commands, core_seconds,
                         "raw sqlite3 insert, 1 tx/row", raw_seconds))
+        key = base64.b64encode(os.urandom(32)).decode()
+        encrypted_env = Settings(database_url=f"sqlite:///{base}/enc.db", cipher_key=key).app_env()
+        enc_seconds, _ = append_commands(encrypted_env, args.commands, 50)
+        rows.append(Row("append: command, per-child AES-GCM keys", args.commands, enc_seconds,
+                        "raw sqlite3 insert, 1 tx/row", raw_seconds))
         batched = append_batched(Settings(database_url=f"sqlite:///{base}/batch.db").app_env(),
                                  args.commands, 50, 300)
         rows.append(Row("append: commands batched 300/tx, sqlalchemy", args.commands, batched,
@@ -147,6 +154,16 @@ def main() -> None:
         baseline = raw_rebuild(base / "demo.db", base / "raw-rebuild.db", result.position)
         rows.append(Row("rebuild: read models from the demo log", result.events, result.seconds,
                         "raw sqlite3 read + json + executemany", baseline))
+        # The same history, encrypted with per-child keys.
+        enc_config = Settings(database_url=f"sqlite:///{base}/demo-enc.db", cipher_key=key)
+        enc_app, _ = demo.seed(
+            lambda clk, ids: SchoolIntegration(env=enc_config.app_env(), clock_=clk, ids=ids),
+            children=args.children, seed_value=7, until=date(2026, 11, 20))
+        enc_result = rebuild(EmbeddedRunner(enc_app, ReadModelView.from_url(
+            enc_config.read_models_url())))
+        assert enc_result.identical, enc_result.differences
+        rows.append(Row("rebuild: the same log, per-child AES-GCM keys", enc_result.events,
+                        enc_result.seconds, "raw sqlite3 read + json + executemany", baseline))
         # The escalation engine catching up from zero over the same log.
         catching_up = EngineRunner(demo_app, name="bench-catch-up")
         with timed() as engine_seconds:

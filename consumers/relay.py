@@ -57,7 +57,7 @@ class PlaintextRefused(KopirError):
 class Relay:
     def __init__(self, app: SchoolIntegration, settings: KafkaSettings,
                  kafka_producer: Any | None = None) -> None:
-        if app.mapper.cipher is None:
+        if not getattr(app.mapper, "encrypts", False):
             raise PlaintextRefused("The relay publishes only ciphertext: set KOPIR_CIPHER_KEY "
                                    "(base64 of 16, 24 or 32 random bytes).")
         self.app = app

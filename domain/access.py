@@ -6,6 +6,7 @@ acting user first. The UI only mirrors these answers.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from enum import Enum
 
@@ -37,75 +38,111 @@ class Actor:
         return ALL_SCHOOLS in self.school_ids or school_id in self.school_ids
 
 
-# Which kinds of entry each role may record.
-RECORDABLE = {
-    Role.TEACHER: frozenset({"enrolment", "conflict", "peer_incident", "correction"}),
-    Role.PSYCHOLOGIST: frozenset(
-        {"enrolment", "conflict", "peer_incident", "counselling", "correction", "concern",
-         "transfer", "closure"}
-    ),
-}
-
-# Fields of a chronology entry each role may see (need-to-know).
+# Fields never shown to a role (need-to-know).
 CONFIDENTIAL_FIELDS = frozenset({"confidential_notes"})
 ORIGIN_FIELDS = frozenset({"returned_from", "personal_name"})
 
 
+@dataclass(frozen=True)
+class Policy:
+    """What one role may do: the single table every command and query consults."""
+
+    records: frozenset[str] = frozenset()   # kinds of entry it may record
+    reads_records: bool = False             # may read children's records (in scope)
+    whole_chronology: bool = False          # sees entries others recorded
+    handles_escalations: bool = False       # acknowledges, assigns, resolves
+    sees_caseload: bool = False
+    audits: bool = False                    # raw log, access log, integrity, export
+    administers: bool = False               # schools, accounts, erasure
+    hidden: frozenset[str] = frozenset()    # fields it never sees
+
+
+STAFF_RECORDS = frozenset({"enrolment", "conflict", "peer_incident", "correction"})
+POLICY: dict[Role, Policy] = {
+    Role.TEACHER: Policy(records=STAFF_RECORDS, reads_records=True,
+                         hidden=CONFIDENTIAL_FIELDS | ORIGIN_FIELDS),
+    Role.PSYCHOLOGIST: Policy(records=STAFF_RECORDS | {"counselling", "concern", "transfer",
+                                                       "closure"},
+                              reads_records=True, whole_chronology=True,
+                              handles_escalations=True, sees_caseload=True),
+    Role.SUPERVISOR: Policy(reads_records=True, whole_chronology=True, handles_escalations=True,
+                            sees_caseload=True, hidden=CONFIDENTIAL_FIELDS | ORIGIN_FIELDS),
+    Role.AUDITOR: Policy(reads_records=True, whole_chronology=True, sees_caseload=True,
+                         audits=True, hidden=CONFIDENTIAL_FIELDS),
+    Role.ADMIN: Policy(administers=True),
+}
+RECORDABLE = {role: policy.records for role, policy in POLICY.items() if policy.records}
+log = logging.getLogger("kopir.access")
+
+
+def deny(actor: Actor, action: str, message: str) -> NotAuthorised:
+    """A named refusal, logged with who asked for what."""
+    log.warning("denied %s to %s (%s, schools %s): %s", action, actor.user_id,
+                actor.role.value, ",".join(sorted(actor.school_ids)), message)
+    return NotAuthorised(message)
+
+
 def check_may_record(actor: Actor, what: str, school_id: str) -> None:
     """Raised when the actor may not record `what` for a child of `school_id`."""
-    allowed = RECORDABLE.get(actor.role, frozenset())
-    if what not in allowed:
-        raise NotAuthorised(
-            f"Your role ({actor.role.value}) cannot record this kind of entry ({what})."
-        )
+    if what not in POLICY[actor.role].records:
+        raise deny(actor, f"record {what}",
+                   f"Your role ({actor.role.value}) cannot record this kind of entry ({what}).")
     if not actor.covers(school_id):
-        raise NotAuthorised("You can only record for children of your own school.")
+        raise deny(actor, f"record {what} in {school_id}",
+                   "You can only record for children of your own school.")
 
 
 def check_may_read_child(actor: Actor, school_id: str) -> None:
     """Raised when the actor may not read the record of a child of `school_id`."""
-    if actor.role == Role.ADMIN:
-        raise NotAuthorised("Administrators manage accounts; they do not read case records.")
+    if not POLICY[actor.role].reads_records:
+        raise deny(actor, "read a record",
+                   "Administrators manage accounts; they do not read case records.")
     if not actor.covers(school_id):
-        raise NotAuthorised("This child is not in a school you work with.")
+        raise deny(actor, f"read a record of {school_id}",
+                   "This child is not in a school you work with.")
 
 
 def check_may_handle_escalations(actor: Actor, school_id: str) -> None:
     """Raised when the actor may not acknowledge, assign or resolve this escalation."""
-    if actor.role not in (Role.SUPERVISOR, Role.PSYCHOLOGIST):
-        raise NotAuthorised("Only supervisors and psychologists handle escalations.")
+    if not POLICY[actor.role].handles_escalations:
+        raise deny(actor, "handle an escalation",
+                   "Only supervisors and psychologists handle escalations.")
     if not actor.covers(school_id):
-        raise NotAuthorised("This escalation belongs to a school you do not supervise.")
+        raise deny(actor, f"handle an escalation of {school_id}",
+                   "This escalation belongs to a school you do not supervise.")
 
 
 def check_may_administer(actor: Actor) -> None:
     """Raised when a non-administrator tries to manage accounts or schools."""
-    if actor.role != Role.ADMIN:
-        raise NotAuthorised("Only administrators manage accounts and schools.")
+    if not POLICY[actor.role].administers:
+        raise deny(actor, "administer", "Only administrators manage accounts and schools.")
 
 
 def check_may_audit(actor: Actor) -> None:
     """Raised when someone other than an auditor asks for the raw log or the access log."""
-    if actor.role != Role.AUDITOR:
-        raise NotAuthorised("The raw event log and the access log are for auditors.")
+    if not POLICY[actor.role].audits:
+        raise deny(actor, "audit", "The raw event log and the access log are for auditors.")
 
 
 def check_may_see_caseload(actor: Actor) -> None:
     """Raised when a role without oversight asks for caseload figures."""
-    if actor.role not in (Role.SUPERVISOR, Role.PSYCHOLOGIST, Role.AUDITOR):
-        raise NotAuthorised("Caseload figures are for supervisors, psychologists and auditors.")
+    if not POLICY[actor.role].sees_caseload:
+        raise deny(actor, "see caseload",
+                   "Caseload figures are for supervisors, psychologists and auditors.")
+
+
+def check_may_see_escalations(actor: Actor) -> None:
+    """Raised when a role without oversight asks for the escalation queue."""
+    if not (POLICY[actor.role].handles_escalations or POLICY[actor.role].audits):
+        raise deny(actor, "see escalations",
+                   "The escalation queue is for supervisors and psychologists.")
 
 
 def hidden_fields(actor: Actor) -> frozenset[str]:
     """Fields of an entry the actor must not see."""
-    hidden: set[str] = set()
-    if actor.role != Role.PSYCHOLOGIST:
-        hidden |= CONFIDENTIAL_FIELDS
-    if actor.role in (Role.TEACHER, Role.SUPERVISOR):
-        hidden |= ORIGIN_FIELDS
-    return frozenset(hidden)
+    return POLICY[actor.role].hidden
 
 
 def sees_whole_chronology(actor: Actor) -> bool:
     """Teachers see what they recorded themselves; other readers see every entry."""
-    return actor.role != Role.TEACHER
+    return POLICY[actor.role].whole_chronology

@@ -8,6 +8,7 @@ imports); otherwise every command is its own transaction.
 
 from __future__ import annotations
 
+import base64
 from contextlib import contextmanager
 from datetime import datetime
 from typing import Any, Callable, Iterator, Sequence
@@ -26,6 +27,7 @@ from domain.errors import (
     RecordChanged,
     UnknownChild,
     UnknownEscalation,
+    MissingMasterKey,
     UnknownUser,
 )
 from domain.events import (
@@ -56,6 +58,7 @@ from domain.model import (
     user_id_uuid,
 )
 from domain.passwords import hash_password, verify_password
+from kopir.crypto import Keyring, KopirMapper
 
 
 class SchoolIntegration(Application[UUID]):
@@ -70,10 +73,20 @@ class SchoolIntegration(Application[UUID]):
     def __init__(self, env: dict[str, str] | None = None, *, clock_: clock.Clock | None = None,
                  ids: Callable[[], UUID] = uuid4):
         super().__init__(env)
+        master = self.env.get("KOPIR_MASTER_KEY")
+        if master:
+            self.mapper.keyring = Keyring(self.recorder.datastore.engine,  # type: ignore[attr-defined]
+                                          base64.b64decode(master))
+        elif self.env.get("KOPIR_PRODUCTION", "").lower() in ("1", "true", "yes"):
+            raise MissingMasterKey("Köpir refuses to start in production without a master key: "
+                                   "set KOPIR_CIPHER_KEY or KOPIR_CIPHER_KEY_FILE.")
         self.clock: clock.Clock = clock_ or clock.SYSTEM_CLOCK
         self.new_id = ids
         self._pending: list[DomainEventProtocol[UUID]] | None = None
         self._pending_aggregates: dict[UUID, KopirAggregate] = {}
+
+    def construct_mapper(self) -> KopirMapper:
+        return KopirMapper(transcoder=self.construct_transcoder())
 
     # --- infrastructure ----------------------------------------------------
     @contextmanager
@@ -442,6 +455,23 @@ class SchoolIntegration(Application[UUID]):
         return Actor(user_id=account.user_id, role=Role(account.user_role),
                      school_ids=frozenset(account.school_ids),
                      display_name=account.display_name)
+
+    # --- administrators: erasure ----------------------------------------------------
+    def erase_personal_data(self, actor: Actor, code: str, legal_basis: str) -> int:
+        """Crypto-shredding: record PersonalDataErased, then destroy the child's data keys
+        (and those of their escalations). Returns how many keys were destroyed."""
+        with clock.using(self.clock):
+            access.check_may_administer(actor)
+            if not isinstance(self.mapper, KopirMapper) or not self.mapper.encrypts:
+                raise MissingMasterKey("Erasure destroys a child's key: it needs encryption "
+                                       "(KOPIR_CIPHER_KEY).")
+            if not legal_basis.strip():
+                raise InvalidEntry([FieldProblem("legal_basis",
+                                                 "say on what lawful request the data is erased.")])
+            child = self.child(code)
+            child.erase(legal_basis=legal_basis, **self._meta(actor, child.school_id, None))
+            self._save(child)
+            return self.mapper.keyring.destroy(str(child.id))  # type: ignore[union-attr]
 
     # --- tamper evidence ---------------------------------------------------------
     def record_checkpoint(self, position: int, count: int, head: str, public_key: str,

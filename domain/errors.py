@@ -73,3 +73,7 @@ class EscalationStateError(KopirError):
 
 class UnknownUser(KopirError):
     """Raised when a login names no known user, or the password is wrong."""
+
+
+class MissingMasterKey(KopirError):
+    """Raised when encryption is required (production, erasure) and no master key is set."""

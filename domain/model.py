@@ -169,9 +169,22 @@ class Child(KopirAggregate):
             aggregate.retracted.add(self.retracts)
             aggregate.corrections.add(self.entry_id)
 
+    class PersonalDataErased(KopirAggregate.Event):
+        """The child's data keys were destroyed on a lawful request: the events remain,
+        their personal content is unreadable from now on."""
+
+        legal_basis: str
+
+        def apply(self, aggregate: Child) -> None:  # type: ignore[override]
+            aggregate.is_erased = True
+            aggregate.is_open = False
+
     # --- guards -------------------------------------------------------------
     def check_open(self) -> None:
         """Raised when recording for a child whose enrolment is closed."""
+        if self.is_erased:
+            raise EnrolmentIsClosed(
+                f"The personal data of {self.code} was erased; nothing more can be recorded.")
         if not self.is_open:
             raise EnrolmentIsClosed(
                 f"The enrolment of {self.code} is closed; nothing more can be recorded."
@@ -204,6 +217,11 @@ class Child(KopirAggregate):
     def retract(self, **fields: Any) -> None:
         self.check_correctable(fields["retracts"])
         self.record(self.EntryRetracted, **fields)
+
+    def erase(self, **fields: Any) -> None:
+        if self.is_erased:
+            raise EnrolmentIsClosed(f"The personal data of {self.code} was already erased.")
+        self.trigger_event(self.PersonalDataErased, **fields)
 
     @classmethod
     def enrol(cls, **fields: Any) -> Child:

@@ -126,6 +126,11 @@ def build_parser() -> Parser:
     asyncapi = sub.add_parser("asyncapi", help="write the AsyncAPI document and the contract")
     asyncapi.add_argument("--check", action="store_true",
                           help="exit 1 if the committed documents are out of date")
+    erase = sub.add_parser("erase", help="erase a child's personal data (crypto-shredding)")
+    erase.add_argument("child_code")
+    erase.add_argument("--reason", required=True, help="the lawful request it answers")
+    erase.add_argument("--as", dest="user", required=True,
+                       help="the administrator's user name (recorded with the erasure)")
     ledger_cmd = sub.add_parser("ledger", help="the signed hash chain over the log")
     ledger_sub = ledger_cmd.add_subparsers(dest="ledger_command", required=True,
                                            parser_class=Parser)
@@ -185,6 +190,13 @@ def cmd_demo(args: argparse.Namespace) -> int:
     config = settings()
     if args.reset:
         _reset_sqlite(config.events_url(), config.read_models_url())
+    if not config.master_key():  # the demo encrypts too: a master key of its own in ./var
+        import base64
+
+        path = config.master_key_file()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(base64.b64encode(os.urandom(32)).decode() + "\n")
+        path.chmod(0o600)
     probe = SchoolIntegration(env=config.app_env())
     if probe.recorder.max_notification_id():
         print("kopir: the store already has data; use `kopir demo --reset` to start over "
@@ -463,6 +475,24 @@ def cmd_ledger(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_erase(args: argparse.Namespace) -> int:
+    from kopir import runtime
+    from kopir.crypto import scrub
+
+    rt = runtime.build()
+    actor = rt.app.actor_for(args.user)
+    destroyed = rt.app.erase_personal_data(actor, args.child_code, args.reason)
+    from kopir.settings import settings
+
+    if settings().embedded_projections:
+        rt.runner.process_available()
+        scrub(rt.view.datastore.engine)  # type: ignore[union-attr]
+    scrub(rt.app.recorder.datastore.engine)  # type: ignore[attr-defined]
+    print(f"erased the personal data of {args.child_code}: {destroyed} keys destroyed; "
+          "the events remain, their personal content is unreadable")
+    return 0
+
+
 def cmd_verify_log(args: argparse.Namespace) -> int:
     from kopir import audit, ledger
     from kopir.progress import ProgressBar
@@ -489,7 +519,7 @@ def cmd_verify_log(args: argparse.Namespace) -> int:
     return 0 if verdict.ok else 1
 
 
-COMMANDS = {"demo": cmd_demo, "ledger": cmd_ledger, "verify-log": cmd_verify_log, "serve": cmd_serve, "rebuild": cmd_rebuild,
+COMMANDS = {"demo": cmd_demo, "erase": cmd_erase, "ledger": cmd_ledger, "verify-log": cmd_verify_log, "serve": cmd_serve, "rebuild": cmd_rebuild,
             "children": cmd_children, "chronology": cmd_chronology, "relay": cmd_relay,
             "consume": cmd_consume, "engine": cmd_engine, "rules": cmd_rules, "dlq": cmd_dlq,
             "status": cmd_status,

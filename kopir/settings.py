@@ -20,9 +20,13 @@ class Settings(BaseSettings):
     embedded_projections: bool = True
     poll_interval: float = 0.1
     batch_size: int = 1000
-    # AES-GCM over every stored event's state (base64 key of 16, 24 or 32 bytes).
-    # Required for the relay: Kafka messages then carry only ciphertext.
+    # The master key (base64 of 16, 24 or 32 bytes) that wraps the per-child data keys
+    # of the event store's encryption, or a file holding it (default: master.key beside
+    # the SQLite store, used when it exists; `kopir demo` creates it). Required by the
+    # relay and by production mode.
     cipher_key: str = ""
+    cipher_key_file: str = ""
+    production: bool = False
     # The Ed25519 key that signs the log's checkpoints (base64 32-byte seed), or a file
     # holding it (default: ledger.key beside the SQLite store, or var/ledger.key).
     ledger_key: str = ""
@@ -55,11 +59,28 @@ class Settings(BaseSettings):
         return {"KOPIR_LEDGER_KEY": self.ledger_key,
                 "KOPIR_LEDGER_KEY_FILE": self.ledger_key_file or str(default)}
 
+    def master_key_file(self) -> Path:
+        if self.cipher_key_file:
+            return Path(self.cipher_key_file)
+        url = self.events_url()
+        if url.startswith("sqlite:///") and ":memory:" not in url:
+            return Path(url[len("sqlite:///"):]).with_name("master.key")
+        return Path("var/master.key")
+
+    def master_key(self) -> str:
+        if self.cipher_key:
+            return self.cipher_key
+        path = self.master_key_file()
+        return path.read_text().strip() if path.exists() else ""
+
     def app_env(self) -> dict[str, str]:
         """The eventsourcing environment for the SchoolIntegration application."""
         env = {"PERSISTENCE_MODULE": "kopir.store", "SQLALCHEMY_URL": self.events_url()}
-        if self.cipher_key:
-            env["CIPHER_KEY"] = self.cipher_key
+        master = self.master_key()
+        if master:
+            env["KOPIR_MASTER_KEY"] = master
+        if self.production:
+            env["KOPIR_PRODUCTION"] = "true"
         return env
 
 

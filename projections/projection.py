@@ -86,3 +86,7 @@ class ReadModelProjection(Projection[ReadModelView]):
     @process_event.register
     def _(self, domain_event: StaffAccount.AccountRegistered, tracking: Tracking) -> None:
         self.view.account_registered(domain_event, tracking)
+
+    @process_event.register
+    def _(self, domain_event: Child.PersonalDataErased, tracking: Tracking) -> None:
+        self.view.personal_data_erased(domain_event, tracking)

@@ -262,9 +262,7 @@ class Queries:
 
     # --- escalations and caseload -----------------------------------------------------
     def escalation_queue(self, actor: Actor, include_resolved: bool = False) -> list[dict[str, Any]]:
-        if actor.role not in (access.Role.SUPERVISOR, access.Role.PSYCHOLOGIST,
-                              access.Role.AUDITOR):
-            raise access.NotAuthorised("The escalation queue is for supervisors and psychologists.")
+        access.check_may_see_escalations(actor)
         statement = select(escalations).order_by(escalations.c.raised_at.desc())
         if not include_resolved:
             statement = statement.where(escalations.c.status != "resolved")

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from domain.model import AccessEntry, Child, Escalation, KopirAggregate, School, StaffAccount
 from kopir.store import schema_lock
-from projections import caseload, chronology, escalations, wellbeing
+from projections import caseload, chronology, erasure, escalations, wellbeing
 from projections.tables import (
     CONSUMER_TABLES,
     READ_MODEL_TABLES,
@@ -225,6 +225,11 @@ class ReadModelView(SQLAlchemyTrackingRecorder):
             uow.insert(accounts, {"user_id": event.user_id, "display_name": event.display_name,
                                   "role": event.user_role,
                                   "school_ids": json.dumps(list(event.school_ids))})
+
+    def personal_data_erased(self, event: Child.PersonalDataErased, tracking: Tracking) -> None:
+        with self._tracked(tracking) as uow:
+            chronology.record(uow, event)
+            erasure.erased(uow, event)
 
     def record_viewed(self, event: AccessEntry.RecordViewed, tracking: Tracking) -> None:
         with self._tracked(tracking) as uow:

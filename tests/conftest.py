@@ -138,3 +138,16 @@ def sqlite_world(sqlite_settings: Settings) -> Iterator[World]:
     w = make_world(sqlite_settings)
     yield w
     w.rt.close()
+
+
+@pytest.fixture
+def encrypted_world(settings: Settings) -> Iterator[World]:
+    """A world whose store encrypts with per-child keys under a fresh master key."""
+    import base64
+    import os
+
+    key = base64.b64encode(os.urandom(32)).decode()
+    w = make_world(settings.model_copy(update={"cipher_key": key}))
+    yield w
+    w.rt.close()
+    w.rt.view.datastore.engine.dispose()  # type: ignore[union-attr]

@@ -158,3 +158,37 @@ def test_restarting_the_broker_loses_no_acknowledged_event(stack):
             stack.start(name, "consume" if name == "consumer" else "relay")
     assert_read_models_equal_rebuild(stack, timeout=300)
     app.close()
+
+
+def test_an_erased_child_leaves_no_canary_on_the_topic_or_in_the_consumers_models(stack):
+    from kafka import KafkaConsumer as RawConsumer
+
+    from domain.access import Actor, Role
+
+    app = stack.app(manual_clock())
+    record_history(app, events=60, children=5)
+    for i, code in enumerate(["D-1-00000", "D-1-00001"]):
+        app.clock.advance(timedelta(minutes=1))
+        app.record_conflict(PSYCH, code, forms.conflict(app.clock.now(),
+                                                        description=f"kfcanary{i} in the yard"))
+    stack.start("relay", "relay")
+    stack.start("consumer", "consume")
+    assert_read_models_equal_rebuild(stack)
+    admin = Actor("adm", Role.ADMIN, frozenset({"*"}))
+    app.erase_personal_data(admin, "D-1-00000", "Mother's written request")
+    assert_read_models_equal_rebuild(stack)
+    # The consumers' read models: nothing of the erased child, everything of the other.
+    view = stack.view()
+    text = str(snapshot(view))
+    assert "kfcanary0" not in text and "kfcanary1" in text
+    view.datastore.engine.dispose()
+    # The topic, read raw from the beginning: only ciphertext, no canary at all.
+    consumer = RawConsumer(bootstrap_servers=stack.kafka.bootstrap, auto_offset_reset="earliest",
+                           enable_auto_commit=False, consumer_timeout_ms=5000)
+    partitions = [TopicPartition(stack.kafka.topic, p) for p in range(stack.kafka.partitions)]
+    consumer.assign(partitions)
+    consumer.seek_to_beginning()
+    raw = b"".join((r.key or b"") + r.value for r in consumer)
+    consumer.close()
+    assert raw and b"kfcanary" not in raw
+    app.close()

@@ -1,0 +1,60 @@
+"""Erasure in the read models: when a child's keys are destroyed, their free text and
+personal fields go from every table, leaving exactly what a rebuild from the (now
+partly unreadable) log gives: the same rows with those values empty."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import select, update
+
+from kopir.crypto import NESTED, PERSONAL
+from projections.chronology import dumps
+from projections.tables import children, chronology, escalations
+
+if TYPE_CHECKING:
+    from domain.model import Child
+    from projections.views import UnitOfWork
+
+
+def blank(fields: dict[str, Any]) -> dict[str, Any]:
+    """The same fields with personal values emptied (as they read back after erasure)."""
+    out = {k: ("" if k in PERSONAL else v) for k, v in fields.items()}
+    for name in NESTED:
+        if isinstance(out.get(name), dict):
+            out[name] = blank(out[name])
+    return out
+
+
+def _history(steps: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    out = []
+    for step in steps:
+        note = step.get("note") or ""
+        if step.get("action") == "assigned":  # "assignee: note" keeps the assignee
+            note = note.split(": ", 1)[0]
+        else:
+            note = ""
+        out.append({**step, "note": note})
+    return out
+
+
+def erased(uow: "UnitOfWork", event: "Child.PersonalDataErased") -> None:
+    child_id = str(event.originator_id)
+    session = uow.flushed()
+    c = chronology.c
+    for row in session.execute(select(c.entry_id, c.fields, c.original_fields)
+                               .where(c.child_id == child_id)).all():
+        original = None if row.original_fields is None else \
+            dumps(blank(json.loads(row.original_fields)))
+        session.execute(update(chronology).where(c.entry_id == row.entry_id).values(
+            fields=dumps(blank(json.loads(row.fields))), original_fields=original,
+            confidential_notes="", reason=""))
+    session.execute(update(children).where(children.c.child_id == child_id).values(
+        support_needs="", returned_from="", personal_name=""))
+    e = escalations.c
+    for row in session.execute(select(e.escalation_id, e.rationale, e.history)
+                               .where(e.child_id == child_id)).all():
+        session.execute(update(escalations).where(e.escalation_id == row.escalation_id).values(
+            reason="", rationale=None if row.rationale is None else "",
+            history=dumps(_history(json.loads(row.history)))))
