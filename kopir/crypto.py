@@ -23,7 +23,7 @@ import time
 from typing import Any
 from uuid import UUID
 
-from Crypto.Cipher import AES
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from eventsourcing.domain import DomainEventProtocol
 from eventsourcing.persistence import Mapper, MapperDeserialisationError, StoredEvent
 from eventsourcing.utils import get_topic, resolve_topic
@@ -52,18 +52,14 @@ class KeyDestroyed(Exception):
 
 
 def seal(key: bytes, plaintext: bytes, aad: bytes) -> bytes:
+    """AES-GCM: a random 96-bit nonce, then the ciphertext with its 128-bit tag."""
     nonce = os.urandom(12)
-    cipher = AES.new(key, AES.MODE_GCM, nonce=nonce)
-    cipher.update(aad)
-    ciphertext, tag = cipher.encrypt_and_digest(plaintext)
-    return nonce + tag + ciphertext
+    return nonce + AESGCM(key).encrypt(nonce, plaintext, aad)
 
 
 def open_sealed(key: bytes, sealed: bytes, aad: bytes) -> bytes:
-    nonce, tag, ciphertext = sealed[:12], sealed[12:28], sealed[28:]
-    cipher = AES.new(key, AES.MODE_GCM, nonce=nonce)
-    cipher.update(aad)
-    return cipher.decrypt_and_verify(ciphertext, tag)
+    """Raised (InvalidTag) when the sealed bytes, the key or the associated data differ."""
+    return AESGCM(key).decrypt(sealed[:12], sealed[12:], aad)
 
 
 class Keyring:
