@@ -16,8 +16,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Iterable, Protocol, Sequence
 
-from eventsourcing.persistence import Mapper, Tracking
+from eventsourcing.persistence import InterfaceError, Mapper, OperationalError, Tracking
 from sqlalchemy import delete, select, text
+from sqlalchemy.exc import InterfaceError as SAInterfaceError
+from sqlalchemy.exc import OperationalError as SAOperationalError
 
 from consumers.messages import DeadLetter, EventEnvelope
 from projections.projection import ReadModelProjection
@@ -34,6 +36,11 @@ class Record(Protocol):
     offset: int
     key: bytes | None
     value: bytes
+
+
+# The database (or its connection) failing is not the message's fault: such errors end
+# the batch unacknowledged, to be delivered again, and never park a message.
+TRANSIENT = (OperationalError, InterfaceError, SAOperationalError, SAInterfaceError)
 
 
 @dataclass
@@ -103,6 +110,8 @@ class ReadModelConsumer:
                 if reason is None:
                     try:
                         event = self.mapper.to_domain_event(envelope.stored_event())
+                    except TRANSIENT:
+                        raise
                     except Exception as error:
                         reason = f"cannot decode: {_reason(error)}"
                 if reason is not None:
@@ -111,6 +120,8 @@ class ReadModelConsumer:
                     continue
                 try:
                     self.projection.process_event(event, tracking)
+                except TRANSIENT:
+                    raise
                 except Exception as error:
                     raise ApplyFailed((record.partition, record.offset),
                                       f"cannot apply: {_reason(error)}") from error

@@ -17,6 +17,7 @@ from typing import Any
 from uuid import UUID
 
 from eventsourcing.persistence import Notification, Tracking
+from eventsourcing.persistence import OperationalError as PersistenceOperationalError
 from eventsourcing_sqlalchemy.recorders import SQLAlchemyTrackingRecorder
 from kafka.errors import KafkaError
 
@@ -122,8 +123,9 @@ class Relay:
                 if not self.relay_once():
                     self._stop.wait(self.settings.relay_poll_interval)
                 backoff = 0.5
-            except KafkaError as error:
-                log.warning("broker unavailable (%s); retrying in %.1fs", error, backoff)
+            except (KafkaError, PersistenceOperationalError) as error:
+                what = "broker" if isinstance(error, KafkaError) else "database"
+                log.warning("%s unavailable (%s); retrying in %.1fs", what, error, backoff)
                 self._stop.wait(backoff)
                 backoff = min(backoff * 2, 10.0)
 

@@ -165,8 +165,29 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as error:  # one line for people; the trace on request
         if os.environ.get("KOPIR_DEBUG"):
             raise
+        if _disk_full(error):
+            print("kopir: the disk is full. Everything saved before this moment is intact; "
+                  "free some space and run the command again.", file=sys.stderr)
+            return 1
         print(f"kopir: {type(error).__name__}: {error}", file=sys.stderr)
         return 1
+
+
+def _disk_full(error: BaseException) -> bool:
+    """SQLite's 'database or disk is full' or a refused write (a file size limit),
+    PostgreSQL's 'No space left on device'."""
+    causes: list[BaseException] = []
+    pending: list[BaseException | None] = [error]
+    while pending and len(causes) < 20:
+        e = pending.pop()
+        if e is not None and e not in causes:
+            causes.append(e)
+            pending += [e.__cause__, e.__context__, getattr(e, "orig", None)]
+    names = {getattr(e, "sqlite_errorname", "") for e in causes}
+    if names & {"SQLITE_FULL", "SQLITE_IOERR_WRITE"}:
+        return True
+    text = " ".join(str(e).lower() for e in causes)
+    return any(s in text for s in ("disk is full", "file too large", "no space left"))
 
 
 def _runtime():  # type: ignore[no-untyped-def]

@@ -23,6 +23,7 @@ import time
 from typing import Any
 from uuid import UUID
 
+from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from eventsourcing.domain import DomainEventProtocol
 from eventsourcing.persistence import Mapper, MapperDeserialisationError, StoredEvent
@@ -217,9 +218,7 @@ class KopirMapper(Mapper[UUID]):
             return super().to_domain_event(stored_event)
         try:
             event_state = self._decode(stored_event)
-        except KeyDestroyed:
-            raise
-        except Exception as error:  # noqa: BLE001 - any failure here is a broken row
+        except (InvalidTag, ValueError, KeyError, TypeError, struct.error) as error:
             raise MapperDeserialisationError(
                 f"Stored event {stored_event.originator_id} v{stored_event.originator_version} "
                 f"({stored_event.topic}) does not decrypt: it was altered or moved "
