@@ -6,7 +6,7 @@ PORT ?= 8501
 CHILDREN ?= 60
 SERVICES := scripts/services.sh
 
-.PHONY: venv demo serve test test-unit services-start services-stop stack stack-stop bench audit clean
+.PHONY: venv demo serve test test-unit faults services-start services-stop stack stack-stop bench audit clean
 
 $(BIN)/.installed: pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Köpir needs Python 3.11 or newer"'
@@ -46,6 +46,10 @@ bench: venv services-start ## append/rebuild on SQLite, and the Kafka path, each
 	$(BIN)/python -m bench.core
 	$(BIN)/python -m bench.pages
 	set -a && eval "$$($(SERVICES) env)" && set +a && $(BIN)/python -m bench.kafka
+
+faults: venv services-start ## the fault suite (KOPIR_FAULTS=full for the full size; part of make test in reduced size)
+	set -a && eval "$$($(SERVICES) env)" && set +a && $(BIN)/pytest -q -p no:cacheprovider tests/faults \
+		tests/integration/test_kafka_path.py -k "killed or restarting or terminated or full or faults"
 
 audit: venv ## known vulnerabilities in the installed dependencies (needs PyPI's JSON API or OSV)
 	$(BIN)/pip install --quiet pip-audit

@@ -99,6 +99,8 @@ def build_parser() -> Parser:
                        help="the record as it stood then (only what had been recorded by then)")
     chron.add_argument("--json", action="store_true")
 
+    sub.add_parser("project", help="keep the read models current from the log, in the "
+                                   "foreground (the embedded driver without the UI)")
     sub.add_parser("relay", help="publish the event log to Kafka (distributed mode)")
     sub.add_parser("consume", help="keep the read models current from Kafka (distributed mode)")
     engine = sub.add_parser("engine", help="run the escalation rules on the log (distributed mode)")
@@ -349,6 +351,23 @@ def cmd_relay(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_project(args: argparse.Namespace) -> int:
+    import threading
+
+    from kopir import runtime
+
+    rt = runtime.build()
+    done = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: done.set())
+    print(f"projecting from position {rt.runner.position}", flush=True)
+    rt.runner.start()
+    try:
+        done.wait()
+    finally:
+        rt.runner.stop()
+    return 0
+
+
 def cmd_engine(args: argparse.Namespace) -> int:
     from domain.application import SchoolIntegration
     from kopir.settings import settings
@@ -540,11 +559,24 @@ def cmd_verify_log(args: argparse.Namespace) -> int:
     return 0 if verdict.ok else 1
 
 
-COMMANDS = {"demo": cmd_demo, "erase": cmd_erase, "ledger": cmd_ledger, "verify-log": cmd_verify_log, "serve": cmd_serve, "rebuild": cmd_rebuild,
-            "children": cmd_children, "chronology": cmd_chronology, "relay": cmd_relay,
-            "consume": cmd_consume, "engine": cmd_engine, "rules": cmd_rules, "dlq": cmd_dlq,
-            "status": cmd_status,
-            "asyncapi": cmd_asyncapi}
+COMMANDS = {
+    "project": cmd_project,
+    "demo": cmd_demo,
+    "erase": cmd_erase,
+    "ledger": cmd_ledger,
+    "verify-log": cmd_verify_log,
+    "serve": cmd_serve,
+    "rebuild": cmd_rebuild,
+    "children": cmd_children,
+    "chronology": cmd_chronology,
+    "relay": cmd_relay,
+    "consume": cmd_consume,
+    "engine": cmd_engine,
+    "rules": cmd_rules,
+    "dlq": cmd_dlq,
+    "status": cmd_status,
+    "asyncapi": cmd_asyncapi,
+}
 
 if __name__ == "__main__":
     sys.exit(main())
