@@ -80,6 +80,15 @@ def build_parser() -> Parser:
     demo.add_argument("--reset", action="store_true",
                       help="delete an existing SQLite store first")
 
+    generate = sub.add_parser("generate", help="a synthetic national dataset for benchmarks")
+    generate.add_argument("--preset", choices=["quick", "national"], default=None,
+                          help="quick: 10k children, 500 schools, 1M events; "
+                               "national: 100k children, 5,000 schools, 10M events")
+    generate.add_argument("--children", type=_positive, default=1000)
+    generate.add_argument("--schools", type=_positive, default=50)
+    generate.add_argument("--events", type=_positive, default=100_000)
+    generate.add_argument("--seed", type=int, default=1)
+
     serve = sub.add_parser("serve", help="serve the Streamlit app with embedded projections")
     serve.add_argument("--port", type=_port, default=8501)
     serve.add_argument("--address", default="127.0.0.1")
@@ -351,6 +360,32 @@ def cmd_relay(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_generate(args: argparse.Namespace) -> int:
+    from domain.application import SchoolIntegration
+    from kopir import national
+    from kopir.progress import ProgressBar
+    from kopir.settings import settings
+
+    config = settings()
+    size = national.PRESETS[args.preset] if args.preset else \
+        national.Preset(args.children, args.schools, args.events)
+    if size.children + size.schools > size.events:
+        raise UsageError("--events must be more than the children and schools it enrols")
+    probe = SchoolIntegration(env=config.app_env())
+    if probe.recorder.max_notification_id():
+        print("kopir: the store already has data; generate into an empty store",
+              file=sys.stderr)
+        return 1
+    probe.close()
+    app = national.generate(
+        lambda clk, ids: SchoolIntegration(env=config.app_env(), clock_=clk, ids=ids),
+        size.children, size.schools, size.events, seed=args.seed,
+        progress=ProgressBar("generating"))
+    print(f"generated {app.recorder.max_notification_id()} events: {size.children} children "
+          f"in {size.schools} schools")
+    return 0
+
+
 def cmd_project(args: argparse.Namespace) -> int:
     import threading
 
@@ -560,6 +595,7 @@ def cmd_verify_log(args: argparse.Namespace) -> int:
 
 
 COMMANDS = {
+    "generate": cmd_generate,
     "project": cmd_project,
     "demo": cmd_demo,
     "erase": cmd_erase,
