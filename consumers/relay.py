@@ -17,11 +17,11 @@ from typing import Any
 from uuid import UUID
 
 from eventsourcing.persistence import Notification, Tracking
-from eventsourcing.persistence import OperationalError as PersistenceOperationalError
 from eventsourcing_sqlalchemy.recorders import SQLAlchemyTrackingRecorder
 from kafka.errors import KafkaError
 
 from consumers.messages import EventEnvelope
+from consumers.parking import TRANSIENT
 from consumers.settings import KafkaSettings
 from consumers.topics import ensure_topics, producer
 from domain.application import SchoolIntegration
@@ -123,7 +123,7 @@ class Relay:
                 if not self.relay_once():
                     self._stop.wait(self.settings.relay_poll_interval)
                 backoff = 0.5
-            except (KafkaError, PersistenceOperationalError) as error:
+            except (KafkaError, *TRANSIENT) as error:
                 what = "broker" if isinstance(error, KafkaError) else "database"
                 log.warning("%s unavailable (%s); retrying in %.1fs", what, error, backoff)
                 self._stop.wait(backoff)
