@@ -21,7 +21,6 @@ class Role(str, Enum):
     ADMIN = "admin"
 
 
-STAFF_ROLES = frozenset({Role.TEACHER, Role.PSYCHOLOGIST})
 ALL_SCHOOLS = "*"
 
 
@@ -71,7 +70,6 @@ POLICY: dict[Role, Policy] = {
                          audits=True, hidden=CONFIDENTIAL_FIELDS),
     Role.ADMIN: Policy(administers=True),
 }
-RECORDABLE = {role: policy.records for role, policy in POLICY.items() if policy.records}
 log = logging.getLogger("kopir.access")
 
 

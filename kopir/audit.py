@@ -4,9 +4,10 @@ find the stored ones, verify, export. The chain itself is in kopir/ledger.py."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Callable, Iterator, Sequence
 
 from Crypto.PublicKey import ECC
+from eventsourcing.persistence import Notification
 from eventsourcing.utils import get_topic
 
 from domain.application import SchoolIntegration
@@ -17,31 +18,27 @@ BATCH = 5000
 CHECKPOINT_TOPIC = get_topic(LedgerCheckpoint.Checkpointed)
 
 
-def rows(app: SchoolIntegration, stop: int | None = None) -> Iterator[ledger.Row]:
-    """Every stored event in notification order, in batches."""
+def notifications(app: SchoolIntegration, topics: Sequence[str] = ()) -> Iterator[Notification]:
+    """The stored events in notification order (optionally of some topics), in batches."""
     start = 1
-    while True:
-        batch = app.recorder.select_notifications(start, BATCH, stop=stop)
-        if not batch:
-            return
-        yield from ledger.rows_of(batch)
+    while batch := app.recorder.select_notifications(start, BATCH, topics=topics):
+        yield from batch
         start = batch[-1].id + 1
+
+
+def rows(app: SchoolIntegration) -> Iterator[ledger.Row]:
+    """Every stored event as the chain sees it."""
+    return ledger.rows_of(notifications(app))
 
 
 def checkpoints(app: SchoolIntegration) -> list[ledger.Checkpoint]:
     """The checkpoints stored in the log, decoded like any other event."""
     found = []
-    start = 1
-    while True:
-        batch = app.recorder.select_notifications(start, BATCH, topics=[CHECKPOINT_TOPIC])
-        if not batch:
-            break
-        for n in batch:
-            event = app.mapper.to_domain_event(n)
-            found.append(ledger.Checkpoint(event.position, event.count, event.head,
-                                           event.public_key, event.signature,
-                                           event.timestamp.isoformat()))
-        start = batch[-1].id + 1
+    for n in notifications(app, [CHECKPOINT_TOPIC]):
+        event = app.mapper.to_domain_event(n)
+        found.append(ledger.Checkpoint(event.position, event.count, event.head,
+                                       event.public_key, event.signature,
+                                       event.timestamp.isoformat()))
     return found
 
 

@@ -52,20 +52,21 @@ class Settings(BaseSettings):
             return url[: -len(".db")] + "-views.db"
         return url
 
-    def ledger_env(self) -> dict[str, str]:
-        url = self.events_url()
-        default = Path(url[len("sqlite:///"):]).with_name("ledger.key") \
-            if url.startswith("sqlite:///") and ":memory:" not in url else Path("var/ledger.key")
-        return {"KOPIR_LEDGER_KEY": self.ledger_key,
-                "KOPIR_LEDGER_KEY_FILE": self.ledger_key_file or str(default)}
-
-    def master_key_file(self) -> Path:
-        if self.cipher_key_file:
-            return Path(self.cipher_key_file)
+    def beside_store(self, name: str) -> Path:
+        """A key file's default place: beside the SQLite store, or in var/."""
         url = self.events_url()
         if url.startswith("sqlite:///") and ":memory:" not in url:
-            return Path(url[len("sqlite:///"):]).with_name("master.key")
-        return Path("var/master.key")
+            return Path(url[len("sqlite:///"):]).with_name(name)
+        return Path("var") / name
+
+    def ledger_env(self) -> dict[str, str]:
+        return {"KOPIR_LEDGER_KEY": self.ledger_key,
+                "KOPIR_LEDGER_KEY_FILE": self.ledger_key_file
+                or str(self.beside_store("ledger.key"))}
+
+    def master_key_file(self) -> Path:
+        return Path(self.cipher_key_file) if self.cipher_key_file \
+            else self.beside_store("master.key")
 
     def master_key(self) -> str:
         if self.cipher_key:

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select, update
 
 from kopir.crypto import NESTED, PERSONAL
+from projections import escalations as escalations_model
 from projections.chronology import dumps
 from projections.tables import children, chronology, escalations
 
@@ -24,18 +25,6 @@ def blank(fields: dict[str, Any]) -> dict[str, Any]:
     for name in NESTED:
         if isinstance(out.get(name), dict):
             out[name] = blank(out[name])
-    return out
-
-
-def _history(steps: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    out = []
-    for step in steps:
-        note = step.get("note") or ""
-        if step.get("action") == "assigned":  # "assignee: note" keeps the assignee
-            note = note.split(": ", 1)[0]
-        else:
-            note = ""
-        out.append({**step, "note": note})
     return out
 
 
@@ -57,4 +46,4 @@ def erased(uow: "UnitOfWork", event: "Child.PersonalDataErased") -> None:
                                .where(e.child_id == child_id)).all():
         session.execute(update(escalations).where(e.escalation_id == row.escalation_id).values(
             reason="", rationale=None if row.rationale is None else "",
-            history=dumps(_history(json.loads(row.history)))))
+            history=dumps(escalations_model.without_personal_notes(json.loads(row.history)))))

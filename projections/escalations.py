@@ -45,6 +45,18 @@ def _step(action: str, event: KopirAggregate.Event, note: str) -> dict[str, Any]
     return {"action": action, "by": event.recorded_by, "at": event.timestamp, "note": note}
 
 
+def assigned_note(assignee: str, note: str) -> str:
+    """A history step's note for an assignment: who, then why."""
+    return f"{assignee}: {note}".rstrip(": ")
+
+
+def without_personal_notes(steps: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The history as it reads after an erasure: notes empty, assignees kept (exactly what
+    `assigned_note` gives for an empty note)."""
+    return [{**step, "note": assigned_note(step["note"].split(": ", 1)[0], "")
+             if step.get("action") == "assigned" else ""} for step in steps]
+
+
 def changed(uow: "UnitOfWork", event: KopirAggregate.Event) -> tuple[str, bool]:
     """Apply an acknowledgement, assignment or resolution; returns (child id, now resolved)."""
     key = str(event.originator_id)
@@ -64,7 +76,7 @@ def changed(uow: "UnitOfWork", event: KopirAggregate.Event) -> tuple[str, bool]:
         history.append(_step("acknowledged", event, event.note))
     elif isinstance(event, Escalation.EscalationAssigned):
         values = {"status": "assigned", "assignee": event.assignee}
-        history.append(_step("assigned", event, f"{event.assignee}: {event.note}".rstrip(": ")))
+        history.append(_step("assigned", event, assigned_note(event.assignee, event.note)))
     else:
         assert isinstance(event, Escalation.EscalationResolved)
         values = {"status": "resolved", "resolved_at": event.timestamp,

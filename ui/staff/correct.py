@@ -7,7 +7,7 @@ import streamlit as st
 
 from domain.access import Role
 from domain.events import AMENDABLE, TEXT, Correction
-from ui import forms, services
+from ui import forms, printable, services
 from ui.i18n import current_language, fmt_datetime, t
 
 FORM = "correct"
@@ -30,9 +30,8 @@ lang = current_language()
 
 def label(entry_id: str) -> str:
     row = next(r for r in entries if r["entry_id"] == entry_id)
-    text = row["fields"].get("description") or row["fields"].get("summary") or \
-        row["fields"].get("reason") or ""
-    return f"{fmt_datetime(row['occurred_at'], lang)} · {kind(row['kind'])} · {text[:60]}"
+    return (f"{fmt_datetime(row['occurred_at'], lang)} · {kind(row['kind'])} · "
+            f"{printable.summary_text(row)[:60]}")
 
 
 chosen = st.selectbox(t("field.entry"), [r["entry_id"] for r in reversed(entries)],

@@ -16,7 +16,7 @@ import streamlit as st
 from domain.errors import KopirError
 from domain.events import TEXT, Outcome, Resolution
 from kopir.settings import settings
-from ui import forms, reasons, services
+from ui import forms, printable, reasons, services
 from ui.i18n import current_language, fmt_datetime, fmt_duration, fmt_number, t
 
 REFRESH = timedelta(seconds=settings().monitor_refresh_seconds)
@@ -134,7 +134,7 @@ with st.expander(t("monitor.why"), expanded=True, icon=":material/help:"):
             t("col.when"): fmt_datetime(e["occurred_at"]),
             t("col.what"): t(f"kind.{e['kind']}"),
             t("col.severity"): str(e["fields"].get("severity") or ""),
-            t("col.summary"): e["fields"].get("description") or e["fields"].get("summary") or "",
+            t("col.summary"): printable.summary_text(e),
             t("col.recorded_by"): e["recorded_by"],
         } for e in why["entries"]]), hide_index=True, width="stretch")
     if row["history"]:
