@@ -86,6 +86,12 @@ start_postgres() {
   if [ "$("${psql[@]}" -c "select 1 from pg_roles where rolname='$PG_USER'")" != 1 ]; then
     "${psql[@]}" -c "create role $PG_USER login createdb password '$PG_PASSWORD'" >/dev/null
   fi
+  # Tests drop their databases WITH (FORCE), which must also end an autovacuum worker
+  # busy in them; without this grant a non-superuser gets "must be a member of the role
+  # whose process is being terminated".
+  if [ "$("${psql[@]}" -c "select pg_has_role('$PG_USER', 'pg_signal_backend', 'member')")" != t ]; then
+    "${psql[@]}" -c "grant pg_signal_backend to $PG_USER" >/dev/null
+  fi
   if [ "$("${psql[@]}" -c "select 1 from pg_database where datname='$PG_DB'")" != 1 ]; then
     "${psql[@]}" -c "create database $PG_DB owner $PG_USER" >/dev/null
   fi
