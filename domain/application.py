@@ -99,7 +99,7 @@ class SchoolIntegration(Application[UUID]):
         try:
             yield
             if self._pending:
-                self._put(self._pending)
+                self._put(self._pending, aggregates=list(self._pending_aggregates.values()))
         finally:
             self._pending, self._pending_aggregates = None, {}
 
@@ -109,12 +109,15 @@ class SchoolIntegration(Application[UUID]):
             self._pending.extend(events)
             self._pending_aggregates.update({agg.id: agg for agg in aggregates})
             return
-        self._put(events, conflict)
+        self._put(events, conflict, aggregates=aggregates)
 
     def _put(self, events: Sequence[DomainEventProtocol[UUID]],
-             conflict: Exception | None = None) -> None:
+             conflict: Exception | None = None,
+             aggregates: Sequence[KopirAggregate] = ()) -> None:
+        # The aggregates (their events already collected) go along so that the library
+        # caches them when it does not fast-forward, and snapshots them at its intervals.
         try:
-            self.save(*events)
+            self.save(*events, *aggregates)
         except IntegrityError as e:
             raise (conflict or RecordChanged()) from e
 

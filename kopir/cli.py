@@ -378,7 +378,8 @@ def cmd_generate(args: argparse.Namespace) -> int:
         return 1
     probe.close()
     app = national.generate(
-        lambda clk, ids: SchoolIntegration(env=config.app_env(), clock_=clk, ids=ids),
+        lambda clk, ids: SchoolIntegration(env={**config.app_env(), **national.generator_env(size)},
+                                           clock_=clk, ids=ids),
         size.children, size.schools, size.events, seed=args.seed,
         progress=ProgressBar("generating"))
     print(f"generated {app.recorder.max_notification_id()} events: {size.children} children "
