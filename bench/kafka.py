@@ -28,6 +28,7 @@ from sqlalchemy import select
 
 from bench.common import Row, report
 from consumers.relay import Relay
+from consumers.settings import KafkaSettings
 from kopir.settings import sqlalchemy_url
 from projections.runner import EmbeddedRunner
 from projections.tables import chronology
@@ -63,7 +64,7 @@ def relay_all(stack) -> None:  # type: ignore[no-untyped-def]
     relay.close()
 
 
-async def raw_loop(stack, total: int, target: str) -> float:  # type: ignore[no-untyped-def]
+async def raw_loop(stack, total: int, target: str, batch: int) -> float:  # type: ignore[no-untyped-def]
     """The baseline: consume the topic and insert one row per message, commit per batch."""
     consumer = AIOKafkaConsumer(stack.kafka.topic, bootstrap_servers=stack.kafka.bootstrap,
                                 group_id=f"raw-{uuid.uuid4().hex[:6]}",
@@ -75,7 +76,7 @@ async def raw_loop(stack, total: int, target: str) -> float:  # type: ignore[no-
     done, started = 0, None
     try:
         while done < total:
-            batches = await consumer.getmany(timeout_ms=200, max_records=1000)
+            batches = await consumer.getmany(timeout_ms=200, max_records=batch)
             for _tp, records in batches.items():
                 started = started or time.perf_counter()
                 with conn.cursor() as cursor:
@@ -90,8 +91,8 @@ async def raw_loop(stack, total: int, target: str) -> float:  # type: ignore[no-
         conn.close()
 
 
-def throughput(create, tmp: Path, events: int) -> Row:  # type: ignore[no-untyped-def]
-    stack = new_stack(create, tmp, consumer_batch=1000)
+def throughput(create, tmp: Path, events: int, batch: int = 1000) -> Row:  # type: ignore[no-untyped-def]
+    stack = new_stack(create, tmp, consumer_batch=batch)
     app = stack.app(manual_clock())
     record_history(app, events=events, children=500, batch=2000)
     relay_all(stack)
@@ -104,7 +105,7 @@ def throughput(create, tmp: Path, events: int) -> Row:  # type: ignore[no-untype
     wait_for(lambda: stack.applied_everything(view, last), 600, "the consumer", interval=0.05)
     seconds = time.perf_counter() - started
     stack.stop_all()
-    baseline = asyncio.run(raw_loop(stack, last, create()))
+    baseline = asyncio.run(raw_loop(stack, last, create(), batch))
     app.close()
     return Row("consumer: events applied per second, 1 process", last, seconds,
                "raw aiokafka getmany + executemany", baseline)
@@ -158,11 +159,12 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--events", type=int, default=50_000)
     parser.add_argument("--commands", type=int, default=1000)
+    parser.add_argument("--consumer-batch", type=int, default=KafkaSettings().consumer_batch)
     args = parser.parse_args()
     create, names = databases()
     try:
         with tempfile.TemporaryDirectory() as tmp:
-            row = throughput(create, Path(tmp), args.events)
+            row = throughput(create, Path(tmp), args.events, args.consumer_batch)
             via_kafka, embedded = latencies(create, Path(tmp), args.commands)
     finally:
         drop(names)

@@ -25,6 +25,13 @@ from consumers.topics import ensure_topics, producer
 log = logging.getLogger("kopir.consumer")
 
 
+def records_as_they_are(msg: KafkaMessage) -> Any:
+    """The handler reads the records themselves (a body that is not JSON must reach the
+    parking logic), so the batch is not parsed and JSON-decoded record by record first:
+    that was a tenth of a consumer's time."""
+    return msg.raw_message
+
+
 def build(settings: KafkaSettings | None = None,
           consumer_factory: Any = None) -> FastStream:
     kafka = settings or kafka_settings()
@@ -34,7 +41,7 @@ def build(settings: KafkaSettings | None = None,
     @broker.subscriber(
         kafka.topic, group_id=kafka.group_id, batch=True, max_records=kafka.consumer_batch,
         batch_timeout_ms=kafka.consumer_batch_timeout_ms, auto_offset_reset="earliest",
-        ack_policy=AckPolicy.NACK_ON_ERROR, title="read-models",
+        ack_policy=AckPolicy.NACK_ON_ERROR, title="read-models", decoder=records_as_they_are,
         session_timeout_ms=kafka.session_timeout_ms,
         heartbeat_interval_ms=max(1000, kafka.session_timeout_ms // 3),
         description="Applies SchoolIntegration events to the read models, one transaction "

