@@ -11,7 +11,9 @@ delay between when it would have fired and when it was detected.
 
 from __future__ import annotations
 
+import heapq
 from bisect import insort
+from itertools import count
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Iterable
@@ -105,6 +107,15 @@ class Engine:
         self.escalations: dict[str, OpenEscalation] = {}
         self.raised: set[str] = set()
         self.seen: set[tuple[str, int]] = set()
+        # What falls due when: (moment, tie-breaker, "child" | "escalation", id). A tick
+        # looks only at what is due, not at every child (it ran per event: O(children)).
+        self._due: list[tuple[datetime, int, str, str]] = []
+        self._sequence = count()
+        self._arrival: dict[str, int] = {}  # first-seen order: ticks decide in that order
+
+    def _wake(self, moment: datetime, kind: str, key: str) -> None:
+        heapq.heappush(self._due, (moment, next(self._sequence), kind, key))
+        self._arrival.setdefault(f"{kind}:{key}", len(self._arrival))
 
     # --- input ------------------------------------------------------------------------
     def observe(self, event: Any, now: datetime) -> list[Decision]:
@@ -141,11 +152,21 @@ class Engine:
     def tick(self, now: datetime) -> list[Decision]:
         """Decisions due because time passed: absences and missed deadlines."""
         decisions: list[Decision] = []
-        for child in self.children.values():
-            decisions += self.tick_child(child, now)
+        due: dict[str, set[str]] = {"child": set(), "escalation": set()}
+        while self._due and self._due[0][0] <= now:
+            _, _, kind, key = heapq.heappop(self._due)
+            due[kind].add(key)
+
+        def arrival(kind: str) -> Any:
+            return lambda key: self._arrival[f"{kind}:{key}"]
+
+        for key in sorted(due["child"], key=arrival("child")):
+            if key in self.children:
+                decisions += self.tick_child(self.children[key], now)
         unacknowledged = [r for r in self.rules if r.when.kind == "unacknowledged"]
-        for escalation in list(self.escalations.values()):
-            if escalation.deadline <= now and unacknowledged:
+        for key in sorted(due["escalation"], key=arrival("escalation")):
+            escalation = self.escalations.get(key)
+            if escalation is not None and escalation.deadline <= now and unacknowledged:
                 del self.escalations[escalation.escalation_id]
                 if escalation.rule_id == unacknowledged[0].id and escalation.level == "high":
                     continue  # already the top level: it stays on the monitor as overdue
@@ -228,6 +249,7 @@ class Engine:
             else:
                 due = fact.occurred_at + timedelta(days=when.days)
             child.timers.append(Timer(rule, fact, due))
+            self._wake(due, "child", child.child_id)
             return self.tick_child(child, now)
         return []
 
@@ -278,6 +300,7 @@ class Engine:
         child = self.children.get(key)
         if child is None:
             child = self.children[key] = ChildState(key)
+            self._arrival.setdefault(f"child:{key}", len(self._arrival))
         child.school_id = event.school_id
         return child
 
@@ -292,6 +315,7 @@ class Engine:
         self.escalations[str(event.originator_id)] = OpenEscalation(
             str(event.originator_id), event.child_id, event.child_code, event.school_id,
             event.level, event.rule_id, event.acknowledge_by)
+        self._wake(event.acknowledge_by, "escalation", str(event.originator_id))
 
     def _decision(self, rule: Rule, child: ChildState, triggering: tuple[str, ...],
                   values: dict[str, Any], due_at: datetime, now: datetime,
