@@ -9,10 +9,10 @@ from __future__ import annotations
 import json
 import statistics
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, and_, case, func, select, true
 
 from domain import access
 from domain.access import Actor
@@ -31,6 +31,13 @@ def age_band(birth_year: int, on: datetime) -> str:
         if low <= age <= high:
             return label
     return "under 6" if age < 6 else "18+"
+
+
+def _within(column: Any, actor: Actor) -> ColumnElement[bool]:
+    """Rows of the actor's schools only (every school for a national role)."""
+    if access.ALL_SCHOOLS in actor.school_ids:
+        return true()
+    return column.in_(sorted(actor.school_ids))
 
 
 @dataclass
@@ -214,40 +221,48 @@ class Queries:
                 "children": 0, "open_high": 0, "open_medium": 0, "open_low": 0,
                 "overdue": 0, "incidents_30d": 0, "positive_30d": 0, "sessions_30d": 0})
 
+        # Counted by the database, within the actor's schools: a region's or the
+        # country's caseload reads a few hundred grouped rows, not every entry.
         c = children.c
-        for row in self._select(select(c.school_id).where(c.status == "open")):
-            if actor.covers(row["school_id"]):
-                school(row["school_id"])["children"] += 1
+        for row in self._select(select(c.school_id, func.count().label("n"))
+                                .where(c.status == "open", _within(c.school_id, actor))
+                                .group_by(c.school_id)):
+            school(row["school_id"])["children"] += row["n"]
         e = escalations.c
-        for row in self._select(select(e.school_id, e.level, e.status, e.acknowledge_by)
-                                .where(e.status != "resolved")):
-            if actor.covers(row["school_id"]):
-                entry = school(row["school_id"])
-                entry[f"open_{row['level']}"] += 1
-                if row["status"] == "open" and row["acknowledge_by"] < now:
-                    entry["overdue"] += 1
+        overdue = func.sum(case((and_(e.status == "open", e.acknowledge_by < now), 1), else_=0))
+        for row in self._select(select(e.school_id, e.level, func.count().label("n"),
+                                       overdue.label("overdue"))
+                                .where(e.status != "resolved", _within(e.school_id, actor))
+                                .group_by(e.school_id, e.level)):
+            entry = school(row["school_id"])
+            entry[f"open_{row['level']}"] += row["n"]
+            entry["overdue"] += int(row["overdue"] or 0)
         h = chronology.c
         since = now - timedelta(weeks=weeks)
+        positive = h.fields.like('%"positive":true%')
+        recent = case((h.occurred_at >= now - timedelta(days=30), 1), else_=0)
+        day = func.date(h.occurred_at)
         trend: dict[tuple[str, str], int] = {}
-        for row in self._select(select(h.school_id, h.kind, h.occurred_at, h.fields)
+        for row in self._select(select(h.school_id, h.kind, positive.label("positive"),
+                                       recent.label("recent"), day.label("day"),
+                                       func.count().label("n"))
                                 .where(h.occurred_at >= since, h.status != "retracted",
                                        h.kind.in_(("ConflictRecorded", "PeerIncidentRecorded",
-                                                   "CounsellingSessionRecorded")))):
-            if not actor.covers(row["school_id"]):
-                continue
+                                                   "CounsellingSessionRecorded")),
+                                       _within(h.school_id, actor))
+                                .group_by(h.school_id, h.kind, positive, recent, day)):
             entry = school(row["school_id"])
-            recent = row["occurred_at"] >= now - timedelta(days=30)
+            n, recent_n = row["n"], row["n"] if row["recent"] else 0
             if row["kind"] == "CounsellingSessionRecorded":
-                entry["sessions_30d"] += recent
+                entry["sessions_30d"] += recent_n
                 continue
-            positive = '"positive":true' in row["fields"]
-            if positive:
-                entry["positive_30d"] += recent
+            if row["positive"]:
+                entry["positive_30d"] += recent_n
                 continue
-            entry["incidents_30d"] += recent
-            week = (row["occurred_at"] - timedelta(days=row["occurred_at"].weekday())).date()
-            trend[(week.isoformat(), entry["region"])] = trend.get(
-                (week.isoformat(), entry["region"]), 0) + 1
+            entry["incidents_30d"] += recent_n
+            on = date.fromisoformat(str(row["day"])[:10])
+            week = (on - timedelta(days=on.weekday())).isoformat()
+            trend[(week, entry["region"])] = trend.get((week, entry["region"]), 0) + n
         return {"schools": sorted(per_school.values(), key=lambda r: (r["region"], r["school_id"])),
                 "weekly_incidents": [{"week": w, "region": r, "incidents": n}
                                      for (w, r), n in sorted(trend.items())]}
@@ -263,10 +278,11 @@ class Queries:
     # --- escalations and caseload -----------------------------------------------------
     def escalation_queue(self, actor: Actor, include_resolved: bool = False) -> list[dict[str, Any]]:
         access.check_may_see_escalations(actor)
-        statement = select(escalations).order_by(escalations.c.raised_at.desc())
+        statement = (select(escalations).where(_within(escalations.c.school_id, actor))
+                     .order_by(escalations.c.raised_at.desc()))
         if not include_resolved:
             statement = statement.where(escalations.c.status != "resolved")
-        rows = [r for r in self._select(statement) if actor.covers(r["school_id"])]
+        rows = self._select(statement)
         for row in rows:
             row["triggering_entries"] = json.loads(row["triggering_entries"])
             row["history"] = json.loads(row["history"])

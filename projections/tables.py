@@ -97,6 +97,7 @@ chronology = Table(
     Column("corrects", ID, nullable=True),  # for EntryAmended / EntryRetracted
     Column("reason", Text, nullable=False, default=""),
     Index("rm_chronology_child", "child_id", "occurred_at"),
+    Index("rm_chronology_school", "school_id", "occurred_at"),  # caseload by school and period
 )
 
 escalations = Table(
