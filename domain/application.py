@@ -16,7 +16,7 @@ from uuid import UUID, uuid4, uuid5
 
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import DomainEventProtocol
-from eventsourcing.persistence import IntegrityError
+from eventsourcing.persistence import IntegrityError, JSONTranscoder, Transcoding
 
 from domain import access, clock
 from domain.access import Actor, Role
@@ -61,6 +61,19 @@ from domain.passwords import hash_password, verify_password
 from kopir.crypto import Keyring, KopirMapper
 
 
+class SetAsList(Transcoding):
+    """Sets as sorted lists, so a snapshot of an aggregate can be stored."""
+
+    type = set
+    name = "set"
+
+    def encode(self, obj: set[Any]) -> list[Any]:
+        return sorted(obj, key=str)
+
+    def decode(self, data: list[Any]) -> set[Any]:
+        return set(data)
+
+
 class SchoolIntegration(Application[UUID]):
     """The application every user action goes through."""
 
@@ -84,6 +97,10 @@ class SchoolIntegration(Application[UUID]):
         self.new_id = ids
         self._pending: list[DomainEventProtocol[UUID]] | None = None
         self._pending_aggregates: dict[UUID, KopirAggregate] = {}
+
+    def register_transcodings(self, transcoder: JSONTranscoder) -> None:
+        super().register_transcodings(transcoder)
+        transcoder.register(SetAsList())  # aggregate state (a snapshot) holds sets
 
     def construct_mapper(self) -> KopirMapper:
         return KopirMapper(transcoder=self.construct_transcoder())
