@@ -84,12 +84,14 @@ def generate(make_app: Callable[[clock.ManualClock, Callable[[], UUID]], SchoolI
         done += len(codes[first:first + batch])
         if progress:
             progress(done, events)
+    wellbeing: dict[str, list[int]] = {}
     while done < events:
         with app.batch():
             for _ in range(min(batch, events - done)):
                 manual.advance(step)
                 code = rng.choice(codes)
-                record_one(app, staff[school_of[code]], code, manual.now(), rng)
+                record_one(app, staff[school_of[code]], code, manual.now(), rng,
+                           wellbeing.setdefault(code, [rng.randint(2, 4) for _ in range(4)]))
                 done += 1
         if progress:
             progress(done, events)
@@ -97,16 +99,20 @@ def generate(make_app: Callable[[clock.ManualClock, Callable[[], UUID]], SchoolI
 
 
 def record_one(app: SchoolIntegration, actor: Actor, code: str, when: datetime,
-               rng: random.Random) -> None:
+               rng: random.Random, scores: list[int]) -> None:
+    """One entry. The mix is what schools report: mostly minor conflicts, more friendships
+    than trouble, wellbeing that drifts a point at a time (a sharp drop is rare), so the
+    escalation rules fire about as often as they would (a few per hundred entries)."""
     roll = rng.random()
-    if roll < 0.35:
+    if roll < 0.3:
         app.record_conflict(actor, code, ConflictReport(
-            when, rng.choice(list(ConflictKind)), rng.choices([1, 2, 3, 4, 5],
-                                                              [30, 35, 20, 10, 5])[0],
+            when, rng.choices(list(CONFLICT_WEIGHTS), list(CONFLICT_WEIGHTS.values()))[0],
+            rng.choices([1, 2, 3, 4, 5],
+                                                              [45, 35, 17, 2, 1])[0],
             rng.choice(text.CONFLICT), child_role=rng.choice(
                 [ParticipantRole.INITIATOR, ParticipantRole.TARGET, ParticipantRole.INVOLVED])))
     elif roll < 0.7:
-        kind = rng.choice(list(PeerIncidentKind))
+        kind = rng.choices(list(PEER_WEIGHTS), list(PEER_WEIGHTS.values()))[0]
         positive = kind in (PeerIncidentKind.FRIENDSHIP, PeerIncidentKind.GROUP_ACTIVITY)
         words = {PeerIncidentKind.STIGMATISING_LABEL: text.NICKNAME,
                  PeerIncidentKind.EXCLUSION: text.EXCLUSION, PeerIncidentKind.BULLYING:
@@ -118,10 +124,23 @@ def record_one(app: SchoolIntegration, actor: Actor, code: str, when: datetime,
             label_about=rng.choice(list(LabelAbout))
             if kind == PeerIncidentKind.STIGMATISING_LABEL else None))
     else:
-        attended = rng.random() < 0.85
+        attended = rng.random() < 0.9
+        if attended:
+            for i in range(4):
+                step = rng.choices([-2, -1, 0, 1], [1, 20, 54, 25])[0]
+                scores[i] = min(5, max(1, scores[i] + step))
         app.record_counselling_session(actor, code, CounsellingSession(
             when, rng.choice(list(SessionType)),
             Attendance.ATTENDED if attended else Attendance.MISSED,
-            Wellbeing(*(rng.randint(2, 5) for _ in range(4))) if attended else None,
+            Wellbeing(*scores) if attended else None,
             summary=rng.choice(text.SESSION_SUMMARY) if attended else "",
             confidential_notes=rng.choice(text.CONFIDENTIAL) if attended else ""))
+
+
+# Peer interactions: friendships and group work outnumber trouble; labels are rare.
+PEER_WEIGHTS = {PeerIncidentKind.FRIENDSHIP: 35, PeerIncidentKind.GROUP_ACTIVITY: 30,
+                PeerIncidentKind.EXCLUSION: 12, PeerIncidentKind.BULLYING: 6,
+                PeerIncidentKind.ONLINE: 6, PeerIncidentKind.PHYSICAL: 3,
+                PeerIncidentKind.STIGMATISING_LABEL: 5}
+CONFLICT_WEIGHTS = {ConflictKind.VERBAL: 62, ConflictKind.WITH_TEACHER: 18,
+                    ConflictKind.PROPERTY: 12, ConflictKind.PHYSICAL: 8}
