@@ -6,7 +6,7 @@ PORT ?= 8501
 CHILDREN ?= 60
 SERVICES := scripts/services.sh
 
-.PHONY: venv demo serve test test-unit faults services-start services-stop stack stack-stop bench audit clean
+.PHONY: venv demo serve test test-unit faults services-start services-stop stack stack-stop bench bench-national audit clean
 
 $(BIN)/.installed: pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Köpir needs Python 3.11 or newer"'
@@ -42,10 +42,14 @@ stack: venv ## the distributed mode without Docker: PostgreSQL, Kafka, relay, 2 
 stack-stop:
 	scripts/stack.sh stop
 
-bench: venv services-start ## append/rebuild on SQLite, and the Kafka path, each against a raw baseline
+bench: venv services-start ## every benchmark, each against a baseline from the same run (1M-event national preset)
 	$(BIN)/python -m bench.core
 	$(BIN)/python -m bench.pages
 	set -a && eval "$$($(SERVICES) env)" && set +a && $(BIN)/python -m bench.kafka
+	$(BIN)/python -m bench.national --preset quick
+
+bench-national: venv ## the national preset: 100k children, 5,000 schools, 10M events (hours)
+	$(BIN)/python -m bench.national --preset national
 
 faults: venv services-start ## the fault suite (KOPIR_FAULTS=full for the full size; part of make test in reduced size)
 	set -a && eval "$$($(SERVICES) env)" && set +a && $(BIN)/pytest -q -p no:cacheprovider tests/faults \

@@ -19,6 +19,7 @@ import statistics
 import tempfile
 import time
 import uuid
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
@@ -57,13 +58,6 @@ def drop(names: list[str]) -> None:
             conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
-def relay_all(stack) -> None:  # type: ignore[no-untyped-def]
-    relay = Relay(stack.app(), stack.kafka)
-    while relay.relay_once():
-        pass
-    relay.close()
-
-
 async def raw_loop(stack, total: int, target: str, batch: int) -> float:  # type: ignore[no-untyped-def]
     """The baseline: consume the topic and insert one row per message, commit per batch."""
     consumer = AIOKafkaConsumer(stack.kafka.topic, bootstrap_servers=stack.kafka.bootstrap,
@@ -91,24 +85,48 @@ async def raw_loop(stack, total: int, target: str, batch: int) -> float:  # type
         conn.close()
 
 
-def throughput(create, tmp: Path, events: int, batch: int = 1000) -> Row:  # type: ignore[no-untyped-def]
+def peak_mib(pid: int) -> float:
+    """The process's peak resident memory so far (VmHWM), read before it is stopped."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def throughput(create, tmp: Path, events: int, batch: int,  # type: ignore[no-untyped-def]
+               processes: tuple[int, ...] = (1, 2, 3)) -> tuple[list[Row], dict[str, float]]:
+    """The same relayed topic applied by 1, 2, 3 consumer processes of one group, each
+    run into fresh read models with a group of its own."""
     stack = new_stack(create, tmp, consumer_batch=batch)
     app = stack.app(manual_clock())
     record_history(app, events=events, children=500, batch=2000)
-    relay_all(stack)
+    relay = Relay(stack.app(), stack.kafka)
+    while relay.relay_once():
+        pass
+    relay.close()
+    peaks: dict[str, float] = {}
     last = app.recorder.max_notification_id()
-    view = stack.view()
-    stack.start("consumer", "consume")
-    wait_for(lambda: bool(view.max_tracking_id(f"{stack.kafka.topic}#0")), 120, "first batch",
-             interval=0.01)
-    started = time.perf_counter()
-    wait_for(lambda: stack.applied_everything(view, last), 600, "the consumer", interval=0.05)
-    seconds = time.perf_counter() - started
-    stack.stop_all()
-    baseline = asyncio.run(raw_loop(stack, last, create(), batch))
+    rows, baseline = [], asyncio.run(raw_loop(stack, last, create(), batch))
+    for n in processes:
+        run = replace(stack, views_url=create(), processes={},
+                      kafka=stack.kafka.model_copy(update={"group_id": f"{stack.kafka.group_id}-{n}"}))
+        view = run.view()
+        for i in range(n):
+            run.start(f"consumer-{i}", "consume")
+        wait_for(lambda: any(view.max_tracking_id(f"{run.kafka.topic}#{p}")
+                             for p in range(run.kafka.partitions)), 120, "first batch",
+                 interval=0.01)
+        started = time.perf_counter()
+        wait_for(lambda: run.applied_everything(view, last), 600, "the consumers", interval=0.05)
+        seconds = time.perf_counter() - started
+        peaks |= {f"consumer {i + 1} of {n}": peak_mib(run.processes[f"consumer-{i}"].pid)
+                  for i in range(n)}
+        run.stop_all()
+        rows.append(Row(f"consumer: events applied per second, {n} process{'es' * (n > 1)}",
+                        last, seconds, "raw aiokafka getmany + executemany, 1 process",
+                        baseline))
     app.close()
-    return Row("consumer: events applied per second, 1 process", last, seconds,
-               "raw aiokafka getmany + executemany", baseline)
+    return rows, peaks
 
 
 def latencies(create, tmp: Path, commands: int) -> tuple[list[float], list[float]]:  # type: ignore[no-untyped-def]
@@ -157,18 +175,21 @@ def percentile(values: list[float], q: float) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--events", type=int, default=50_000)
-    parser.add_argument("--commands", type=int, default=1000)
+    parser.add_argument("--events", type=int, default=30_000)
+    parser.add_argument("--commands", type=int, default=500)
     parser.add_argument("--consumer-batch", type=int, default=KafkaSettings().consumer_batch)
     args = parser.parse_args()
     create, names = databases()
     try:
         with tempfile.TemporaryDirectory() as tmp:
-            row = throughput(create, Path(tmp), args.events, args.consumer_batch)
+            rows, peaks = throughput(create, Path(tmp), args.events, args.consumer_batch)
             via_kafka, embedded = latencies(create, Path(tmp), args.commands)
     finally:
         drop(names)
-    report("Distributed path: consumer throughput", [row])
+    report("Distributed path: consumer throughput", rows)
+    print("\npeak memory (maximum resident set) per consumer process")
+    for name, mib in peaks.items():
+        print(f"{name:28} {mib:>8.0f} MiB")
     print(f"\ncommand → read model, {args.commands} commands one after another (milliseconds)")
     print(f"{'path':34} {'p50':>8} {'p95':>8} {'p99':>8} {'max':>8}")
     for name, values in (("relay → Kafka → consumer", via_kafka), ("embedded driver", embedded)):

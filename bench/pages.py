@@ -33,6 +33,7 @@ def main() -> None:
     folder = tempfile.mkdtemp(prefix="kopir-pages-")
     os.environ["KOPIR_DATABASE_URL"] = f"sqlite:///{folder}/kopir.db"
     os.environ["KOPIR_LANGUAGE"] = "en"
+    os.environ["STREAMLIT_LOGGER_LEVEL"] = "error"  # AppTest's bare-mode warnings, per run
 
     from streamlit.testing.v1 import AppTest
 
