@@ -176,12 +176,14 @@ def query_latencies(store: str, views: str, views_file: Path, until: str,
              f"school_id IN ({marks})", sorted(regional)),
             ("the whole country", ministry, "1 = 1", [])):
         cases += [
-            (f"monitor: open escalations, {scope}",
-             lambda actor=actor: queries.escalation_queue(actor),
+            (f"monitor: a refresh, {scope}",
+             lambda actor=actor: queries.monitor(actor, limit=25)["rows"],
              lambda where=where, params=params: raw.execute(
+                 f"SELECT level, count(*) FROM rm_escalations WHERE status = 'open' AND {where} "
+                 "GROUP BY level", params).fetchall() + raw.execute(
                  f"SELECT * FROM rm_escalations WHERE status != 'resolved' AND {where} "
-                 "ORDER BY raised_at DESC", params).fetchall()),
-            (f"caseload: {scope}", lambda actor=actor: queries.caseload(actor),
+                 "ORDER BY raised_at DESC LIMIT 25", params).fetchall()),
+            (f"caseload: {scope}", lambda actor=actor: queries.caseload(actor)["schools"],
              lambda where=where, params=params: raw.execute(
                  f"SELECT school_id, count(*) FROM rm_children WHERE status = 'open' "
                  f"AND {where} GROUP BY school_id", params).fetchall())]

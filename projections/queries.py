@@ -40,6 +40,12 @@ def _within(column: Any, actor: Actor) -> ColumnElement[bool]:
     return column.in_(sorted(actor.school_ids))
 
 
+def _decode_lists(row: dict[str, Any]) -> None:
+    """An escalation row's JSON columns as lists."""
+    row["triggering_entries"] = json.loads(row["triggering_entries"])
+    row["history"] = json.loads(row["history"])
+
+
 @dataclass
 class Queries:
     app: SchoolIntegration
@@ -284,19 +290,59 @@ class Queries:
             statement = statement.where(escalations.c.status != "resolved")
         rows = self._select(statement)
         for row in rows:
-            row["triggering_entries"] = json.loads(row["triggering_entries"])
-            row["history"] = json.loads(row["history"])
+            _decode_lists(row)
         return rows
+
+    def monitor(self, actor: Actor, levels: tuple[str, ...] = ("high", "medium", "low"),
+                school: str | None = None, order: str = "newest", limit: int = 25,
+                after: datetime | None = None) -> dict[str, Any]:
+        """What the live monitor shows, counted and cut by the database: open counts per
+        level, the overdue count, the schools with escalations, how many match the
+        filters and the first `limit` of them, and those raised after `after` (for the
+        "new" notices). A refresh reads a page, not the country's whole queue."""
+        access.check_may_see_escalations(actor)
+        e = escalations.c
+        now = self.app.clock.now()
+        unresolved = and_(e.status != "resolved", _within(e.school_id, actor))
+        is_open = e.status == "open"
+        counts = {row["level"]: (row["n"], int(row["overdue"] or 0)) for row in self._select(
+            select(e.level, func.count().label("n"),
+                   func.sum(case((e.acknowledge_by < now, 1), else_=0)).label("overdue"))
+            .where(unresolved, is_open).group_by(e.level))}
+        schools_seen = [r["school_id"] for r in self._select(
+            select(e.school_id).where(unresolved).distinct().order_by(e.school_id))]
+        matching = and_(unresolved, e.level.in_(levels),
+                        e.school_id == school if school else true())
+        total = self._select(select(func.count().label("n")).where(matching))[0]["n"]
+        if order == "deadline":
+            rank = case({"high": 0, "medium": 1}, value=e.level, else_=2)
+            ordering = [case((is_open, 0), else_=1), e.acknowledge_by, rank, e.raised_at.desc()]
+        else:
+            ordering = [e.raised_at.desc()]
+        rows = self._select(select(escalations).where(matching).order_by(*ordering).limit(limit))
+        arrived = [] if after is None else self._select(
+            select(escalations).where(unresolved, e.raised_at > after)
+            .order_by(e.raised_at).limit(10))
+        latest = self._select(select(func.max(e.raised_at).label("at")).where(unresolved))[0]["at"]
+        for row in rows + arrived:
+            _decode_lists(row)
+        return {"open": {level: counts.get(level, (0, 0))[0] for level in ("high", "medium", "low")},
+                "overdue": sum(overdue for _, overdue in counts.values()),
+                "schools": schools_seen, "total": total, "rows": rows, "arrived": arrived,
+                "latest": latest}
 
     def explain(self, actor: Actor, escalation_id: str, language: str = "en") -> dict[str, Any]:
         """Why an escalation was raised: the rule as written, its version, the window as
         evaluated, and the triggering entries (those the actor may see)."""
         from domain.rules.loader import load_rules
 
-        [row] = [r for r in self.escalation_queue(actor, include_resolved=True)
-                 if r["escalation_id"] == escalation_id] or [None]
+        access.check_may_see_escalations(actor)
+        e = escalations.c
+        [row] = self._select(select(escalations).where(
+            e.escalation_id == escalation_id, _within(e.school_id, actor))) or [None]
         if row is None:
             raise UnknownEscalation(f"No escalation {escalation_id} in your schools.")
+        _decode_lists(row)
         why: dict[str, Any] = {"escalation": row, "rule": None, "window": None, "entries": []}
         if row["rule_id"] != "manual":
             try:

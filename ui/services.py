@@ -146,6 +146,10 @@ def escalations(actor: Actor) -> list[dict[str, Any]]:
     return queries().escalation_queue(actor)
 
 
+def monitor(actor: Actor, **view: Any) -> dict[str, Any]:
+    return queries().monitor(actor, **view)
+
+
 def escalation_metrics(actor: Actor) -> list[dict[str, Any]]:
     return queries().escalation_metrics(actor)
 

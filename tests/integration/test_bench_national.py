@@ -23,7 +23,7 @@ def test_the_national_benchmark_prints_every_measure_with_its_baseline(tmp_path)
         line = next(line for line in out.splitlines() if line.startswith(measure))
         ratio = float(re.search(r"([\d.]+)%", line).group(1))
         assert 0 < ratio < 1000, line
-    for query in ("monitor: open escalations, one region", "caseload: the whole country",
+    for query in ("monitor: a refresh, one region", "caseload: the whole country",
                   "chronology: one child"):
         assert query in out
     assert "without snapshots" in out and "snapshots every 100 events" in out

@@ -26,11 +26,10 @@ ORDER = {"high": 0, "medium": 1, "low": 2}
 me = forms.actor()
 st.title(t("nav.monitor"))
 try:
-    services.escalations(me)
+    services.monitor(me, limit=0)
 except KopirError as error:
     forms.show_refusal(error)
     st.stop()
-
 
 def countdown(row: dict, now) -> str:  # type: ignore[no-untyped-def, type-arg]
     if row["status"] != "open":
@@ -43,40 +42,41 @@ def countdown(row: dict, now) -> str:  # type: ignore[no-untyped-def, type-arg]
 
 @st.fragment(run_every=REFRESH)
 def live() -> None:
-    rows = services.escalations(me)
+    levels = st.session_state.get(forms.lk("monitor_levels"), ["high", "medium", "low"])
+    school = st.session_state.get(forms.lk("monitor_school"), "")
+    order = st.session_state.get(forms.lk("monitor_order"), "newest")
+    after = st.session_state.get("monitor_latest")
+    view = services.monitor(me, levels=tuple(levels), school=school or None, order=order,
+                            limit=SHOWN, after=after)
     now = services.now()
-    seen = st.session_state.setdefault("monitor_seen", {r["escalation_id"] for r in rows})
-    arrived = [r for r in rows if r["escalation_id"] not in seen]
-    for r in arrived:
-        st.toast(t("monitor.new", level=t(f"choice.level.{r['level']}"), code=r["child_code"]),
-                 icon=":material/notification_important:")
-        seen.add(r["escalation_id"])
+    if after is not None:
+        for r in view["arrived"]:
+            st.toast(t("monitor.new", level=t(f"choice.level.{r['level']}"),
+                       code=r["child_code"]), icon=":material/notification_important:")
+    if view["latest"] is not None:
+        st.session_state["monitor_latest"] = view["latest"]
 
     kpis = st.columns(4)
     for column, level in zip(kpis, ("high", "medium", "low"), strict=False):
-        column.metric(t(f"choice.level.{level}"), fmt_number(
-            sum(1 for r in rows if r["level"] == level and r["status"] == "open")))
-    kpis[3].metric(t("monitor.overdue_count"), fmt_number(
-        sum(1 for r in rows if r["status"] == "open" and r["acknowledge_by"] < now)))
+        column.metric(t(f"choice.level.{level}"), fmt_number(view["open"][level]))
+    kpis[3].metric(t("monitor.overdue_count"), fmt_number(view["overdue"]))
 
     f1, f2, f3 = st.columns(3)
-    levels = f1.multiselect(t("field.level"), ["high", "medium", "low"],
-                            default=["high", "medium", "low"],
-                            format_func=forms.labeller("choice.level."), key=forms.lk("monitor_levels"))
-    schools = sorted({r["school_id"] for r in rows})
+    f1.multiselect(t("field.level"), ["high", "medium", "low"], default=["high", "medium", "low"],
+                   format_func=forms.labeller("choice.level."), key=forms.lk("monitor_levels"))
     everywhere = t("monitor.all_schools")
-    school = f2.selectbox(t("field.school"), [""] + schools, key=forms.lk("monitor_school"),
-                          format_func=lambda s: s or everywhere)
-    order = f3.radio(t("monitor.order"), ["newest", "deadline"], horizontal=True,
-                     format_func=forms.labeller("monitor.order."), key=forms.lk("monitor_order"))
-    shown = [r for r in rows if r["level"] in levels and (not school or r["school_id"] == school)]
-    if order == "deadline":
-        shown.sort(key=lambda r: (r["status"] != "open", r["acknowledge_by"], ORDER[r["level"]]))
+    schools = view["schools"] if not school or school in view["schools"] else \
+        [school] + view["schools"]
+    f2.selectbox(t("field.school"), [""] + schools, key=forms.lk("monitor_school"),
+                 format_func=lambda s: s or everywhere)
+    f3.radio(t("monitor.order"), ["newest", "deadline"], horizontal=True,
+             format_func=forms.labeller("monitor.order."), key=forms.lk("monitor_order"))
+    shown = view["rows"]
     if not shown:
         st.success(t("empty.escalations"), icon=":material/done_all:")
         return
-    st.caption(t("monitor.showing", shown=min(SHOWN, len(shown)), total=len(shown)))
-    for r in shown[:SHOWN]:
+    st.caption(t("monitor.showing", shown=len(shown), total=view["total"]))
+    for r in shown:
         with st.container(border=True, key=f"esc_{r['escalation_id']}"):
             c = st.columns([1.1, 1.4, 1.2, 1.8, 4.5, 1])
             colour = COLOURS[r["level"]]
