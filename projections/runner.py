@@ -21,6 +21,9 @@ log = logging.getLogger(__name__)
 Progress = Callable[[int, int], None]  # (position reached, last position)
 
 
+ANALYSE_AFTER = 50_000  # events applied in one go
+
+
 class EmbeddedRunner:
     def __init__(self, app: Application, view: ReadModelView, *, batch_size: int = 1000,
                  poll_interval: float = 0.1) -> None:
@@ -56,6 +59,8 @@ class EmbeddedRunner:
             start = notifications[-1].id + 1
             if progress is not None:
                 progress(notifications[-1].id, max(last, notifications[-1].id))
+        if done >= ANALYSE_AFTER:  # a catch-up or a rebuild changed the tables' shape
+            self.view.analyse()
         return done
 
     # --- background thread ---------------------------------------------------------

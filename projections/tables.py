@@ -125,6 +125,9 @@ escalations = Table(
     Column("outcome", String(32), nullable=True),
     Column("rationale", Text, nullable=True),
     Column("history", Text, nullable=False),  # JSON list of {action, by, at, note}
+    # The monitor's counts and filters read this index alone; its page walks raised_at.
+    Index("rm_escalations_queue", "status", "school_id", "level", "acknowledge_by"),
+    Index("rm_escalations_raised", "raised_at"),
 )
 
 wellbeing = Table(

@@ -119,6 +119,17 @@ class ReadModelView(SQLAlchemyTrackingRecorder):
             super().create_table()
             metadata.create_all(self.datastore.engine,
                                 tables=list(READ_MODEL_TABLES + CONSUMER_TABLES))
+            for table in READ_MODEL_TABLES:  # indexes added since the tables were made
+                for index in table.indexes:
+                    index.create(self.datastore.engine, checkfirst=True)
+
+    def analyse(self) -> None:
+        """Refresh the query planner's statistics. Without them SQLite picked the wrong
+        index for the monitor (434 → 1 ms at 267k escalations once analysed); PostgreSQL's
+        autovacuum does this on its own, and doing it after a bulk load does no harm."""
+        assert self.datastore.engine is not None
+        with self.datastore.engine.begin() as connection:
+            connection.exec_driver_sql("ANALYZE")
 
     def drop_tables(self) -> None:
         """Drop the read models and forget the positions (rebuild starts from zero)."""
