@@ -98,17 +98,26 @@ def generate(make_app: Callable[[clock.ManualClock, Callable[[], UUID]], SchoolI
     return app
 
 
+# Peer interactions: friendships and group work outnumber trouble; labels are rare.
+PEER_WEIGHTS = {PeerIncidentKind.FRIENDSHIP: 35, PeerIncidentKind.GROUP_ACTIVITY: 30,
+                PeerIncidentKind.EXCLUSION: 12, PeerIncidentKind.BULLYING: 6,
+                PeerIncidentKind.ONLINE: 6, PeerIncidentKind.PHYSICAL: 3,
+                PeerIncidentKind.STIGMATISING_LABEL: 5}
+CONFLICT_WEIGHTS = {ConflictKind.VERBAL: 62, ConflictKind.WITH_TEACHER: 18,
+                    ConflictKind.PROPERTY: 12, ConflictKind.PHYSICAL: 8}
+
+
 def record_one(app: SchoolIntegration, actor: Actor, code: str, when: datetime,
                rng: random.Random, scores: list[int]) -> None:
     """One entry. The mix is what schools report: mostly minor conflicts, more friendships
-    than trouble, wellbeing that drifts a point at a time (a sharp drop is rare), so the
-    escalation rules fire about as often as they would (a few per hundred entries)."""
+    than trouble, wellbeing that drifts a point at a time (a sharp drop is rare). At 100
+    entries per child in 600 days the frequency rules still fire often: about one
+    escalation per four entries on the 1M preset."""
     roll = rng.random()
     if roll < 0.3:
         app.record_conflict(actor, code, ConflictReport(
             when, rng.choices(list(CONFLICT_WEIGHTS), list(CONFLICT_WEIGHTS.values()))[0],
-            rng.choices([1, 2, 3, 4, 5],
-                                                              [45, 35, 17, 2, 1])[0],
+            rng.choices([1, 2, 3, 4, 5], [45, 35, 17, 2, 1])[0],
             rng.choice(text.CONFLICT), child_role=rng.choice(
                 [ParticipantRole.INITIATOR, ParticipantRole.TARGET, ParticipantRole.INVOLVED])))
     elif roll < 0.7:
@@ -136,11 +145,3 @@ def record_one(app: SchoolIntegration, actor: Actor, code: str, when: datetime,
             summary=rng.choice(text.SESSION_SUMMARY) if attended else "",
             confidential_notes=rng.choice(text.CONFIDENTIAL) if attended else ""))
 
-
-# Peer interactions: friendships and group work outnumber trouble; labels are rare.
-PEER_WEIGHTS = {PeerIncidentKind.FRIENDSHIP: 35, PeerIncidentKind.GROUP_ACTIVITY: 30,
-                PeerIncidentKind.EXCLUSION: 12, PeerIncidentKind.BULLYING: 6,
-                PeerIncidentKind.ONLINE: 6, PeerIncidentKind.PHYSICAL: 3,
-                PeerIncidentKind.STIGMATISING_LABEL: 5}
-CONFLICT_WEIGHTS = {ConflictKind.VERBAL: 62, ConflictKind.WITH_TEACHER: 18,
-                    ConflictKind.PROPERTY: 12, ConflictKind.PHYSICAL: 8}

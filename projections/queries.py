@@ -18,6 +18,7 @@ from domain import access
 from domain.access import Actor
 from domain.application import SchoolIntegration
 from domain.errors import UnknownChild, UnknownEscalation
+from domain.rules.loader import URGENT_FIRST
 from projections import chronology as chronology_rows
 from projections.tables import access_log, accounts, children, chronology, escalations, schools, wellbeing
 from projections.views import ReadModelView
@@ -296,7 +297,7 @@ class Queries:
             _decode_lists(row)
         return rows
 
-    def monitor(self, actor: Actor, levels: tuple[str, ...] = ("high", "medium", "low"),
+    def monitor(self, actor: Actor, levels: tuple[str, ...] = URGENT_FIRST,
                 school: str | None = None, order: str = "newest", limit: int = 25,
                 after: datetime | None = None) -> dict[str, Any]:
         """What the live monitor shows, counted and cut by the database: open counts per
@@ -318,7 +319,7 @@ class Queries:
                         e.school_id == school if school else true())
         total = self._select(select(func.count().label("n")).where(matching))[0]["n"]
         if order == "deadline":
-            rank = case({"high": 0, "medium": 1}, value=e.level, else_=2)
+            rank = case({level: n for n, level in enumerate(URGENT_FIRST)}, value=e.level)
             ordering = [case((is_open, 0), else_=1), e.acknowledge_by, rank, e.raised_at.desc()]
         else:
             ordering = [e.raised_at.desc()]
@@ -329,7 +330,7 @@ class Queries:
         latest = self._select(select(func.max(e.raised_at).label("at")).where(unresolved))[0]["at"]
         for row in rows + arrived:
             _decode_lists(row)
-        return {"open": {level: counts.get(level, (0, 0))[0] for level in ("high", "medium", "low")},
+        return {"open": {level: counts.get(level, (0, 0))[0] for level in URGENT_FIRST},
                 "overdue": sum(overdue for _, overdue in counts.values()),
                 "schools": schools_seen, "total": total, "rows": rows, "arrived": arrived,
                 "latest": latest}

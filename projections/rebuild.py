@@ -73,12 +73,9 @@ def rebuild(runner: EmbeddedRunner, progress: Progress | None = None) -> Rebuild
     before = snapshot(runner.view)
     runner.view.drop_tables()
     runner.view.create_table()
-    live_batch, runner.batch_size = runner.batch_size, max(runner.batch_size, REBUILD_BATCH)
     started = perf_counter()
-    try:
-        events = runner.process_available(stop=position, progress=progress)
-    finally:
-        runner.batch_size = live_batch
+    events = runner.process_available(stop=position, progress=progress,
+                                      batch_size=max(runner.batch_size, REBUILD_BATCH))
     seconds = perf_counter() - started
     after = snapshot(runner.view)
     return RebuildReport(position=position, events=events, seconds=seconds,

@@ -41,14 +41,16 @@ class EmbeddedRunner:
     def position(self) -> int:
         return self.view.max_tracking_id(self.upstream) or 0
 
-    def process_available(self, stop: int | None = None, progress: Progress | None = None) -> int:
-        """Project everything recorded so far (or up to `stop`); returns how many events."""
+    def process_available(self, stop: int | None = None, progress: Progress | None = None,
+                          batch_size: int | None = None) -> int:
+        """Project everything recorded so far (or up to `stop`), `batch_size` events per
+        transaction (the runner's own by default); returns how many events."""
         done = 0
         start = self.position + 1
         last = stop if stop is not None else (self.app.recorder.max_notification_id() or 0)
         while not self._stop.is_set():
             notifications = self.app.recorder.select_notifications(
-                start, self.batch_size, stop=stop)
+                start, batch_size or self.batch_size, stop=stop)
             if not notifications:
                 break
             with self.view.unit_of_work():

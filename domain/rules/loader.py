@@ -13,6 +13,7 @@ from domain.errors import KopirError
 
 RULES_FILE = Path(__file__).resolve().parent / "rules.toml"
 LEVELS = ("low", "medium", "high")
+URGENT_FIRST = tuple(reversed(LEVELS))  # how lists of escalations are ranked
 LANGUAGES = ("kk", "ru", "en")
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 KINDS = ("event", "window", "drop", "absence", "consecutive", "unacknowledged")

@@ -15,6 +15,7 @@ import streamlit as st
 
 from domain.errors import KopirError
 from domain.events import TEXT, Outcome, Resolution
+from domain.rules.loader import URGENT_FIRST
 from kopir.settings import settings
 from ui import forms, printable, reasons, services
 from ui.i18n import current_language, fmt_datetime, fmt_duration, fmt_number, t
@@ -22,7 +23,6 @@ from ui.i18n import current_language, fmt_datetime, fmt_duration, fmt_number, t
 REFRESH = timedelta(seconds=settings().monitor_refresh_seconds)
 SHOWN = 25
 COLOURS = {"high": "red", "medium": "orange", "low": "blue"}
-ORDER = {"high": 0, "medium": 1, "low": 2}
 me = forms.actor()
 st.title(t("nav.monitor"))
 try:
@@ -30,6 +30,7 @@ try:
 except KopirError as error:
     forms.show_refusal(error)
     st.stop()
+
 
 def countdown(row: dict, now) -> str:  # type: ignore[no-untyped-def, type-arg]
     if row["status"] != "open":
@@ -42,27 +43,26 @@ def countdown(row: dict, now) -> str:  # type: ignore[no-untyped-def, type-arg]
 
 @st.fragment(run_every=REFRESH)
 def live() -> None:
-    levels = st.session_state.get(forms.lk("monitor_levels"), ["high", "medium", "low"])
+    levels = st.session_state.get(forms.lk("monitor_levels"), list(URGENT_FIRST))
     school = st.session_state.get(forms.lk("monitor_school"), "")
     order = st.session_state.get(forms.lk("monitor_order"), "newest")
     after = st.session_state.get("monitor_latest")
     view = services.monitor(me, levels=tuple(levels), school=school or None, order=order,
                             limit=SHOWN, after=after)
     now = services.now()
-    if after is not None:
-        for r in view["arrived"]:
-            st.toast(t("monitor.new", level=t(f"choice.level.{r['level']}"),
-                       code=r["child_code"]), icon=":material/notification_important:")
+    for r in view["arrived"]:  # none on the first run: nothing is new yet
+        st.toast(t("monitor.new", level=t(f"choice.level.{r['level']}"), code=r["child_code"]),
+                 icon=":material/notification_important:")
     if view["latest"] is not None:
         st.session_state["monitor_latest"] = view["latest"]
 
     kpis = st.columns(4)
-    for column, level in zip(kpis, ("high", "medium", "low"), strict=False):
+    for column, level in zip(kpis, URGENT_FIRST, strict=False):
         column.metric(t(f"choice.level.{level}"), fmt_number(view["open"][level]))
     kpis[3].metric(t("monitor.overdue_count"), fmt_number(view["overdue"]))
 
     f1, f2, f3 = st.columns(3)
-    f1.multiselect(t("field.level"), ["high", "medium", "low"], default=["high", "medium", "low"],
+    f1.multiselect(t("field.level"), list(URGENT_FIRST), default=list(URGENT_FIRST),
                    format_func=forms.labeller("choice.level."), key=forms.lk("monitor_levels"))
     everywhere = t("monitor.all_schools")
     schools = view["schools"] if not school or school in view["schools"] else \
