@@ -6,7 +6,7 @@ PORT ?= 8501
 CHILDREN ?= 60
 SERVICES := scripts/services.sh
 
-.PHONY: venv demo serve test test-unit faults services-start services-stop stack stack-stop bench bench-national audit clean
+.PHONY: venv demo serve lint test test-fast faults services-start services-stop stack stack-stop bench bench-national audit clean
 
 $(BIN)/.installed: pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Köpir needs Python 3.11 or newer"'
@@ -30,11 +30,14 @@ services-start:
 services-stop:
 	$(SERVICES) stop
 
-test: venv services-start ## every test, against SQLite and a real PostgreSQL
+lint: venv ## the layers: imports only go down (import-linter contracts in pyproject.toml)
+	$(BIN)/lint-imports
+
+test: lint services-start ## the layers, then every test: in memory, on SQLite, on a real PostgreSQL and Kafka
 	set -a && eval "$$($(SERVICES) env)" && set +a && $(BIN)/pytest $(PYTEST_ARGS)
 
-test-unit: venv
-	$(BIN)/pytest tests/unit $(PYTEST_ARGS)
+test-fast: lint ## the layers, the unit tests and every test body in memory (no services)
+	$(BIN)/pytest -m fast $(PYTEST_ARGS)
 
 stack: venv ## the distributed mode without Docker: PostgreSQL, Kafka, relay, 2 consumers, UI
 	scripts/stack.sh start

@@ -14,25 +14,25 @@ from __future__ import annotations
 
 import argparse
 import base64
-import os
 import json
+import os
 import sqlite3
 import tempfile
+from collections import Counter
 from datetime import date, timedelta
 from pathlib import Path
-
-from collections import Counter
 
 from bench.common import Row, report, timed
 from domain import clock
 from domain.access import Actor, Role
 from domain.application import SYSTEM, SchoolIntegration
-from domain.events import ConflictKind, ConflictReport, Enrolment
-from kopir import demo
-from kopir.settings import Settings
-from projections.engine_runner import EngineRunner
-from projections.rebuild import rebuild
-from projections.runner import EmbeddedRunner
+from domain.commands import ConflictReport, Enrolment
+from domain.vocabulary import ConflictKind
+from infrastructure.settings import Settings
+from kopir.seed import demo
+from processes.engine_runner import EngineRunner
+from processes.projection_runner import ProjectionRunner
+from processes.rebuild import rebuild
 from projections.views import ReadModelView
 
 TEACHER = Actor("t", Role.PSYCHOLOGIST, frozenset({"S1"}))
@@ -148,9 +148,10 @@ def main() -> None:
         demo_app, _ = demo.seed(
             lambda clk, ids: SchoolIntegration(env=config.app_env(), clock_=clk, ids=ids),
             children=args.children, seed_value=7, until=date(2026, 11, 20))
-        runner = EmbeddedRunner(demo_app, ReadModelView.from_url(config.read_models_url()))
+        runner = ProjectionRunner(demo_app, ReadModelView.from_url(config.read_models_url()))
         result = rebuild(runner)
-        assert result.identical, result.differences
+        if not result.identical:
+            raise SystemExit(f"bench.core: the rebuild differs: {result.differences}")
         baseline = raw_rebuild(base / "demo.db", base / "raw-rebuild.db", result.position)
         rows.append(Row("rebuild: read models from the demo log", result.events, result.seconds,
                         "raw sqlite3 read + json + executemany", baseline))
@@ -159,9 +160,10 @@ def main() -> None:
         enc_app, _ = demo.seed(
             lambda clk, ids: SchoolIntegration(env=enc_config.app_env(), clock_=clk, ids=ids),
             children=args.children, seed_value=7, until=date(2026, 11, 20))
-        enc_result = rebuild(EmbeddedRunner(enc_app, ReadModelView.from_url(
+        enc_result = rebuild(ProjectionRunner(enc_app, ReadModelView.from_url(
             enc_config.read_models_url())))
-        assert enc_result.identical, enc_result.differences
+        if not enc_result.identical:
+            raise SystemExit(f"bench.core: the rebuild differs: {enc_result.differences}")
         rows.append(Row("rebuild: the same log, per-child AES-GCM keys", enc_result.events,
                         enc_result.seconds, "raw sqlite3 read + json + executemany", baseline))
         # The escalation engine catching up from zero over the same log.

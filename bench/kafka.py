@@ -28,14 +28,14 @@ from aiokafka import AIOKafkaConsumer
 from sqlalchemy import select
 
 from bench.common import Row, report
+from bench.stack import PSYCH, manual_clock, new_stack, record_history, wait_for
 from consumers.relay import Relay
-from consumers.settings import KafkaSettings
-from kopir.settings import sqlalchemy_url
-from projections.runner import EmbeddedRunner
+from domain.commands import ConflictReport
+from domain.vocabulary import ConflictKind
+from infrastructure.settings import KafkaSettings, sqlalchemy_url
+from processes.projection_runner import ProjectionRunner
 from projections.tables import chronology
 from projections.views import ReadModelView
-from tests.distributed import PSYCH, manual_clock, new_stack, record_history, wait_for
-from tests import forms
 
 
 def databases() -> tuple[callable, list[str]]:  # type: ignore[valid-type]
@@ -143,7 +143,7 @@ def latencies(create, tmp: Path, commands: int) -> tuple[list[float], list[float
     stack.stop_all()
     # The embedded driver on the same store, into a database of its own.
     embedded_view = ReadModelView.from_url(sqlalchemy_url(create()))
-    runner = EmbeddedRunner(app, embedded_view, poll_interval=0.01).start()
+    runner = ProjectionRunner(app, embedded_view, poll_interval=0.01).start()
     runner.wait(app.recorder.max_notification_id(), timeout=60)
     embedded = timed_commands(app, embedded_view, codes, commands)
     runner.stop()
@@ -156,8 +156,8 @@ def timed_commands(app, view, codes, commands: int) -> list[float]:  # type: ign
     for n in range(commands):
         app.clock.advance(timedelta(seconds=10))
         started = time.perf_counter()
-        entry = app.record_conflict(PSYCH, codes[n % len(codes)],
-                                    forms.conflict(app.clock.now(), description=f"Timed {n}"))
+        entry = app.record_conflict(PSYCH, codes[n % len(codes)], ConflictReport(
+            app.clock.now(), ConflictKind.VERBAL, 2, f"Timed {n}"))
         statement = select(chronology.c.entry_id).where(chronology.c.entry_id == entry)
         while True:
             with view.transaction(commit=False) as session:

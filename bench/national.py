@@ -22,10 +22,8 @@ Each phase that writes runs in a process of its own, so its peak memory is its o
 from __future__ import annotations
 
 import argparse
-import itertools
 import json
 import os
-import random
 import resource
 import sqlite3
 import subprocess
@@ -35,9 +33,10 @@ import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from bench.common import RESULTS, Row, report
+from bench.national_queries import query_latencies, replay_latencies
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -54,8 +53,7 @@ def run_phase(name: str, argv: list[str], env: dict[str, str]) -> Phase:
     """Run a process to its end; its wall time and its own peak resident memory."""
     started = time.perf_counter()
     process = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True)
-    assert process.stdout is not None
-    out = process.stdout.read()  # stderr (progress bars) goes to the terminal
+    out = process.stdout.read() if process.stdout is not None else ""  # stderr (progress bars) goes to the terminal
     _, status, usage = os.wait4(process.pid, 0)
     process.returncode = os.waitstatus_to_exitcode(status)
     seconds = time.perf_counter() - started
@@ -73,8 +71,8 @@ def own_peak_kib() -> int:
 def phase_engine(store: str, until: str) -> None:
     from domain import clock
     from domain.application import SchoolIntegration
-    from kopir.settings import Settings
-    from projections.engine_runner import EngineRunner
+    from infrastructure.settings import Settings
+    from processes.engine_runner import EngineRunner
 
     app = SchoolIntegration(env=Settings(database_url=store).app_env(),
                             clock_=clock.ManualClock(datetime.fromisoformat(until)))
@@ -94,14 +92,14 @@ def phase_engine(store: str, until: str) -> None:
 
 def phase_project(store: str, views: str) -> None:
     from domain.application import SchoolIntegration
-    from kopir.progress import ProgressBar
-    from kopir.settings import Settings
-    from projections.rebuild import REBUILD_BATCH
-    from projections.runner import EmbeddedRunner
+    from infrastructure.settings import Settings
+    from kopir.cli.progress import ProgressBar
+    from processes.projection_runner import ProjectionRunner
+    from processes.rebuild import REBUILD_BATCH
     from projections.views import ReadModelView
 
     app = SchoolIntegration(env=Settings(database_url=store).app_env())
-    runner = EmbeddedRunner(app, ReadModelView.from_url(views), batch_size=REBUILD_BATCH)
+    runner = ProjectionRunner(app, ReadModelView.from_url(views), batch_size=REBUILD_BATCH)
     started = time.perf_counter()
     events = runner.process_available(progress=ProgressBar("projecting"))
     seconds = time.perf_counter() - started
@@ -129,144 +127,6 @@ def raw_insert(source: Path, target: Path, batch: int = 500) -> tuple[int, float
     return len(rows), seconds
 
 
-def timings(call: Callable[[], Any], repeat: int, budget: float = 5.0) -> list[float]:
-    """Up to `repeat` timed runs after a warm-up; a slow call stops after `budget` seconds
-    (three runs at least)."""
-    call()  # warm: connections, statement caches
-    result: list[float] = []
-    while len(result) < repeat and (len(result) < 3 or sum(result) < budget):
-        started = time.perf_counter()
-        call()
-        result.append(time.perf_counter() - started)
-    return result
-
-
-def p(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))] * 1000
-
-
-# --- queries at scale ------------------------------------------------------------------
-def query_latencies(store: str, views: str, views_file: Path, until: str,
-                    repeat: int) -> list[dict[str, Any]]:
-    from domain import clock
-    from domain.access import Actor, Role
-    from domain.application import SchoolIntegration
-    from kopir.settings import Settings
-    from projections.queries import Queries
-    from projections.views import ReadModelView
-
-    # The clock at the end of the history: "the last 30 days" hold entries.
-    app = SchoolIntegration(env=Settings(database_url=store).app_env(),
-                            clock_=clock.ManualClock(datetime.fromisoformat(until)))
-    queries = Queries(app, ReadModelView.from_url(views))
-    raw = sqlite3.connect(views_file)
-    schools = raw.execute("SELECT school_id, region FROM rm_schools").fetchall()
-    region = schools[0][1]
-    regional = frozenset(s for s, r in schools if r == region)
-    coordinator = Actor("coordinator", Role.SUPERVISOR, regional)
-    ministry = Actor("ministry", Role.SUPERVISOR, frozenset({"*"}))
-    rng = random.Random(5)
-    children = raw.execute("SELECT code, school_id, child_id FROM rm_children").fetchall()
-    sample = [rng.choice(children) for _ in range(repeat + 1)]
-    marks = ",".join("?" * len(regional))
-    cases: list[tuple[str, Callable[[], Any], Callable[[], Any]]] = []
-    for scope, actor, where, params in (
-            (f"one region ({len(regional)} schools)", coordinator,
-             f"school_id IN ({marks})", sorted(regional)),
-            ("the whole country", ministry, "1 = 1", [])):
-        cases += [
-            (f"monitor: a refresh, {scope}",
-             lambda actor=actor: queries.monitor(actor, limit=25)["rows"],
-             lambda where=where, params=params: raw.execute(
-                 f"SELECT level, count(*) FROM rm_escalations WHERE status = 'open' AND {where} "
-                 "GROUP BY level", params).fetchall() + raw.execute(
-                 f"SELECT * FROM rm_escalations WHERE status != 'resolved' AND {where} "
-                 "ORDER BY raised_at DESC LIMIT 25", params).fetchall()),
-            (f"caseload: {scope}", lambda actor=actor: queries.caseload(actor)["schools"],
-             lambda where=where, params=params: raw.execute(
-                 f"SELECT school_id, count(*) FROM rm_children WHERE status = 'open' "
-                 f"AND {where} GROUP BY school_id", params).fetchall())]
-    turn, raw_turn = itertools.cycle(sample), itertools.cycle(sample)
-
-    def chronology() -> Any:
-        code, school, _ = next(turn)
-        return queries.chronology(Actor(f"psych.{school}", Role.PSYCHOLOGIST,
-                                        frozenset({school})), code)
-
-    cases.append(("chronology: one child, the read logged", chronology,
-                  lambda: raw.execute("SELECT * FROM rm_chronology WHERE child_id = ? "
-                                      "ORDER BY occurred_at", (next(raw_turn)[2],)).fetchall()))
-    rows = []
-    for name, call, baseline in cases:
-        measured, base = timings(call, repeat), timings(baseline, repeat)
-        rows.append({"query": name, "p50_ms": p(measured, 0.5), "p95_ms": p(measured, 0.95),
-                     "baseline_p50_ms": p(base, 0.5), "rows": len(call())})
-    app.close()
-    return rows
-
-
-# --- replay of a long record -------------------------------------------------------------
-def replay_latencies(folder: Path, events: int, repeat: int) -> list[dict[str, Any]]:
-    from domain import clock
-    from domain.access import Actor, Role
-    from domain.application import SYSTEM, SchoolIntegration
-    from domain.events import ConflictKind, ConflictReport, Enrolment
-    from domain.model import Child
-    from kopir.settings import Settings
-    from projections.queries import Queries
-    from projections.views import ReadModelView
-
-    class Snapshotting(SchoolIntegration):
-        name = "SchoolIntegration"  # the same tables
-        snapshotting_intervals = {Child: 100}
-
-    for old in folder.glob("replay-*"):
-        old.unlink()
-    psych = Actor("psych", Role.PSYCHOLOGIST, frozenset({"S1"}))
-    auditor = Actor("auditor", Role.AUDITOR, frozenset({"*"}))
-    result = []
-    for label, cls, extra in (("without snapshots", SchoolIntegration, {}),
-                              ("snapshots every 100 events", Snapshotting,
-                               {"IS_SNAPSHOTTING_ENABLED": "y"})):
-        store = f"sqlite:///{folder}/replay-{len(result)}.db"
-        manual = clock.ManualClock(clock.SYSTEM_CLOCK.now() - timedelta(days=3 * events))
-        app = cls(env={**Settings(database_url=store).app_env(), **extra}, clock_=manual)
-        app.register_school(SYSTEM, "S1", "School", "Region")
-        app.enrol_child(psych, Enrolment("LONG-1", "S1", 5, manual.now().year - 11, manual.now()))
-        moments = []
-        with app.batch():
-            for n in range(events - 1):
-                manual.advance(timedelta(days=1))
-                app.record_conflict(psych, "LONG-1", ConflictReport(
-                    manual.now(), ConflictKind.VERBAL, 1 + n % 3, f"Entry {n}: talked it through."))
-                moments.append(manual.now())
-        app.close()
-        # A fresh process's view: nothing cached, the store read as an auditor's page would.
-        reader = cls(env={**Settings(database_url=store).app_env(), **extra,
-                          "AGGREGATE_CACHE_MAXSIZE": "0"}, clock_=manual)
-        queries = Queries(reader, ReadModelView.from_url(f"sqlite:///{folder}/replay-views.db"))
-        moment = moments[int(len(moments) * 0.9)]
-        child_id = reader.child("LONG-1").id
-        replay = timings(lambda: queries.chronology(auditor, "LONG-1", as_of=moment), repeat)
-        at_version = timings(lambda: reader.repository.get(child_id, version=int(events * 0.95)),
-                             repeat)
-        raw = sqlite3.connect(f"{folder}/replay-{len(result)}.db")
-
-        def raw_read() -> Any:
-            return [json.loads(state) for (state,) in raw.execute(
-                "SELECT state FROM schoolintegration_events WHERE originator_id = ? "
-                "ORDER BY originator_version", (child_id.bytes,))]
-
-        baseline = timings(raw_read, repeat)
-        result.append({"case": label, "replay_p50_ms": p(replay, 0.5),
-                       "replay_p95_ms": p(replay, 0.95),
-                       "aggregate_p50_ms": p(at_version, 0.5),
-                       "baseline_p50_ms": p(baseline, 0.5), "events": events})
-        reader.close()
-    return result
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--preset", choices=["quick", "national"], default="quick")
@@ -280,7 +140,7 @@ def main() -> None:
     parser.add_argument("--reuse", action="store_true",
                         help="with --keep: measure queries and replay on what is there")
     args = parser.parse_args()
-    from kopir.national import PRESETS, START, Preset
+    from kopir.seed.national import PRESETS, START, Preset
 
     preset = PRESETS[args.preset]
     size = Preset(args.children or preset.children, args.schools or preset.schools,

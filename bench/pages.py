@@ -42,8 +42,8 @@ def main() -> None:
     from ui import services
     from ui.navigation import PAGES, pages_of
 
-    assert cli.main(["demo", "--children", str(args.children), "--until",
-                     str(date.today())]) == 0
+    if cli.main(["demo", "--children", str(args.children), "--until", str(date.today())]):
+        raise SystemExit("bench.pages: the demo could not be seeded")
 
     def opened(user: str | None, page: str | None) -> float:
         at = AppTest.from_file(APP, default_timeout=60)
@@ -56,7 +56,8 @@ def main() -> None:
         started = time.perf_counter()
         at.switch_page(PAGES[page][0]).run()
         elapsed = time.perf_counter() - started
-        assert not at.exception, (user, page, at.exception)
+        if at.exception:
+            raise SystemExit(f"bench.pages: {page} failed for {user}: {at.exception}")
         return elapsed
 
     def login_page() -> float:

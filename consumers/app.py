@@ -19,8 +19,9 @@ from faststream.specification import AsyncAPI
 
 from consumers.messages import DeadLetter, EventEnvelope
 from consumers.parking import ReadModelConsumer
-from consumers.settings import KafkaSettings, kafka_settings
 from consumers.topics import ensure_topics, producer
+from infrastructure.settings import KafkaSettings, settings
+from kopir import bootstrap
 
 log = logging.getLogger("kopir.consumer")
 
@@ -32,9 +33,9 @@ def records_as_they_are(msg: KafkaMessage) -> Any:
     return msg.raw_message
 
 
-def build(settings: KafkaSettings | None = None,
+def build(kafka_settings: KafkaSettings | None = None,
           consumer_factory: Any = None) -> FastStream:
-    kafka = settings or kafka_settings()
+    kafka = kafka_settings or settings().kafka
     broker = KafkaBroker(kafka.bootstrap, client_id="kopir-consumer")
     state: dict[str, ReadModelConsumer] = {}
 
@@ -69,10 +70,5 @@ def build(settings: KafkaSettings | None = None,
 
 
 def default_consumer(kafka: KafkaSettings) -> ReadModelConsumer:
-    from kopir import runtime
-
-    rt = runtime.build()
+    rt = bootstrap.build()
     return ReadModelConsumer(rt.app.mapper, rt.view, producer(kafka), kafka.dlq_topic)
-
-
-app = build()

@@ -14,7 +14,7 @@ CONTRACT = HERE / "contract.json"
 
 def asyncapi_text() -> str:
     from consumers.app import build
-    from consumers.settings import KafkaSettings
+    from infrastructure.settings import KafkaSettings
 
     # Generated from default settings, so the document does not depend on the environment.
     spec = build(KafkaSettings.model_construct()).schema.to_specification()

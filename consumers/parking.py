@@ -17,16 +17,48 @@ from datetime import datetime, timezone
 from typing import Any, Iterable, Protocol, Sequence
 
 from eventsourcing.persistence import InterfaceError, Mapper, OperationalError, Tracking
-from sqlalchemy import delete, select, text
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    delete,
+    select,
+    text,
+)
 from sqlalchemy.exc import InterfaceError as SAInterfaceError
 from sqlalchemy.exc import OperationalError as SAOperationalError
 
 from consumers.messages import DeadLetter, EventEnvelope
+from infrastructure.store import schema_lock
 from projections.projection import ReadModelProjection
-from projections.tables import parked
-from projections.views import ReadModelView, UnitOfWork
+from projections.tables import UTCDateTime
+from projections.unit_of_work import UnitOfWork
+from projections.views import ReadModelView
 
 log = logging.getLogger(__name__)
+
+# Consumer state kept beside the read models (not part of a rebuild's comparison):
+# messages the consumers could not apply, and those of the same child behind them.
+metadata = MetaData()
+parked = Table(
+    "kafka_parked", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("child_key", String(64), nullable=False, index=True),
+    Column("topic", String(128), nullable=False),
+    Column("partition", Integer, nullable=False),
+    Column("offset", BigInteger, nullable=False),
+    Column("notification_id", BigInteger, nullable=True),
+    Column("value", LargeBinary, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("parked_at", UTCDateTime, nullable=False),
+    UniqueConstraint("topic", "partition", "offset", name="kafka_parked_position"),
+)
 PARKING_LOCK = 0x6B6F706972  # advisory lock id: consumers share it, a retry takes it alone
 
 
@@ -70,6 +102,8 @@ class ReadModelConsumer:
         self.mapper = mapper
         self.view = view
         self.projection = ReadModelProjection(view=view)
+        with schema_lock(view.engine):
+            metadata.create_all(view.engine, tables=[parked])
         self.dead_letters = dead_letters  # a producer: .send(topic, key=, value=) and .flush()
         self.dlq_topic = dlq_topic
 

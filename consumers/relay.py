@@ -10,10 +10,7 @@ is not, and the consumers ignore what they have already applied.
 from __future__ import annotations
 
 import base64
-import logging
-import threading
-import time
-from typing import Any
+from typing import Any, Sequence
 from uuid import UUID
 
 from eventsourcing.persistence import Notification, Tracking
@@ -22,14 +19,14 @@ from kafka.errors import KafkaError
 
 from consumers.messages import EventEnvelope
 from consumers.parking import TRANSIENT
-from consumers.settings import KafkaSettings
 from consumers.topics import ensure_topics, producer
 from domain.application import SchoolIntegration
 from domain.errors import KopirError
 from domain.model import Escalation
-from kopir.store import schema_lock
+from infrastructure.settings import KafkaSettings
+from infrastructure.store import schema_lock
+from processes.follower import LogFollower
 
-log = logging.getLogger(__name__)
 RELAY_TRACKING_TABLE = "relay_tracking"
 
 
@@ -55,20 +52,26 @@ class PlaintextRefused(KopirError):
     """Raised when the relay would publish event content that is not encrypted."""
 
 
-class Relay:
+class Relay(LogFollower):
+    """A follower of the log whose batches go to Kafka; broker and database trouble is
+    waited out without advancing the position."""
+
+    name = "relay"
+    transient = (KafkaError, *TRANSIENT)
+
     def __init__(self, app: SchoolIntegration, settings: KafkaSettings,
                  kafka_producer: Any | None = None) -> None:
         if not getattr(app.mapper, "encrypts", False):
             raise PlaintextRefused("The relay publishes only ciphertext: set KOPIR_CIPHER_KEY "
                                    "(base64 of 16, 24 or 32 random bytes).")
-        self.app = app
+        super().__init__(app, batch_size=settings.relay_batch,
+                         poll_interval=settings.relay_poll_interval)
         self.settings = settings
         self.name = relay_name(settings)
         self.tracking = relay_tracking(app)
         ensure_topics(settings)
         self.producer = kafka_producer or producer(settings)
         self._children_of_escalations: dict[UUID, str] = {}
-        self._stop = threading.Event()
 
     @property
     def position(self) -> int:
@@ -97,12 +100,9 @@ class Relay:
             return UUID(self._children_of_escalations[key])
         return None
 
-    def relay_once(self) -> int:
-        """Publish the next batch; returns how many events were published and recorded."""
-        notifications = self.app.recorder.select_notifications(self.position + 1,
-                                                               self.settings.relay_batch)
-        if not notifications:
-            return 0
+    def handle(self, notifications: Sequence[Notification]) -> None:
+        """Publish a batch, wait for the broker's acknowledgement of all of it, then
+        record the new position."""
         futures = []
         for notification in notifications:
             envelope = self.envelope(notification)
@@ -113,33 +113,10 @@ class Relay:
         for future in futures:
             future.get(timeout=60)  # raises if the broker did not acknowledge
         self.tracking.insert_tracking(Tracking(self.name, notifications[-1].id))
-        return len(notifications)
 
-    def run(self) -> None:
-        """Relay until stopped; broker trouble is waited out without advancing the position."""
-        backoff = 0.5
-        while not self._stop.is_set():
-            try:
-                if not self.relay_once():
-                    self._stop.wait(self.settings.relay_poll_interval)
-                backoff = 0.5
-            except (KafkaError, *TRANSIENT) as error:
-                what = "broker" if isinstance(error, KafkaError) else "database"
-                log.warning("%s unavailable (%s); retrying in %.1fs", what, error, backoff)
-                self._stop.wait(backoff)
-                backoff = min(backoff * 2, 10.0)
-
-    def stop(self) -> None:
-        self._stop.set()
+    def relay_once(self) -> int:
+        """Publish the next batch; returns how many events were published and recorded."""
+        return self.process_available(stop=self.position + self.batch_size)
 
     def close(self) -> None:
         self.producer.close(timeout=10)
-
-
-def wait_until(condition: Any, timeout: float, interval: float = 0.05) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(interval)
-    return condition()

@@ -7,16 +7,17 @@ from typing import Any
 from kafka import KafkaAdminClient, KafkaConsumer, TopicPartition
 from sqlalchemy import func, select
 
+from consumers.parking import metadata, parked
 from consumers.relay import relayed_position
-from consumers.settings import KafkaSettings
 from domain.application import SchoolIntegration
-from projections.tables import parked
+from infrastructure.settings import KafkaSettings
 from projections.views import ReadModelView
 
 
 def status(app: SchoolIntegration, view: ReadModelView, kafka: KafkaSettings) -> dict[str, Any]:
     stored = app.recorder.max_notification_id() or 0
     relayed = relayed_position(app, kafka)
+    metadata.create_all(view.engine, tables=[parked])
     with view.transaction(commit=False) as session:
         parked_messages = session.execute(select(func.count()).select_from(parked)).scalar_one()
         parked_children = session.execute(

@@ -9,7 +9,7 @@ from kafka import KafkaAdminClient, KafkaProducer
 from kafka.admin import NewTopic
 from kafka.errors import KafkaError, TopicAlreadyExistsError
 
-from consumers.settings import KafkaSettings
+from infrastructure.settings import KafkaSettings
 
 
 def producer(settings: KafkaSettings) -> KafkaProducer:

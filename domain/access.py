@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 
 from domain.errors import NotAuthorised
+from domain.vocabulary import CONFIDENTIAL_FIELDS, ORIGIN_FIELDS
 
 
 class Role(str, Enum):
@@ -35,11 +36,6 @@ class Actor:
 
     def covers(self, school_id: str) -> bool:
         return ALL_SCHOOLS in self.school_ids or school_id in self.school_ids
-
-
-# Fields never shown to a role (need-to-know).
-CONFIDENTIAL_FIELDS = frozenset({"confidential_notes"})
-ORIGIN_FIELDS = frozenset({"returned_from", "personal_name"})
 
 
 @dataclass(frozen=True)
@@ -73,67 +69,60 @@ POLICY: dict[Role, Policy] = {
 log = logging.getLogger("kopir.access")
 
 
-def deny(actor: Actor, action: str, message: str) -> NotAuthorised:
-    """A named refusal, logged with who asked for what."""
+def deny(actor: Actor, action: str, code: str, **params: str) -> NotAuthorised:
+    """A named refusal (`denied.<code>`), logged with who asked for what."""
+    refusal = NotAuthorised(code=f"denied.{code}", **params)
     log.warning("denied %s to %s (%s, schools %s): %s", action, actor.user_id,
-                actor.role.value, ",".join(sorted(actor.school_ids)), message)
-    return NotAuthorised(message)
+                actor.role.value, ",".join(sorted(actor.school_ids)), refusal)
+    return refusal
 
 
 def check_may_record(actor: Actor, what: str, school_id: str) -> None:
     """Raised when the actor may not record `what` for a child of `school_id`."""
     if what not in POLICY[actor.role].records:
-        raise deny(actor, f"record {what}",
-                   f"Your role ({actor.role.value}) cannot record this kind of entry ({what}).")
+        raise deny(actor, f"record {what}", "record_kind", role=actor.role.value, what=what)
     if not actor.covers(school_id):
-        raise deny(actor, f"record {what} in {school_id}",
-                   "You can only record for children of your own school.")
+        raise deny(actor, f"record {what} in {school_id}", "record_school")
 
 
 def check_may_read_child(actor: Actor, school_id: str) -> None:
     """Raised when the actor may not read the record of a child of `school_id`."""
     if not POLICY[actor.role].reads_records:
-        raise deny(actor, "read a record",
-                   "Administrators manage accounts; they do not read case records.")
+        raise deny(actor, "read a record", "admin_reads")
     if not actor.covers(school_id):
-        raise deny(actor, f"read a record of {school_id}",
-                   "This child is not in a school you work with.")
+        raise deny(actor, f"read a record of {school_id}", "read_school")
 
 
 def check_may_handle_escalations(actor: Actor, school_id: str) -> None:
     """Raised when the actor may not acknowledge, assign or resolve this escalation."""
     if not POLICY[actor.role].handles_escalations:
-        raise deny(actor, "handle an escalation",
-                   "Only supervisors and psychologists handle escalations.")
+        raise deny(actor, "handle an escalation", "handle_role")
     if not actor.covers(school_id):
-        raise deny(actor, f"handle an escalation of {school_id}",
-                   "This escalation belongs to a school you do not supervise.")
+        raise deny(actor, f"handle an escalation of {school_id}", "handle_school")
 
 
 def check_may_administer(actor: Actor) -> None:
     """Raised when a non-administrator tries to manage accounts or schools."""
     if not POLICY[actor.role].administers:
-        raise deny(actor, "administer", "Only administrators manage accounts and schools.")
+        raise deny(actor, "administer", "administer")
 
 
 def check_may_audit(actor: Actor) -> None:
     """Raised when someone other than an auditor asks for the raw log or the access log."""
     if not POLICY[actor.role].audits:
-        raise deny(actor, "audit", "The raw event log and the access log are for auditors.")
+        raise deny(actor, "audit", "audit")
 
 
 def check_may_see_caseload(actor: Actor) -> None:
     """Raised when a role without oversight asks for caseload figures."""
     if not POLICY[actor.role].sees_caseload:
-        raise deny(actor, "see caseload",
-                   "Caseload figures are for supervisors, psychologists and auditors.")
+        raise deny(actor, "see caseload", "caseload")
 
 
 def check_may_see_escalations(actor: Actor) -> None:
     """Raised when a role without oversight asks for the escalation queue."""
     if not (POLICY[actor.role].handles_escalations or POLICY[actor.role].audits):
-        raise deny(actor, "see escalations",
-                   "The escalation queue is for supervisors and psychologists.")
+        raise deny(actor, "see escalations", "escalations")
 
 
 def hidden_fields(actor: Actor) -> frozenset[str]:

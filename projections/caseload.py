@@ -18,7 +18,7 @@ from domain.model import Child, Escalation, KopirAggregate
 from projections.tables import children
 
 if TYPE_CHECKING:
-    from projections.views import UnitOfWork
+    from projections.unit_of_work import UnitOfWork
 
 c = children.c
 COUNTERS = ("conflicts", "peer_incidents", "positive_interactions", "sessions_attended",

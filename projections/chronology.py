@@ -7,18 +7,18 @@ SQL read model and the auditor's replay of a record "as it stood" at a moment.
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, Iterable
 
 from sqlalchemy import select, update
 
 from domain.model import Child, KopirAggregate
+from domain.vocabulary import LATE_AFTER
 from projections.tables import chronology
 
 if TYPE_CHECKING:
-    from projections.views import UnitOfWork
+    from projections.unit_of_work import UnitOfWork
 
-LATE_AFTER = timedelta(hours=24)
 BASE_KEYS = frozenset({"originator_id", "originator_version", "timestamp", "originator_topic",
                        "recorded_by", "role", "school_id", "occurred_at", "entry_id",
                        "confidential_notes", "reason"})
@@ -71,7 +71,8 @@ def correction_of(target: dict[str, Any], event: KopirAggregate.Event) -> dict[s
     """Column updates of the corrected row: the original content stays visible."""
     if isinstance(event, Child.EntryRetracted):
         return {"status": "retracted"}
-    assert isinstance(event, Child.EntryAmended)
+    if not isinstance(event, Child.EntryAmended):
+        raise TypeError(f"{type(event).__name__} does not correct an entry")
     changes = dict(event.changes)
     updates: dict[str, Any] = {"status": "amended"}
     if "confidential_notes" in changes:

@@ -9,20 +9,20 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select, update
 
-from kopir.crypto import NESTED, PERSONAL
+from domain.vocabulary import NESTED_FIELDS, PERSONAL_FIELDS
 from projections import escalations as escalations_model
 from projections.chronology import dumps
 from projections.tables import children, chronology, escalations
 
 if TYPE_CHECKING:
     from domain.model import Child
-    from projections.views import UnitOfWork
+    from projections.unit_of_work import UnitOfWork
 
 
 def blank(fields: dict[str, Any]) -> dict[str, Any]:
     """The same fields with personal values emptied (as they read back after erasure)."""
-    out = {k: ("" if k in PERSONAL else v) for k, v in fields.items()}
-    for name in NESTED:
+    out = {k: ("" if k in PERSONAL_FIELDS else v) for k, v in fields.items()}
+    for name in NESTED_FIELDS:
         if isinstance(out.get(name), dict):
             out[name] = blank(out[name])
     return out

@@ -12,7 +12,7 @@ from projections.chronology import dumps
 from projections.tables import escalations
 
 if TYPE_CHECKING:
-    from projections.views import UnitOfWork
+    from projections.unit_of_work import UnitOfWork
 
 e = escalations.c
 
@@ -77,12 +77,13 @@ def changed(uow: "UnitOfWork", event: KopirAggregate.Event) -> tuple[str, bool]:
     elif isinstance(event, Escalation.EscalationAssigned):
         values = {"status": "assigned", "assignee": event.assignee}
         history.append(_step("assigned", event, assigned_note(event.assignee, event.note)))
-    else:
-        assert isinstance(event, Escalation.EscalationResolved)
+    elif isinstance(event, Escalation.EscalationResolved):
         values = {"status": "resolved", "resolved_at": event.timestamp,
                   "resolved_by": event.recorded_by, "outcome": event.outcome,
                   "rationale": event.rationale}
         history.append(_step("resolved", event, event.rationale))
+    else:
+        raise TypeError(f"{type(event).__name__} does not change an escalation")
     values["history"] = dumps(history)
     if pending is not None:
         pending.update(values)

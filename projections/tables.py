@@ -6,18 +6,15 @@ from datetime import datetime, timezone
 from typing import Any
 
 from sqlalchemy import (
-    BigInteger,
     Boolean,
     Column,
     DateTime,
     Index,
     Integer,
-    LargeBinary,
     MetaData,
     String,
     Table,
     Text,
-    UniqueConstraint,
 )
 from sqlalchemy.types import TypeDecorator
 
@@ -166,21 +163,3 @@ access_log = Table(
 
 READ_MODEL_TABLES = (schools, children, chronology, escalations, wellbeing, accounts,
                      access_log)
-
-# Consumer state kept beside the read models (not part of a rebuild's comparison):
-# messages the Kafka consumers could not apply, and those of the same child behind them.
-parked = Table(
-    "kafka_parked", metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("child_key", String(64), nullable=False, index=True),
-    Column("topic", String(128), nullable=False),
-    Column("partition", Integer, nullable=False),
-    Column("offset", BigInteger, nullable=False),
-    Column("notification_id", BigInteger, nullable=True),
-    Column("value", LargeBinary, nullable=False),
-    Column("reason", Text, nullable=False),
-    Column("parked_at", UTCDateTime, nullable=False),
-    UniqueConstraint("topic", "partition", "offset", name="kafka_parked_position"),
-)
-
-CONSUMER_TABLES = (parked,)

@@ -3,9 +3,9 @@
 `ReadModelView` is an eventsourcing tracking recorder (SQLAlchemy) whose tables
 are the read models. A write outside a unit of work is its own transaction;
 inside `unit_of_work()` a whole batch shares one transaction and the tracking
-position is written once, at the end. A position at or below the one already
-recorded raises `IntegrityError` and nothing of the batch is kept, so a
-replayed batch changes nothing (exactly-once effects).
+position is written once, at the end (`projections.unit_of_work`). Each write
+method is one kind of event, handed to the writer module of each read model it
+touches.
 """
 
 from __future__ import annotations
@@ -13,90 +13,35 @@ from __future__ import annotations
 import json
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass, field
 from typing import Any, Iterator
 
-from eventsourcing.persistence import IntegrityError, Tracking
+from eventsourcing.persistence import Tracking
 from eventsourcing_sqlalchemy.datastore import SQLAlchemyDatastore
 from eventsourcing_sqlalchemy.recorders import SQLAlchemyTrackingRecorder
-from sqlalchemy import Table, func, insert, select, update
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from domain.model import AccessEntry, Child, Escalation, KopirAggregate, School, StaffAccount
-from kopir.store import schema_lock
+from domain.model import (
+    AccessEntry,
+    Child,
+    Escalation,
+    KopirAggregate,
+    School,
+    StaffAccount,
+)
+from infrastructure.store import schema_lock
 from projections import caseload, chronology, erasure, escalations, wellbeing
 from projections.tables import (
-    CONSUMER_TABLES,
     READ_MODEL_TABLES,
     access_log,
     accounts,
     metadata,
     schools,
 )
+from projections.unit_of_work import UnitOfWork
 
 TRACKING_TABLE = "rm_tracking"
-
-
-@dataclass
-class UnitOfWork:
-    """A batch of read-model writes: inserts gathered per table, counters per child."""
-
-    session: Session
-    view: "ReadModelView"
-    positions: dict[str, int] = field(default_factory=dict)
-    known: dict[str, int | None] = field(default_factory=dict)
-    inserts: dict[Table, list[dict[str, Any]]] = field(default_factory=dict)
-    deltas: dict[str, caseload.ChildDelta] = field(default_factory=dict)
-
-    pending: dict[tuple[str, Any], dict[str, Any]] = field(default_factory=dict)
-
-    def insert(self, table: Table, row: dict[str, Any]) -> None:
-        self.inserts.setdefault(table, []).append(row)
-        key = row[table.primary_key.columns.values()[0].name]
-        self.pending[(table.name, key)] = row
-
-    def pending_row(self, table: Table, key: Any) -> dict[str, Any] | None:
-        """A row gathered in this batch and not yet written (changes to it are kept)."""
-        return self.pending.get((table.name, key))
-
-    def child(self, child_id: str) -> caseload.ChildDelta:
-        delta = self.deltas.get(child_id)
-        if delta is None:
-            delta = self.deltas[child_id] = caseload.ChildDelta(child_id)
-        return delta
-
-    def flushed(self) -> Session:
-        """The session with every gathered insert written (before reading or updating)."""
-        for table, rows in self.inserts.items():
-            if rows:
-                self.session.execute(insert(table), rows)
-        self.inserts.clear()
-        self.pending.clear()
-        return self.session
-
-    def finish(self) -> None:
-        self.flushed()
-        caseload.flush(self, list(self.deltas.values()))
-        self.deltas.clear()
-
-    def position(self, name: str) -> int | None:
-        """The last position processed for an upstream, this batch included."""
-        if name in self.positions:
-            return self.positions[name]
-        if name not in self.known:
-            self.known[name] = self.view.max_tracking_id(name)
-        return self.known[name]
-
-    def done(self, tracking: Tracking) -> bool:
-        current = self.position(tracking.application_name)
-        return current is not None and tracking.notification_id <= current
-
-    def advance(self, tracking: Tracking) -> None:
-        """Raised (IntegrityError) when the position was already processed."""
-        if self.done(tracking):
-            raise IntegrityError(f"{tracking.application_name} position "
-                                 f"{tracking.notification_id} already processed")
-        self.positions[tracking.application_name] = tracking.notification_id
 
 
 class ReadModelView(SQLAlchemyTrackingRecorder):
@@ -113,29 +58,32 @@ class ReadModelView(SQLAlchemyTrackingRecorder):
         return view
 
     # --- schema ------------------------------------------------------------------
+    @property
+    def engine(self) -> Engine:
+        engine = self.datastore.engine
+        if not isinstance(engine, Engine):
+            raise TypeError("the read models need a database engine, not a session")
+        return engine
+
     def create_table(self) -> None:
-        assert self.datastore.engine is not None
-        with schema_lock(self.datastore.engine):
+        with schema_lock(self.engine):
             super().create_table()
-            metadata.create_all(self.datastore.engine,
-                                tables=list(READ_MODEL_TABLES + CONSUMER_TABLES))
+            metadata.create_all(self.engine, tables=list(READ_MODEL_TABLES))
             for table in READ_MODEL_TABLES:  # indexes added since the tables were made
                 for index in table.indexes:
-                    index.create(self.datastore.engine, checkfirst=True)
+                    index.create(self.engine, checkfirst=True)
 
     def analyse(self) -> None:
         """Refresh the query planner's statistics. Without them SQLite picked the wrong
         index for the monitor (434 → 1 ms at 267k escalations once analysed); PostgreSQL's
         autovacuum does this on its own, and doing it after a bulk load does no harm."""
-        assert self.datastore.engine is not None
-        with self.datastore.engine.begin() as connection:
+        with self.engine.begin() as connection:
             connection.exec_driver_sql("ANALYZE")
 
     def drop_tables(self) -> None:
         """Drop the read models and forget the positions (rebuild starts from zero)."""
-        assert self.datastore.engine is not None
-        metadata.drop_all(self.datastore.engine, tables=list(READ_MODEL_TABLES))
-        self.tracking_table.drop(self.datastore.engine, checkfirst=True)
+        metadata.drop_all(self.engine, tables=list(READ_MODEL_TABLES))
+        self.tracking_table.drop(self.engine, checkfirst=True)
 
     # --- transactions --------------------------------------------------------------
     @contextmanager

@@ -10,7 +10,7 @@ from domain.model import Child
 from projections.tables import wellbeing
 
 if TYPE_CHECKING:
-    from projections.views import UnitOfWork
+    from projections.unit_of_work import UnitOfWork
 
 
 def session_recorded(uow: "UnitOfWork", event: Child.CounsellingSessionRecorded) -> None:

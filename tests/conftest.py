@@ -1,4 +1,8 @@
-"""Shared fixtures: one test body runs against SQLite and a real PostgreSQL.
+"""Shared fixtures: one test body runs in memory, on a SQLite file and on a real PostgreSQL.
+
+The in-memory backend (eventsourcing's POPO recorders, SQLite `:memory:` read models)
+is the fast tier (`make test-fast`, with the unit tests); a test that needs a real
+database says which with `@pytest.mark.backends("sqlite", "postgres")`.
 
 PostgreSQL comes from `scripts/services.sh start` (the Makefile and CI start it);
 its address is read from KOPIR_TEST_POSTGRES_URL. A missing server fails the
@@ -19,8 +23,8 @@ import pytest
 from domain import clock
 from domain.access import Actor, Role
 from domain.application import SYSTEM
-from kopir import runtime
-from kopir.settings import Settings
+from infrastructure.settings import MEMORY, Settings
+from kopir import bootstrap
 
 UTC = timezone.utc
 
@@ -70,9 +74,30 @@ def postgres_database(postgres_databases: Callable[[], str]) -> str:
     return postgres_databases()
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
+BACKENDS = ("memory", "sqlite", "postgres")
+FAST = Path(__file__).parent / "unit"
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Every test that uses `settings` runs on each backend it allows."""
+    if "settings" in metafunc.fixturenames:
+        marker = metafunc.definition.get_closest_marker("backends")
+        metafunc.parametrize("settings", marker.args if marker else BACKENDS, indirect=True)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The fast tier: unit tests, and every test body in its in-memory variant."""
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        if FAST in item.path.parents or (callspec and callspec.params.get("settings") == "memory"):
+            item.add_marker(pytest.mark.fast)
+
+
+@pytest.fixture
 def settings(request: pytest.FixtureRequest, tmp_path: Path) -> Settings:
-    """Settings for a fresh store on each backend."""
+    """Settings for a fresh store on the backend of this run of the test."""
+    if request.param == "memory":
+        return Settings(database_url=MEMORY, poll_interval=0.02)
     if request.param == "sqlite":
         return Settings(database_url=f"sqlite:///{tmp_path}/kopir.db", poll_interval=0.02)
     url = request.getfixturevalue("postgres_database")
@@ -88,7 +113,7 @@ def sqlite_settings(tmp_path: Path) -> Settings:
 class World:
     """A small school world: two schools, staff of each role, a clock that moves on demand."""
 
-    rt: runtime.Runtime
+    rt: bootstrap.Runtime
     clock: clock.ManualClock
     teacher: Actor
     other_teacher: Actor
@@ -111,7 +136,7 @@ class World:
 
 def make_world(config: Settings) -> World:
     manual = clock.ManualClock(START)
-    rt = runtime.build(config, clock_=manual)
+    rt = bootstrap.build(config, clock_=manual)
     rt.app.register_school(SYSTEM, "S1", "School One", "Astana")
     rt.app.register_school(SYSTEM, "S2", "School Two", "Almaty")
     return World(

@@ -5,17 +5,19 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from domain.events import (
-    Attendance,
-    ConflictKind,
+from domain.commands import (
     ConflictReport,
     CounsellingSession,
     Enrolment,
+    PeerIncidentReport,
+    Wellbeing,
+)
+from domain.vocabulary import (
+    Attendance,
+    ConflictKind,
     ParticipantRole,
     PeerIncidentKind,
-    PeerIncidentReport,
     SessionType,
-    Wellbeing,
 )
 
 

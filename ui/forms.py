@@ -10,12 +10,10 @@ from uuid import uuid4
 import streamlit as st
 
 from domain.access import Actor
-from domain.errors import InvalidEntry, KopirError
+from domain.errors import FieldProblem, InvalidEntry, KopirError
 from domain.language import guard
+from ui import services
 from ui.i18n import current_language, has, t, translate
-
-TEXT_FIELDS = ("description", "action_taken", "summary", "confidential_notes", "reason",
-               "support_needs", "rationale", "note")
 
 
 def actor() -> Actor:
@@ -64,9 +62,21 @@ def field_label(name: str) -> str:
     return t(f"field.{base}") if has(f"field.{base}") else base
 
 
-def problem_text(message: str) -> str:
-    key = f"problem.{message}"
-    return t(key) if has(key) else message
+def problem_text(problem: FieldProblem) -> str:
+    """A form's problem in the reader's language, by its code."""
+    key = f"problem.{problem.code}"
+    return t(key, **problem.params) if has(key) else problem.message
+
+
+def refusal_text(error: KopirError) -> str:
+    """A refusal in the reader's language, by its code, its values escaped (an
+    operator's English sentence when the refusal has no code of its own)."""
+    key = f"error.{error.code}"
+    if not has(key):
+        return str(error)
+    values = {name: t(f"role.{value}") if name == "role" and has(f"role.{value}")
+              else escape(value) for name, value in error.params.items()}
+    return t(key, **values)
 
 
 def show_refusal(error: KopirError) -> None:
@@ -75,10 +85,9 @@ def show_refusal(error: KopirError) -> None:
         st.error(t("form.check"))
         for problem in error.problems:
             st.markdown(f"- **{escape(field_label(problem.field))}**: "
-                        f"{escape(problem_text(problem.message))}")
+                        f"{escape(problem_text(problem))}")
     else:
-        key = f"error.{type(error).__name__}"
-        st.error(t(key) if has(key) and type(error).__name__ != "NotAuthorised" else str(error))
+        st.error(refusal_text(error))
 
 
 def escape(text: str) -> str:
@@ -152,8 +161,6 @@ def pick_child(children: list[dict[str, Any]], key: str, label: str | None = Non
 # --- page scaffolding ----------------------------------------------------------------
 def reading_page(title: str, open_only: bool = False) -> tuple[Actor, list[dict[str, Any]]]:
     """Title, the acting user, and the children they may read (or a clear empty state)."""
-    from ui import services
-
     me = actor()
     st.title(t(title))
     children = services.children(me, open_only=open_only)
@@ -171,10 +178,12 @@ def recording_page(form: str, title: str) -> tuple[Actor, list[dict[str, Any]]]:
     return me, children
 
 
-def save(form: str, record: Callable[[str], Any], confirmation: Callable[[], str]) -> None:
-    """Record under this form's submission id; show refusals, or confirm and start over."""
+def save(form: str, command: Callable[..., Any], *args: Any, confirmation: Callable[[], str],
+         **kwargs: Any) -> None:
+    """Run the command under this form's submission id (its `entry_id`, so a second click
+    records nothing new); show refusals, or confirm and start over."""
     try:
-        record(submission_id(form))
+        services.record(command, *args, entry_id=submission_id(form), **kwargs)
     except KopirError as error:
         show_refusal(error)
     else:

@@ -10,10 +10,11 @@ import streamlit as st
 
 from domain.access import Actor
 from domain.errors import UnknownUser
-from kopir.settings import settings
+from infrastructure.settings import settings
 from ui import services
 from ui.i18n import LANGUAGES, current_language, t
 from ui.navigation import PAGES, SECTIONS
+
 
 def language_picker(where: object) -> None:
     current = current_language()

@@ -13,91 +13,26 @@ from __future__ import annotations
 
 import heapq
 from bisect import insort
-from itertools import count
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from itertools import count
 from typing import Any, Iterable
 
 from domain.model import Child, Escalation
-from domain.rules.loader import LEVELS, Rule, RuleSet
+from domain.rules.facts import (
+    ChildState,
+    Decision,
+    Fact,
+    OpenEscalation,
+    Timer,
+    counts_in_window,
+    fact_of,
+    matches,
+)
+from domain.rules.loader import Rule, RuleSet
+from domain.vocabulary import LEVELS
 
-LATE_AFTER = timedelta(hours=24)  # as in the chronology: recorded more than a day late
 CHILD_EVENTS = (Child.ChildEnrolled, Child.ChildTransferred, Child.EnrolmentClosed, Child.Entry,
                 Child.EntryAmended)
-
-
-@dataclass(frozen=True, order=True)
-class Fact:
-    """What the rules need of one chronology entry."""
-
-    occurred_at: datetime
-    entry_id: str
-    type: str = ""
-    kind: str = ""
-    severity: int = 0
-    positive: bool = False
-    attendance: str = ""
-    wellbeing: tuple[tuple[str, int], ...] = ()
-    text: str = ""
-    label_about: str = ""
-    recorded_at: datetime | None = None
-
-
-@dataclass(frozen=True)
-class Decision:
-    key: str
-    rule: Rule
-    child_id: str
-    child_code: str
-    school_id: str
-    level: str
-    triggering: tuple[str, ...]
-    values: dict[str, Any]
-    due_at: datetime  # when the rule would have fired, had everything been recorded on time
-    detected_at: datetime
-
-    @property
-    def late(self) -> bool:
-        return self.detected_at - self.due_at > LATE_AFTER
-
-    @property
-    def detection_delay(self) -> timedelta:
-        return max(timedelta(0), self.detected_at - self.due_at)
-
-    def reason(self, language: str = "en") -> str:
-        return self.rule.reason(self.values, language)
-
-
-@dataclass
-class Timer:
-    rule: Rule
-    anchor: Fact
-    due_at: datetime
-
-
-@dataclass
-class ChildState:
-    child_id: str
-    code: str = ""
-    school_id: str = ""
-    birth_year: int | None = None
-    facts: list[Fact] = field(default_factory=list)  # sorted by occurred_at
-    covered: dict[str, set[str]] = field(default_factory=dict)  # rule id -> entries raised on
-    timers: list[Timer] = field(default_factory=list)
-
-    def age_at(self, moment: datetime) -> int | None:
-        return None if self.birth_year is None else moment.year - self.birth_year
-
-
-@dataclass
-class OpenEscalation:
-    escalation_id: str
-    child_id: str
-    child_code: str
-    school_id: str
-    level: str
-    rule_id: str
-    deadline: datetime
 
 
 class Engine:
@@ -337,37 +272,3 @@ def _with_level(decision: Decision, level: str, escalation: OpenEscalation) -> D
     return Decision(decision.key, decision.rule, escalation.child_id, escalation.child_code,
                     escalation.school_id, level, decision.triggering, decision.values,
                     decision.due_at, decision.detected_at)
-
-
-def matches(rule: Rule, fact: Fact) -> bool:
-    when = rule.when
-    if fact.type not in when.events or (when.kinds and fact.kind not in when.kinds):
-        return False
-    tests = []
-    if when.min_severity is not None:
-        tests.append(fact.severity >= when.min_severity)
-    if when.words:
-        text = fact.text.lower()
-        tests.append(any(word in text for word in when.words))
-    return not tests or any(tests)
-
-
-def counts_in_window(rule: Rule, fact: Fact) -> bool:
-    return fact.type in rule.when.events and not (rule.when.negative_only and fact.positive)
-
-
-def fact_of(event: Any) -> Fact | None:
-    """The rule-relevant content of a child's event (None for events rules ignore)."""
-    common = {"occurred_at": event.occurred_at, "type": type(event).__name__,
-              "recorded_at": event.timestamp}
-    if isinstance(event, Child.ChildEnrolled):
-        return Fact(entry_id=f"{event.originator_id}:{event.originator_version}", **common)
-    if isinstance(event, (Child.ConflictRecorded, Child.PeerIncidentRecorded)):
-        return Fact(entry_id=event.entry_id, kind=event.kind, severity=event.severity or 0,
-                    positive=bool(getattr(event, "positive", False)),
-                    text=f"{event.description} {event.action_taken}",
-                    label_about=getattr(event, "label_about", None) or "", **common)
-    if isinstance(event, Child.CounsellingSessionRecorded):
-        return Fact(entry_id=event.entry_id, attendance=event.attendance,
-                    wellbeing=tuple(sorted((event.wellbeing or {}).items())), **common)
-    return None

@@ -10,14 +10,12 @@ from pathlib import Path
 from typing import Any
 
 from domain.errors import KopirError
+from domain.vocabulary import INDICATORS, LEVELS
 
 RULES_FILE = Path(__file__).resolve().parent / "rules.toml"
-LEVELS = ("low", "medium", "high")
-URGENT_FIRST = tuple(reversed(LEVELS))  # how lists of escalations are ranked
 LANGUAGES = ("kk", "ru", "en")
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 KINDS = ("event", "window", "drop", "absence", "consecutive", "unacknowledged")
-INDICATORS = ("social_ties", "school_engagement", "emotional_state", "family_support")
 
 
 class RuleFileError(KopirError):
@@ -161,10 +159,11 @@ def _calendar(raw: dict[str, Any], source: str, text: str) -> Calendar:
     if summer:
         try:
             parsed = tuple(tuple(int(p) for p in s.split("-")) for s in summer)
-            assert len(parsed) == 2 and all(len(p) == 2 for p in parsed)
-        except (ValueError, AssertionError, AttributeError):
+        except (ValueError, AttributeError, TypeError):
+            parsed = None
+        if parsed is None or len(parsed) != 2 or any(len(p) != 2 for p in parsed):
             line = _line_of(text, "summer_break", 1)
-            raise RuleFileError(f"{source}:{line}: summer_break is two \"MM-DD\" dates") from None
+            raise RuleFileError(f"{source}:{line}: summer_break is two \"MM-DD\" dates")
     return Calendar(frozenset(WEEKDAYS.index(d) for d in days), parsed)  # type: ignore[arg-type]
 
 

@@ -49,10 +49,11 @@ PAGES = {
 def record_payloads(folder: Path) -> None:
     """The fields the forms rarely fill, through the application in its own process."""
     script = f"""
-from domain.events import *
-from kopir import runtime
+from domain.commands import *
+from domain.vocabulary import *
+from kopir import bootstrap
 from datetime import timedelta
-rt = runtime.build(); app = rt.app
+rt = bootstrap.build(); app = rt.app
 psych = app.actor_for("psych.ast-12"); teacher = app.actor_for("teacher.ast-12")
 now = app.clock.now() - timedelta(hours=2)
 app.enrol_child(psych, Enrolment({CODE!r}, "AST-12", 5, now.year - 11, now,

@@ -60,8 +60,8 @@ def test_a_full_disk_stops_the_writer_cleanly_and_loses_nothing_saved(small_disk
         assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
         saved = db.execute("SELECT count(*) FROM schoolintegration_events").fetchone()[0]
     assert saved > 0
-    script = ("from kopir import runtime\n"
-              "app = runtime.build().app\n"
+    script = ("from kopir import bootstrap\n"
+              "app = bootstrap.build().app\n"
               "n = 0\n"
               "for start in range(1, 10**7, 1000):\n"
               "    batch = app.recorder.select_notifications(start, 1000)\n"

@@ -10,13 +10,12 @@ import threading
 import time
 
 import psycopg
-
-from tests.conftest import postgres_admin_url
-from tests.distributed import manual_clock, new_stack, record_history, tables_equal, wait_for
-from tests.faults.conftest import scale
-from projections.rebuild import snapshot
-
 import pytest
+
+from bench.stack import manual_clock, new_stack, record_history, wait_for
+from processes.rebuild import snapshot
+from tests.conftest import postgres_admin_url
+from tests.faults.conftest import scale
 
 
 @pytest.fixture
@@ -79,7 +78,7 @@ def test_terminated_backends_mid_batch_lose_and_duplicate_nothing(stack):
     wait_for(lambda: restart_policy() or stack.applied_everything(view, last), 300,
              f"the consumers to apply notification {last} after the cuts")
     print(f"connections cut: {sum(cut)} in {len(cut)} rounds; restarts: {restarts}")
-    from projections.rebuild import compare
+    from processes.rebuild import compare
 
     assert compare(stack.reference(), snapshot(view), limit=3) == {}
     view.datastore.engine.dispose()

@@ -15,14 +15,15 @@ import sys
 import time
 from pathlib import Path
 
+from eventsourcing.utils import get_topic
+
+from bench.stack import manual_clock, record_history, wait_for
 from domain.application import SchoolIntegration
 from domain.model import Escalation
-from eventsourcing.utils import get_topic
-from kopir.settings import Settings
-from projections.rebuild import compare, snapshot
-from projections.runner import EmbeddedRunner
+from infrastructure.settings import Settings
+from processes.projection_runner import ProjectionRunner
+from processes.rebuild import compare, snapshot
 from projections.views import ReadModelView
-from tests.distributed import manual_clock, record_history, wait_for
 from tests.faults.conftest import scale
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -86,7 +87,7 @@ def test_the_projection_driver_killed_at_random_loses_and_duplicates_nothing(tmp
     final.wait(timeout=30)
     view = ReadModelView.from_url(settings.read_models_url())
     reference = ReadModelView.from_url(f"sqlite:///{tmp_path}/reference.db")
-    EmbeddedRunner(SchoolIntegration(env=settings.app_env()), reference).process_available()
+    ProjectionRunner(SchoolIntegration(env=settings.app_env()), reference).process_available()
     assert compare(snapshot(reference), snapshot(view)) == {}, landed
 
 

@@ -6,14 +6,14 @@ from __future__ import annotations
 import json
 from typing import Any, Callable
 
-
 import pytest
 
 from domain.access import POLICY, Role
+from domain.commands import Concern, Correction, Resolution
 from domain.errors import NotAuthorised
-from domain.events import Concern, Correction, Level, Resolution, Outcome
-from projections.queries import Queries
+from domain.vocabulary import Level, Outcome
 from tests import forms
+from tests.readers import Readers
 
 CANARY = {"confidential_notes": "cnf-notes-canary", "returned_from": "cnf-origin-canary",
           "personal_name": "cnf-name-canary"}
@@ -39,21 +39,21 @@ def seed(world) -> str:  # type: ignore[no-untyped-def]
     return str(escalation)
 
 
-QUERIES: dict[str, Callable[[Queries, Any, str, Any], Any]] = {
-    "children": lambda q, a, e, w: q.children(a),
-    "child_summary": lambda q, a, e, w: q.child_summary(a, "AST-0001"),
-    "chronology": lambda q, a, e, w: q.chronology(a, "AST-0001"),
-    "chronology_as_of": lambda q, a, e, w: q.chronology(a, "AST-0001", as_of=w.clock.now()),
-    "diff": lambda q, a, e, w: q.diff(a, "AST-0001", w.clock.now(), w.clock.now()),
-    "wellbeing": lambda q, a, e, w: q.wellbeing(a, "AST-0001"),
-    "escalation_queue": lambda q, a, e, w: q.escalation_queue(a, include_resolved=True),
-    "explain": lambda q, a, e, w: q.explain(a, e),
-    "events": lambda q, a, e, w: q.events(a, "AST-0001"),
-    "access_log": lambda q, a, e, w: q.access_log(a),
-    "integrity": lambda q, a, e, w: q.integrity(a, "AST-0001"),
-    "export": lambda q, a, e, w: q.export(a, "AST-0001"),
-    "caseload": lambda q, a, e, w: q.caseload(a),
-    "schools": lambda q, a, e, w: q.schools(a),
+QUERIES: dict[str, Callable[[Readers, Any, str, Any], Any]] = {
+    "children": lambda q, a, e, w: q.staff.children(a),
+    "child_summary": lambda q, a, e, w: q.staff.child_summary(a, "AST-0001"),
+    "chronology": lambda q, a, e, w: q.staff.chronology(a, "AST-0001"),
+    "chronology_as_of": lambda q, a, e, w: q.staff.chronology(a, "AST-0001", as_of=w.clock.now()),
+    "diff": lambda q, a, e, w: q.staff.diff(a, "AST-0001", w.clock.now(), w.clock.now()),
+    "wellbeing": lambda q, a, e, w: q.staff.wellbeing(a, "AST-0001"),
+    "escalation_queue": lambda q, a, e, w: q.oversight.escalation_queue(a, include_resolved=True),
+    "explain": lambda q, a, e, w: q.oversight.explain(a, e),
+    "events": lambda q, a, e, w: q.audit.events(a, "AST-0001"),
+    "access_log": lambda q, a, e, w: q.audit.access_log(a),
+    "integrity": lambda q, a, e, w: q.audit.integrity(a, "AST-0001"),
+    "export": lambda q, a, e, w: q.audit.export(a, "AST-0001"),
+    "caseload": lambda q, a, e, w: q.oversight.caseload(a),
+    "schools": lambda q, a, e, w: q.staff.schools(a),
 }
 
 
@@ -71,7 +71,7 @@ def test_what_a_query_returns_holds_only_fields_the_role_may_see(world, who, que
     escalation = seed(world)
     actor = getattr(world, who)
     try:
-        result = QUERIES[query](Queries(world.app, world.rt.view), actor, escalation, world)
+        result = QUERIES[query](Readers(world.app, world.rt.view), actor, escalation, world)
     except NotAuthorised:
         return  # refused: nothing returned at all
     text = json.dumps(result, default=str)
@@ -86,16 +86,16 @@ def test_what_a_query_returns_holds_only_fields_the_role_may_see(world, who, que
 @pytest.mark.parametrize("who", ["teacher", "psychologist"])
 def test_staff_see_zero_records_of_another_school(world, who):
     seed(world)
-    queries = Queries(world.app, world.rt.view)
+    queries = Readers(world.app, world.rt.view)
     actor = getattr(world, who)
-    assert [c["code"] for c in queries.children(actor)] == ["AST-0001"]
+    assert [c["code"] for c in queries.staff.children(actor)] == ["AST-0001"]
     with pytest.raises(NotAuthorised):
-        queries.chronology(actor, "ALA-0001")
+        queries.staff.chronology(actor, "ALA-0001")
 
 
 def test_a_supervisor_sees_no_session_note_anywhere(world):
     escalation = seed(world)
-    queries = Queries(world.app, world.rt.view)
+    queries = Readers(world.app, world.rt.view)
     seen = json.dumps([QUERIES[q](queries, world.supervisor, escalation, world)
                        for q in ("chronology", "chronology_as_of", "explain", "child_summary",
                                  "escalation_queue", "caseload")], default=str)
@@ -105,7 +105,7 @@ def test_a_supervisor_sees_no_session_note_anywhere(world):
 def test_an_auditor_can_change_nothing(world):
     escalation = seed(world)
     app, auditor, when = world.app, world.auditor, world.later(hours=1)
-    entry = [r for r in Queries(app, world.rt.view).chronology(world.psychologist, "AST-0001")
+    entry = [r for r in Readers(app, world.rt.view).staff.chronology(world.psychologist, "AST-0001")
              if r["kind"] == "ConflictRecorded"][0]["entry_id"]
     attempts = [
         lambda: app.enrol_child(auditor, forms.enrolment("AST-0009", when)),
@@ -136,7 +136,7 @@ def test_denials_are_logged_with_who_asked_for_what(world, caplog):
     seed(world)
     with caplog.at_level("WARNING", logger="kopir.access"):
         with pytest.raises(NotAuthorised):
-            Queries(world.app, world.rt.view).chronology(world.teacher, "ALA-0001")
+            Readers(world.app, world.rt.view).staff.chronology(world.teacher, "ALA-0001")
     [record] = [r for r in caplog.records if r.name == "kopir.access"]
     assert "t.s1" in record.getMessage() and "read a record of S2" in record.getMessage()
 

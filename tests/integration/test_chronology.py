@@ -5,11 +5,14 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 
-from domain.events import TEXT, Correction
-from projections.queries import Queries
+from domain.checks import TEXT
+from domain.commands import Correction
 from tests import forms
+from tests.readers import Readers
 
 KAZAKH = "әғқңөұүһіӘҒҚҢӨҰҮҺІ"
 CYRILLIC = "абвгдеёжзийклмнопрстуфхцчшщъыьэюяАБВГДЕЁЖЗИЙКЛМНОПРСТУФХЦЧШЩЪЫЬЭЮЯ"
@@ -18,7 +21,7 @@ ALPHABET = KAZAKH + CYRILLIC + EMOJI + "abc XYZ 0123456789.,;:!?'\"<>&\n"
 
 
 def test_entries_sort_by_when_they_happened_and_late_ones_are_flagged(world):
-    app, queries = world.app, Queries(world.app, world.rt.view)
+    app, queries = world.app, Readers(world.app, world.rt.view)
     app.enrol_child(world.psychologist, forms.enrolment("AST-0001", world.later(hours=1)))
     first = world.later(days=1)
     app.record_conflict(world.teacher, "AST-0001", forms.conflict(first, description="On time"))
@@ -27,7 +30,7 @@ def test_entries_sort_by_when_they_happened_and_late_ones_are_flagged(world):
     app.record_conflict(world.teacher, "AST-0001", forms.conflict(
         first - timedelta(hours=3), description="Backdated"))
     world.project()
-    rows = queries.chronology(world.psychologist, "AST-0001")
+    rows = queries.staff.chronology(world.psychologist, "AST-0001")
     assert [r["fields"].get("description") for r in rows] == [None, "Backdated", "On time"]
     backdated = rows[1]
     assert backdated["late"] and backdated["delay_seconds"] == int(timedelta(days=5, hours=3)
@@ -36,7 +39,7 @@ def test_entries_sort_by_when_they_happened_and_late_ones_are_flagged(world):
 
 
 def test_the_record_as_it_stood_excludes_what_was_recorded_later(world):
-    app, queries = world.app, Queries(world.app, world.rt.view)
+    app, queries = world.app, Readers(world.app, world.rt.view)
     app.enrol_child(world.psychologist, forms.enrolment("AST-0001", world.later(hours=1)))
     entry = app.record_conflict(world.teacher, "AST-0001",
                                 forms.conflict(world.later(days=1), description="First"))
@@ -48,36 +51,36 @@ def test_the_record_as_it_stood_excludes_what_was_recorded_later(world):
     app.amend_entry(world.teacher, "AST-0001", Correction(entry, "more detail",
                                                           {"description": "First, amended"}))
     world.project()
-    then = queries.chronology(world.psychologist, "AST-0001", as_of=moment)
-    now = queries.chronology(world.psychologist, "AST-0001")
+    then = queries.staff.chronology(world.psychologist, "AST-0001", as_of=moment)
+    now = queries.staff.chronology(world.psychologist, "AST-0001")
     assert [r["fields"].get("description") for r in then] == [None, "First"]
     assert then[1]["status"] == "recorded"
     assert [r["fields"].get("description") for r in now] == [
         None, "First, amended", "Told later", None]
     assert now[1]["original_fields"]["description"] == "First"
     # Replaying up to now gives exactly the read model.
-    assert queries.chronology(world.psychologist, "AST-0001",
+    assert queries.staff.chronology(world.psychologist, "AST-0001",
                               as_of=world.clock.now()) == now
 
 
 def test_fields_follow_the_readers_role(world):
-    app, queries = world.app, Queries(world.app, world.rt.view)
+    app, queries = world.app, Readers(world.app, world.rt.view)
     app.enrol_child(world.psychologist, forms.enrolment("AST-0001", world.later(hours=1),
                                                         returned_from="Syria"))
     app.record_counselling_session(world.psychologist, "AST-0001", forms.session(world.later(hours=1)))
     app.record_conflict(world.teacher, "AST-0001", forms.conflict(world.later(hours=1)))
     world.project()
-    by_psych = queries.chronology(world.psychologist, "AST-0001")
+    by_psych = queries.staff.chronology(world.psychologist, "AST-0001")
     assert by_psych[1]["confidential_notes"] == "Sleeps badly before tests."
     assert by_psych[0]["fields"]["returned_from"] == "Syria"
-    by_supervisor = queries.chronology(world.supervisor, "AST-0001")
+    by_supervisor = queries.staff.chronology(world.supervisor, "AST-0001")
     assert all("confidential_notes" not in r for r in by_supervisor)
     assert "returned_from" not in by_supervisor[0]["fields"]
     # A teacher sees only what they recorded themselves.
-    by_teacher = queries.chronology(world.teacher, "AST-0001")
+    by_teacher = queries.staff.chronology(world.teacher, "AST-0001")
     assert [r["kind"] for r in by_teacher] == ["ConflictRecorded"]
     with pytest.raises(Exception, match="not in a school you work with"):
-        queries.chronology(world.other_teacher, "AST-0001")
+        queries.staff.chronology(world.other_teacher, "AST-0001")
 
 
 @hsettings(max_examples=25, deadline=None,
@@ -95,7 +98,7 @@ def test_text_in_kazakh_russian_and_emoji_round_trips_exactly(sqlite_world, desc
     assert (stored["description"], stored["action_taken"]) == (description, action)
     # ...and through the projection to what people read.
     world.project()
-    [row] = [r for r in Queries(world.app, world.rt.view).chronology(world.teacher, code)]
+    [row] = [r for r in Readers(world.app, world.rt.view).staff.chronology(world.teacher, code)]
     assert (row["fields"]["description"], row["fields"]["action_taken"]) == (description, action)
 
 
@@ -108,5 +111,5 @@ def test_maximum_lengths_pass_and_one_more_character_is_refused(world):
         world.app.record_conflict(world.teacher, "AST-0001", forms.conflict(
             world.later(hours=1), description=longest + "ү"))
     world.project()
-    [row] = [r for r in Queries(world.app, world.rt.view).chronology(world.teacher, "AST-0001")]
+    [row] = [r for r in Readers(world.app, world.rt.view).staff.chronology(world.teacher, "AST-0001")]
     assert row["fields"]["description"] == longest

@@ -8,8 +8,8 @@ import sys
 
 import pytest
 
+from infrastructure.settings import settings
 from kopir import cli
-from kopir.settings import settings
 
 
 @pytest.fixture(scope="module")
@@ -82,7 +82,7 @@ def test_bad_arguments_get_one_line_and_a_non_zero_exit(store, args, message):
 
 def test_backtest_of_the_shipped_rules_prints_a_table_and_writes_nothing(store, capsys):
     from domain.application import SchoolIntegration
-    from kopir.settings import settings as config
+    from infrastructure.settings import settings as config
 
     app = SchoolIntegration(env=config().app_env())
     before = app.recorder.max_notification_id()

@@ -6,10 +6,13 @@ from datetime import timedelta
 
 import pytest
 
+from domain.access import Role
+from domain.application import SYSTEM
+from domain.commands import Concern, Correction, Participant, Resolution
 from domain.errors import (
     ChildAlreadyEnrolled,
-    EntryAlreadyRetracted,
     EnrolmentIsClosed,
+    EntryAlreadyRetracted,
     EscalationStateError,
     InvalidEntry,
     NotAuthorised,
@@ -17,22 +20,16 @@ from domain.errors import (
     UnknownEntry,
     UnknownUser,
 )
-from domain.access import Role
-from domain.application import SYSTEM
-from domain.events import (
-    Concern,
-    Correction,
+from domain.model import Child
+from domain.vocabulary import (
     LabelAbout,
     Level,
     Outcome,
-    Participant,
     ParticipantRole,
     PeerIncidentKind,
-    Resolution,
 )
-from domain.model import Child
-from projections.queries import Queries
 from tests import forms
+from tests.readers import Readers
 
 
 def enrolled(world, code="AST-0001", school="S1"):  # type: ignore[no-untyped-def]
@@ -195,9 +192,9 @@ def test_a_concern_flows_to_the_queue_and_through_its_lifecycle(world):
     enrolled(world)
     escalation_id = world.app.raise_concern(world.psychologist, "AST-0001", Concern(
         occurred_at=world.later(hours=1), level=Level.HIGH, reason="Withdrawn for two weeks."))
-    queries = Queries(world.app, world.rt.view)
+    queries = Readers(world.app, world.rt.view)
     world.project()
-    [row] = queries.escalation_queue(world.supervisor)
+    [row] = queries.oversight.escalation_queue(world.supervisor)
     assert (row["status"], row["level"], row["rule_id"]) == ("open", "high", "manual")
     assert row["acknowledge_by"] == world.clock.now() + timedelta(hours=1)
     with pytest.raises(NotAuthorised):
@@ -215,11 +212,11 @@ def test_a_concern_flows_to_the_queue_and_through_its_lifecycle(world):
         world.app.resolve_escalation(world.supervisor, escalation_id,
                                      Resolution(Outcome.ACTION_TAKEN, "Again."))
     world.project()
-    assert queries.escalation_queue(world.supervisor) == []
-    [done] = queries.escalation_queue(world.supervisor, include_resolved=True)
+    assert queries.oversight.escalation_queue(world.supervisor) == []
+    [done] = queries.oversight.escalation_queue(world.supervisor, include_resolved=True)
     assert [h["action"] for h in done["history"]] == ["raised", "acknowledged", "assigned",
                                                       "resolved"]
-    assert queries.child_summary(world.supervisor, "AST-0001")["open_escalations"] == 0
+    assert queries.staff.child_summary(world.supervisor, "AST-0001")["open_escalations"] == 0
 
 
 def test_teachers_do_not_raise_concerns_by_hand(world):

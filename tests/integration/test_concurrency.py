@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 
 from domain.errors import RecordChanged
+from domain.model import Stamp
 from tests import forms
 
 
@@ -48,8 +49,7 @@ def test_a_stale_copy_of_the_aggregate_cannot_overwrite_a_newer_save(world):
     second = world.app.repository.get(world.app.child("AST-0001").id)
     world.app.record_conflict(world.teacher, "AST-0001", forms.conflict(world.later(hours=1)))
     for copy in (first, second):
-        copy.close(reason="test", recorded_by="x", role="psychologist", school_id="S1",
-                   occurred_at=world.clock.now())
+        copy.close("test", Stamp("x", "psychologist", "S1", world.clock.now()))
     try:
         world.app._save(first)
     except RecordChanged:

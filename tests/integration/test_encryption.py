@@ -4,19 +4,16 @@ but not their personal content."""
 
 from __future__ import annotations
 
-import base64
-import os
 import random
 
 import pytest
-from eventsourcing.persistence import MapperDeserialisationError, StoredEvent
-from sqlalchemy import create_engine, text
+from eventsourcing.persistence import StoredEvent
 
 from domain.errors import EnrolmentIsClosed, MissingMasterKey, NotAuthorised
-from kopir.settings import Settings
-from kopir import runtime
-from projections.queries import Queries
+from infrastructure.settings import Settings
+from kopir import bootstrap
 from tests import forms
+from tests.readers import Readers
 
 
 def stored(world) -> list[StoredEvent]:  # type: ignore[no-untyped-def]
@@ -73,11 +70,11 @@ def test_erasure_keeps_the_events_and_drops_personal_content(encrypted_world):
     destroyed = world.app.erase_personal_data(world.admin, "AST-0001", "Mother's written request")
     assert destroyed >= 1
     world.project()
-    queries = Queries(world.app, world.rt.view)
-    erased = queries.chronology(world.psychologist, "AST-0001")
+    queries = Readers(world.app, world.rt.view)
+    erased = queries.staff.chronology(world.psychologist, "AST-0001")
     assert [r["kind"] for r in erased][-1] == "PersonalDataErased"
     assert all("canary" not in str(r["fields"]) for r in erased)
-    assert "kept-text two" in str(queries.chronology(world.psychologist, "AST-0002"))
+    assert "kept-text two" in str(queries.staff.chronology(world.psychologist, "AST-0002"))
     # The log still reads back: the child's events load, with their personal text empty.
     events = world.app.child_events(world.auditor, "AST-0001")
     assert events[1].description == "" and events[0].personal_name == ""
@@ -87,4 +84,4 @@ def test_erasure_keeps_the_events_and_drops_personal_content(encrypted_world):
 
 def test_production_refuses_to_start_without_a_master_key(settings: Settings):
     with pytest.raises(MissingMasterKey):
-        runtime.build(settings.model_copy(update={"production": True}))
+        bootstrap.build(settings.model_copy(update={"production": True}))

@@ -5,15 +5,20 @@ from __future__ import annotations
 from datetime import timedelta
 from uuid import UUID
 
-from domain.events import PeerIncidentKind, LabelAbout
-from projections.engine_runner import EngineRunner
-from projections.queries import Queries
+import pytest
+
+from domain.vocabulary import LabelAbout, PeerIncidentKind
+from processes.engine_runner import EngineRunner
 from tests import forms
+from tests.readers import Readers
+
+# The engine records its position in a table of the store's own database.
+pytestmark = pytest.mark.backends("sqlite", "postgres")
 
 
 def escalations(world):  # type: ignore[no-untyped-def]
     world.project()
-    return Queries(world.app, world.rt.view).escalation_queue(world.supervisor,
+    return Readers(world.app, world.rt.view).oversight.escalation_queue(world.supervisor,
                                                              include_resolved=True)
 
 
@@ -90,7 +95,7 @@ def test_the_demo_history_replayed_twice_gives_the_same_escalations(settings):
     from datetime import date
 
     from domain.application import SchoolIntegration
-    from kopir import demo
+    from kopir.seed import demo
 
     app, _ = demo.seed(lambda clk, ids: SchoolIntegration(env=settings.app_env(), clock_=clk,
                                                           ids=ids),
@@ -114,8 +119,8 @@ def test_the_demo_history_replayed_twice_gives_the_same_escalations(settings):
 
 def test_a_backtest_writes_nothing(world):
     from domain.rules.loader import load_rules
-    from projections.backtest import backtest
-    from projections.rebuild import snapshot
+    from processes.backtest import backtest
+    from processes.rebuild import snapshot
 
     app = world.app
     app.enrol_child(world.psychologist, forms.enrolment("AST-0001", world.later(hours=1)))
@@ -142,12 +147,13 @@ def test_escalation_times_per_school_and_level(world):
     world.later(minutes=30)
     app.acknowledge_escalation(world.supervisor, UUID(raised["escalation_id"]), "On it.")
     world.later(hours=24)
-    from domain.events import Outcome, Resolution
+    from domain.commands import Resolution
+    from domain.vocabulary import Outcome
 
     app.resolve_escalation(world.supervisor, UUID(raised["escalation_id"]),
                            Resolution(Outcome.ACTION_TAKEN, "Met the family."))
     world.project()
-    [metrics] = Queries(app, world.rt.view).escalation_metrics(world.supervisor)
+    [metrics] = Readers(app, world.rt.view).oversight.escalation_metrics(world.supervisor)
     assert (metrics["school_id"], metrics["level"], metrics["escalations"]) == ("S1", "high", 1)
     assert metrics["median_hours_to_escalation"] == 2.0
     assert metrics["median_hours_to_acknowledgement"] == 0.5

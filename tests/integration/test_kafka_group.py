@@ -6,8 +6,8 @@ import pytest
 from kafka import KafkaAdminClient
 from kafka.errors import KafkaError
 
-from projections.rebuild import snapshot
-from tests.distributed import manual_clock, new_stack, record_history, tables_equal, wait_for
+from bench.stack import manual_clock, new_stack, record_history, tables_equal, wait_for
+from processes.rebuild import snapshot
 
 
 @pytest.fixture

@@ -11,9 +11,7 @@ from datetime import timedelta
 import pytest
 from kafka import KafkaConsumer, TopicPartition
 
-from consumers.documents import CONTRACT
-from projections.rebuild import snapshot
-from tests.distributed import (
+from bench.stack import (
     PSYCH,
     ROOT,
     manual_clock,
@@ -22,6 +20,8 @@ from tests.distributed import (
     tables_equal,
     wait_for,
 )
+from consumers.documents import CONTRACT
+from processes.rebuild import snapshot
 from tests import forms
 
 

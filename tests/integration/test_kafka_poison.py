@@ -10,15 +10,21 @@ from datetime import timedelta
 import pytest
 from kafka import KafkaConsumer, KafkaProducer
 
+from bench.stack import (
+    PSYCH,
+    manual_clock,
+    new_stack,
+    record_history,
+    tables_equal,
+    wait_for,
+)
 from consumers.messages import EventEnvelope
 from domain.model import child_id
+from infrastructure.settings import settings as cached_settings
 from kopir import cli
-from kopir.settings import settings as cached_settings
-from consumers.settings import kafka_settings
-from projections.queries import Queries
-from projections.rebuild import snapshot
-from tests.distributed import PSYCH, manual_clock, new_stack, record_history, tables_equal, wait_for
+from processes.rebuild import snapshot
 from tests import forms
+from tests.readers import Readers
 
 
 @pytest.fixture
@@ -68,7 +74,7 @@ def test_poison_messages_park_their_child_and_retry_restores_the_model(stack, mo
         app.record_conflict(PSYCH, code, forms.conflict(app.clock.now(), description=f"After {code}"))
 
     view = stack.view()
-    queries = Queries(app, view)
+    queries = Readers(app, view)
     auditor = forms_auditor()
     # Every other child stays current...
     wait_for(lambda: all(_has(queries, auditor, c) for c in codes[3:]), 60, "other children")
@@ -89,7 +95,6 @@ def test_poison_messages_park_their_child_and_retry_restores_the_model(stack, mo
     monkeypatch.setenv("KOPIR_KAFKA_BOOTSTRAP", stack.kafka.bootstrap)
     monkeypatch.setenv("KOPIR_KAFKA_DLQ_TOPIC", stack.kafka.dlq_topic)
     cached_settings.cache_clear()
-    kafka_settings.cache_clear()
     capsys.readouterr()
     assert cli.main(["dlq", "list", "--json"]) == 0
     parked = json.loads(capsys.readouterr().out)
@@ -105,7 +110,6 @@ def test_poison_messages_park_their_child_and_retry_restores_the_model(stack, mo
     wait_for(lambda: stack.applied_everything(view, last), 60, "the consumer")
     assert tables_equal(snapshot(view), stack.reference()) == []
     cached_settings.cache_clear()
-    kafka_settings.cache_clear()
     app.close()
 
 
@@ -115,9 +119,9 @@ def forms_auditor():  # type: ignore[no-untyped-def]
     return Actor("aud", Role.AUDITOR, frozenset({"*"}))
 
 
-def _has(queries: Queries, actor, code: str) -> bool:  # type: ignore[no-untyped-def]
+def _has(queries: Readers, actor, code: str) -> bool:  # type: ignore[no-untyped-def]
     try:
-        rows = queries.chronology(actor, code)
+        rows = queries.staff.chronology(actor, code)
     except Exception:
         return False
     return any(r["fields"].get("description") == f"After {code}" for r in rows)

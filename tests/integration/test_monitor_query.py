@@ -7,10 +7,11 @@ from __future__ import annotations
 import pytest
 
 from domain.access import Actor, Role
+from domain.commands import Concern
 from domain.errors import NotAuthorised
-from domain.events import Concern, Level
-from projections.queries import Queries
+from domain.vocabulary import Level
 from tests import forms
+from tests.readers import Readers
 
 
 def concern(world, code, school, level, hours):  # type: ignore[no-untyped-def]
@@ -32,30 +33,30 @@ def test_the_monitor_counts_filters_and_pages_in_the_database(world):
            concern(world, "ALA-0002", "S2", Level.LOW, 1)]
     world.app.acknowledge_escalation(world.supervisor, ids[0], "Seen.")
     world.project()
-    queries = Queries(world.app, world.rt.view)
+    queries = Readers(world.app, world.rt.view)
     world.later(days=10)  # every deadline has passed for the ones still open
-    view = queries.monitor(world.supervisor, limit=2)
+    view = queries.oversight.monitor(world.supervisor, limit=2)
     assert view["open"] == {"high": 1, "medium": 1, "low": 2}  # the acknowledged one is not open
     assert view["overdue"] == 4
     assert view["schools"] == ["S1", "S2"] and view["total"] == 5
     assert [r["escalation_id"] for r in view["rows"]] == [ids[4], ids[3]]  # newest first
     assert view["rows"][0]["history"][0]["action"] == "raised"
     # Filters and the order by deadline: open before acknowledged, earliest deadline first.
-    by_deadline = queries.monitor(world.supervisor, levels=("high",), school="S1",
+    by_deadline = queries.oversight.monitor(world.supervisor, levels=("high",), school="S1",
                                   order="deadline", limit=10)
     assert [r["escalation_id"] for r in by_deadline["rows"]] == [ids[1], ids[0]]
     assert by_deadline["total"] == 2
     # A supervisor of S2 sees S2 only; a teacher is refused.
     s2 = Actor("sup.s2", Role.SUPERVISOR, frozenset({"S2"}))
-    assert queries.monitor(s2)["schools"] == ["S2"] and queries.monitor(s2)["total"] == 2
+    assert queries.oversight.monitor(s2)["schools"] == ["S2"] and queries.oversight.monitor(s2)["total"] == 2
     with pytest.raises(NotAuthorised):
-        queries.monitor(world.teacher)
+        queries.oversight.monitor(world.teacher)
     # What arrives after the last refresh is reported once.
     latest = view["latest"]
     new = concern(world, "ALA-0002", "S2", Level.HIGH, 1)
     world.project()
-    refreshed = queries.monitor(world.supervisor, after=latest)
+    refreshed = queries.oversight.monitor(world.supervisor, after=latest)
     assert [r["escalation_id"] for r in refreshed["arrived"]] == [new]
     assert refreshed["latest"] > latest
-    assert queries.monitor(world.supervisor, after=refreshed["latest"])["arrived"] == []
-    assert queries.explain(s2, new)["escalation"]["child_code"] == "ALA-0002"
+    assert queries.oversight.monitor(world.supervisor, after=refreshed["latest"])["arrived"] == []
+    assert queries.oversight.explain(s2, new)["escalation"]["child_code"] == "ALA-0002"

@@ -10,8 +10,8 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
+from infrastructure.settings import settings
 from kopir import cli
-from kopir.settings import settings
 
 APP = str(Path(__file__).resolve().parents[2] / "ui" / "streamlit_app.py")
 

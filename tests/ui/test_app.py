@@ -180,7 +180,7 @@ def test_a_confirmed_form_records_once_until_the_next_entry_is_started(app_test)
     at.button(key="FormSubmitter:conflict-Save").click().run()
     submission = at.session_state["conflict__submission"]
     # The same submission sent again (a double click) adds nothing.
-    services.record_conflict(at.session_state["actor"], child,
+    services.record(services.app().record_conflict, at.session_state["actor"], child,
                              __import__("tests.forms", fromlist=["conflict"]).conflict(
                                  services.now()), before, entry_id=submission)
     assert services.child_version(child) == before + 1
@@ -258,7 +258,7 @@ def test_a_supervisor_acknowledges_an_escalation_only_with_a_rationale(app_test)
     at.button(key="FormSubmitter:acknowledge-Acknowledge").click().run()
     assert not at.error
     assert at.success and at.success[0].value.startswith("Acknowledged")
-    row = [r for r in services.escalations(at.session_state["actor"])
+    row = [r for r in services.oversight().escalation_queue(at.session_state["actor"])
            if r["escalation_id"] == escalation]
     assert not row or row[0]["status"] != "open"
 

@@ -7,9 +7,8 @@ from pathlib import Path
 
 import yaml
 
-from consumers.settings import KafkaSettings
+from infrastructure.settings import KafkaSettings, Settings
 from kopir.cli import build_parser
-from kopir.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
 

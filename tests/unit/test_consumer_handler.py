@@ -11,7 +11,7 @@ import asyncio
 from faststream.kafka import TestKafkaBroker
 
 from consumers.app import build
-from consumers.settings import KafkaSettings
+from infrastructure.settings import KafkaSettings
 
 
 class Recorder:

@@ -21,10 +21,12 @@ def test_no_page_renders_raw_html():
 
 
 def test_the_server_runs_with_xsrf_protection_and_without_error_details(monkeypatch):
+    import os
+
     from kopir import cli
 
     seen: list[list[str]] = []
-    monkeypatch.setattr(cli.os, "execv", lambda exe, argv: seen.append(argv))
+    monkeypatch.setattr(os, "execv", lambda exe, argv: seen.append(argv))
     cli.main(["serve", "--port", "8599"])
     [argv] = seen
     options = dict(zip(argv[::2], argv[1::2], strict=False)) | \

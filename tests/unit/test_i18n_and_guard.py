@@ -10,7 +10,9 @@ from pathlib import Path
 import pytest
 
 from domain.access import Role
-from domain.events import (
+from domain.language import all_stems, guard, parse
+from domain.messages import PROBLEMS, REFUSALS
+from domain.vocabulary import (
     Attendance,
     ConflictKind,
     FamilySituation,
@@ -21,7 +23,6 @@ from domain.events import (
     PeerIncidentKind,
     SessionType,
 )
-from domain.language import all_stems, guard, parse
 from ui.i18n import LANGUAGES, catalogue, fmt_date, fmt_duration, fmt_number, translate
 from ui.navigation import PAGES, SECTIONS
 from ui.printable import KINDS
@@ -39,6 +40,36 @@ def test_every_english_key_is_translated_with_the_same_placeholders(language):
     for key, text in english.items():
         assert other[key].strip(), key
         assert sorted(PLACEHOLDER.findall(other[key])) == sorted(PLACEHOLDER.findall(text)), key
+
+
+def test_every_domain_message_has_a_sentence_in_each_language():
+    # Refusals and form problems travel as codes; every code the domain can send has a
+    # sentence on screen in kk, ru and en, with the values its English sentence names.
+    wanted = {f"problem.{code}": text for code, text in PROBLEMS.items()}
+    wanted |= {f"error.{code}": text for code, text in REFUSALS.items()}
+    for language in LANGUAGES:
+        texts = catalogue(language)
+        missing = sorted(key for key in wanted if not texts.get(key, "").strip())
+        assert missing == [], (language, missing)
+        for key, english in wanted.items():
+            assert sorted(PLACEHOLDER.findall(texts[key])) == \
+                sorted(PLACEHOLDER.findall(english)), (language, key)
+    # No English sentence is used as a key any more.
+    assert not [k for k in catalogue("en") if k.startswith(("problem.", "error."))
+                and " " in k]
+
+
+def test_a_refusal_and_a_problem_are_said_in_the_readers_language():
+    from domain.errors import FieldProblem, UnknownChild
+
+    refusal = UnknownChild(child="KZ-7K2M9")
+    assert str(refusal) == "No child with code KZ-7K2M9 is enrolled in Köpir."
+    assert translate(f"error.{refusal.code}", "ru", **refusal.params) == \
+        "В Köpir нет ребёнка с кодом KZ-7K2M9."
+    problem = FieldProblem("severity", "scale.range", {"low": 1, "high": 5})
+    assert problem.message == "must be a whole number from 1 to 5."
+    assert translate(f"problem.{problem.code}", "kk", **problem.params) == \
+        "1 мен 5 аралығындағы бүтін сан болуы керек."
 
 
 def test_every_key_the_pages_use_exists():

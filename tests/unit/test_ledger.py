@@ -11,7 +11,8 @@ from Crypto.PublicKey import ECC
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kopir import ledger
+from domain.errors import LedgerError
+from infrastructure import ledger
 
 KEY = ECC.construct(curve="ed25519", seed=bytes(range(32)))
 OTHER_KEY = ECC.construct(curve="ed25519", seed=bytes(range(1, 33)))
@@ -23,8 +24,10 @@ def log(n: int) -> list[ledger.Row]:
 
 
 def signed(rows: list[ledger.Row], key: ECC.EccKey = KEY) -> ledger.Checkpoint:
-    [*_, (row, head, count)] = ledger.chain(rows)
-    return ledger.sign(key, row.id, count, head)
+    chain = ledger.Chain()
+    for row in rows:
+        chain.add(row)
+    return ledger.sign(key, chain.position, chain.count, chain.head)
 
 
 def test_an_untouched_log_verifies():
@@ -100,7 +103,11 @@ def test_any_tampering_before_a_checkpoint_is_detected(size, how, data):
 def test_an_export_verifies_offline_and_an_edited_export_does_not(tmp_path: Path):
     rows = log(30)
     path = tmp_path / "ledger.jsonl"
-    assert ledger.export(path, rows, [signed(rows)], "2026-11-21T00:00:00+00:00") == 30
+    out = ledger.ExportFile(path, [signed(rows)], "2026-11-21T00:00:00+00:00")
+    for row in rows:
+        out.write(row)
+    out.close()
+    assert out.count == 30
     checkpoints, read = ledger.read_export(path)
     assert ledger.verify(read, checkpoints).ok
     lines = path.read_text().splitlines()
@@ -114,11 +121,11 @@ def test_an_export_verifies_offline_and_an_edited_export_does_not(tmp_path: Path
 def test_the_signing_key_comes_from_the_environment_or_a_file(tmp_path: Path):
     import base64
 
-    env = {"KOPIR_LEDGER_KEY": base64.b64encode(bytes(range(32))).decode()}
-    assert ledger.public_key_hex(ledger.load_signing_key(env)) == ledger.public_key_hex(KEY)
-    with pytest.raises(ledger.LedgerError):
-        ledger.load_signing_key({"KOPIR_LEDGER_KEY_FILE": str(tmp_path / "none.key")})
-    made = ledger.load_signing_key({"KOPIR_LEDGER_KEY_FILE": str(tmp_path / "k.key")}, create=True)
-    again = ledger.load_signing_key({"KOPIR_LEDGER_KEY_FILE": str(tmp_path / "k.key")})
+    seed = base64.b64encode(bytes(range(32))).decode()
+    assert ledger.public_key_hex(ledger.load_signing_key(seed)) == ledger.public_key_hex(KEY)
+    with pytest.raises(LedgerError):
+        ledger.load_signing_key(path=tmp_path / "none.key")
+    made = ledger.load_signing_key(path=tmp_path / "k.key", create=True)
+    again = ledger.load_signing_key(path=tmp_path / "k.key")
     assert ledger.public_key_hex(made) == ledger.public_key_hex(again)
     assert oct((tmp_path / "k.key").stat().st_mode)[-3:] == "600"

@@ -6,17 +6,15 @@ from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
-from domain.errors import InvalidEntry
-from domain.events import (
-    Attendance,
+from domain.commands import (
     ConflictReport,
     CounsellingSession,
     Enrolment,
     Participant,
-    ParticipantRole,
-    SessionType,
     Wellbeing,
 )
+from domain.errors import InvalidEntry
+from domain.vocabulary import Attendance, ParticipantRole, SessionType
 
 NOW = datetime(2026, 3, 2, 10, 0, tzinfo=timezone.utc)
 

@@ -6,17 +6,22 @@ from datetime import datetime, timedelta, timezone
 from itertools import count
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from domain import clock
-from domain.model import Child
+from domain.model import Child, Stamp
 from domain.rules.engine import Engine
 from domain.rules.loader import RuleFileError, load_rules, parse_rules
 
 UTC = timezone.utc
 MONDAY = datetime(2026, 2, 2, 9, 0, tzinfo=UTC)
 RULES = load_rules()
-META = {"recorded_by": "t", "role": "teacher", "school_id": "S1"}
+
+
+def stamp(occurred_at: datetime) -> Stamp:
+    return Stamp("t", "teacher", "S1", occurred_at)
+
 _ids = count()
 
 
@@ -29,10 +34,10 @@ class History:
         self.decisions: list = []
         self.log: list = []
         with clock.using(self.clock):
-            self.child = Child.enrol(code=f"C-{next(_ids):04d}", grade=4, birth_year=birth_year,
+            self.child = Child.enrol(f"C-{next(_ids):04d}", grade=4, birth_year=birth_year,
                                      family_situation="with_mother", languages=["kk"],
                                      months_schooling_missed=0, support_needs="", returned_from="",
-                                     personal_name="", occurred_at=self.clock.now(), **META)
+                                     personal_name="", stamp=stamp(self.clock.now()))
         self._feed()
 
     def _feed(self) -> None:
@@ -48,15 +53,16 @@ class History:
                  text: str = "Argument at break.", peer: bool = False,
                  positive: bool = False, label_about: str | None = None) -> str:
         entry = f"e{next(_ids)}"
-        fields = dict(entry_id=entry, incident_id=entry, kind=kind, severity=severity,
-                      description=text, child_role="target", participants=[],
-                      others_not_in_system=False, action_taken="", occurred_at=occurred, **META)
+        fields = dict(incident_id=entry, kind=kind, severity=severity, description=text,
+                      child_role="target", participants=[], others_not_in_system=False,
+                      action_taken="")
         with clock.using(self.clock):
             if peer:
-                self.child.record(Child.PeerIncidentRecorded, positive=positive,
-                                  label_about=label_about, **fields)
+                self.child.record_entry(Child.PeerIncidentRecorded, entry, {
+                    **fields, "positive": positive, "label_about": label_about}, stamp(occurred))
             else:
-                self.child.record(Child.ConflictRecorded, staff_involved=False, **fields)
+                self.child.record_entry(Child.ConflictRecorded, entry,
+                                        {**fields, "staff_involved": False}, stamp(occurred))
         self._feed()
         return entry
 
@@ -67,10 +73,9 @@ class History:
             wellbeing = {"social_ties": 3, "school_engagement": 3, "emotional_state": 3,
                          "family_support": 3}
         with clock.using(self.clock):
-            self.child.record(Child.CounsellingSessionRecorded, entry_id=entry,
-                              session_type="individual", attendance=attendance,
-                              wellbeing=wellbeing, follow_up_on=None, summary="",
-                              confidential_notes="", occurred_at=occurred, **META)
+            self.child.record_entry(Child.CounsellingSessionRecorded, entry, {
+                "session_type": "individual", "attendance": attendance, "wellbeing": wellbeing,
+                "follow_up_on": None, "summary": "", "confidential_notes": ""}, stamp(occurred))
         self._feed()
         return entry
 
@@ -296,9 +301,9 @@ def raised_escalation(h: History, level: str, within: timedelta, acknowledged: b
             uuid4(), child_id=str(h.child.id), child_code=h.child.code, level=level,
             rule_id="stigmatising-label", rule_version=1, reason="r", triggering_entries=["e"],
             acknowledge_by=MONDAY + within, due_at=MONDAY, detection_delay_seconds=0,
-            occurred_at=MONDAY, **META)
+            stamp=stamp(MONDAY))
         if acknowledged:
-            escalation.acknowledge(note="seen", occurred_at=MONDAY, **META)
+            escalation.acknowledge("seen", stamp(MONDAY))
     for event in escalation.collect_events():
         h.engine.observe(event, MONDAY)
     return escalation

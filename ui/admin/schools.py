@@ -12,8 +12,8 @@ from ui.i18n import t
 me = forms.actor()
 st.title(t("nav.schools"))
 try:
-    rows = services.schools(me)
-    people = services.accounts(me)
+    rows = services.staff().schools(me)
+    people = services.admin().accounts(me)
 except KopirError as error:
     forms.show_refusal(error)
     st.stop()

@@ -16,7 +16,7 @@ f1, f2 = st.columns(2)
 code = f1.text_input(t("access.child"), key="access_child").strip().upper() or None
 user = f2.text_input(t("access.user"), key="access_user").strip() or None
 try:
-    rows = services.access_log(me, code, user)
+    rows = services.audit().access_log(me, code, user)
 except KopirError as error:
     forms.show_refusal(error)
     st.stop()

@@ -16,7 +16,7 @@ me, children = forms.reading_page("nav.event_log")
 code = forms.pick_child(children, "events_child")
 
 try:
-    log = services.events(me, code)
+    log = services.audit().events(me, code)
 except KopirError as error:
     forms.show_refusal(error)
     st.stop()
@@ -38,7 +38,7 @@ with left:
     st.caption(t("events.integrity.help"))
     if st.button(t("events.verify"), icon=":material/verified:", key="events_verify"):
         with st.status(t("events.verifying"), expanded=False) as status:
-            result = services.integrity(me, code)
+            result = services.audit().integrity(me, code)
             status.update(label=t("events.verified") if result["ok"] else t("events.failed"),
                           state="complete" if result["ok"] else "error")
         if result["ok"]:
@@ -64,7 +64,7 @@ with right:
     if st.button(t("events.prepare"), icon=":material/inventory_2:", key="events_prepare"):
         with st.status(t("events.preparing"), expanded=True) as status:
             st.write(t("events.step.read"))
-            bundle = services.export(me, code)
+            bundle = services.audit().export(me, code)
             st.write(t("events.step.check"))
             table = printable.chronology_rows(bundle["chronology"])
             st.session_state["export"] = {

@@ -23,7 +23,7 @@ mode = top[1].segmented_control(t("replay.mode"), ["stood", "happened", "diff"],
                                 key=forms.lk("replay_mode")) or "stood"
 st.caption(t(f"replay.{mode}.help"))
 now = services.now()
-current = services.chronology(me, code)
+current = services.staff().chronology(me, code)
 
 
 kind = forms.labeller("kind.")
@@ -55,17 +55,16 @@ def show(rows: list[dict]) -> None:  # type: ignore[type-arg]
 
 try:
     if mode == "stood":
-        rows = services.chronology(me, code, as_of=moment)
+        rows = services.staff().chronology(me, code, as_of=moment)
         st.markdown(t("replay.stood.title", code=code, when=fmt_datetime(moment), n=len(rows)))
         show(rows)
     elif mode == "happened":
-        rows = [r for r in services.chronology(me, code) if r["occurred_at"] <= moment]
+        rows = [r for r in services.staff().chronology(me, code) if r["occurred_at"] <= moment]
         st.markdown(t("replay.happened.title", code=code, when=fmt_datetime(moment), n=len(rows)))
         show(rows)
-    else:
-        assert earlier is not None
+    elif earlier is not None:
         first, second = sorted((earlier, moment))
-        changes = services.diff(me, code, first, second)
+        changes = services.staff().diff(me, code, first, second)
         st.markdown(t("replay.diff.title", start=fmt_datetime(first), end=fmt_datetime(second),
                       added=len(changes["added"]), changed=len(changes["changed"])))
         st.subheader(t("replay.added"))

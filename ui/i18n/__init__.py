@@ -38,7 +38,7 @@ def current_language() -> str:
         language = None
     if language in LANGUAGES:
         return language
-    from kopir.settings import settings
+    from infrastructure.settings import settings
 
     return settings().language if settings().language in LANGUAGES else "en"
 

@@ -27,8 +27,8 @@ if me.role == Role.PSYCHOLOGIST:
                                  key="chronology_as_of")
 
 try:
-    summary = services.child_summary(me, code)
-    rows = services.chronology(me, code, as_of=as_of)
+    summary = services.staff().child_summary(me, code)
+    rows = services.staff().chronology(me, code, as_of=as_of)
 except KopirError as error:
     forms.show_refusal(error)
     st.stop()
@@ -78,7 +78,7 @@ if me.role == Role.PSYCHOLOGIST:
                 st.text(f"{fmt_datetime(r['occurred_at'])}: {r['confidential_notes']}")
 
 charts = st.columns(2)
-points = services.wellbeing(me, code) if as_of is None else []
+points = services.staff().wellbeing(me, code) if as_of is None else []
 with charts[0]:
     st.subheader(t("chronology.wellbeing"))
     if points:

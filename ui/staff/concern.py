@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from domain.events import TEXT, Concern, Level
+from domain.checks import TEXT
+from domain.commands import Concern
+from domain.vocabulary import Level
 from ui import forms, services
 from ui.i18n import fmt_datetime, t
 
@@ -25,7 +27,7 @@ with st.form(FORM, clear_on_submit=False):
 if submitted:
     form = Concern(occurred_at=when, level=level, reason=reason)
     if forms.language_ok(FORM, {"reason": reason}, quoting):
-        forms.save(FORM, lambda submission: services.raise_concern(
-            me, code, form, expected_version=version, entry_id=submission),
-            lambda: t("saved.concern", code=code, level=forms.choice_label("level")(level),
-                      at=fmt_datetime(services.now())))
+        forms.save(FORM, services.app().raise_concern, me, code, form, expected_version=version,
+                   confirmation=lambda: t("saved.concern", code=code,
+                                          level=forms.choice_label("level")(level),
+                                          at=fmt_datetime(services.now())))

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from domain.events import TEXT, ConflictKind, ConflictReport, Participant, ParticipantRole
+from domain.checks import TEXT
+from domain.commands import ConflictReport, Participant
+from domain.vocabulary import ConflictKind, ParticipantRole
 from ui import forms, services
 from ui.i18n import fmt_datetime, t
 
@@ -45,7 +47,9 @@ if submitted:
                             participants=participants, others_not_in_system=outside,
                             staff_involved=staff, action_taken=action)
     if forms.language_ok(FORM, {"description": description, "action_taken": action}, quoting):
-        forms.save(FORM, lambda submission: services.record_conflict(
-            me, code, report, expected_version=version, entry_id=submission),
-            lambda: t("saved.conflict", code=code, kind=forms.choice_label("conflict_kind")(kind),
-                      when=fmt_datetime(when), at=fmt_datetime(services.now())))
+        forms.save(FORM, services.app().record_conflict, me, code, report,
+                   expected_version=version,
+                   confirmation=lambda: t("saved.conflict", code=code,
+                                          kind=forms.choice_label("conflict_kind")(kind),
+                                          when=fmt_datetime(when),
+                                          at=fmt_datetime(services.now())))

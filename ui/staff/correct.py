@@ -6,7 +6,8 @@ from __future__ import annotations
 import streamlit as st
 
 from domain.access import Role
-from domain.events import AMENDABLE, TEXT, Correction
+from domain.checks import TEXT
+from domain.commands import AMENDABLE, Correction
 from ui import forms, printable, services
 from ui.i18n import current_language, fmt_datetime, t
 
@@ -16,7 +17,7 @@ me, children = forms.recording_page(FORM, "nav.correct")
 
 code = forms.pick_child(children, "correct_child")
 version = services.child_version(code)
-entries = [r for r in services.chronology(me, code)
+entries = [r for r in services.staff().chronology(me, code)
            if r["kind"] in AMENDABLE and r["status"] != "retracted"
            and (me.role != Role.TEACHER or r["recorded_by"] == me.user_id)]
 if not entries:
@@ -63,7 +64,8 @@ if submitted:
     correction = Correction(entry_id=chosen, reason=reason, changes=changes)
     texts = {k: str(v) for k, v in changes.items() if isinstance(v, str)} | {"reason": reason}
     if forms.language_ok(FORM, texts, quoting):
-        command = services.amend_entry if action == "amend" else services.retract_entry
-        forms.save(FORM, lambda submission: command(
-            me, code, correction, expected_version=version, entry_id=submission),
-            lambda: t(f"saved.{action}", code=code, at=fmt_datetime(services.now())))
+        command = services.app().amend_entry if action == "amend" \
+            else services.app().retract_entry
+        forms.save(FORM, command, me, code, correction, expected_version=version,
+                   confirmation=lambda: t(f"saved.{action}", code=code,
+                                          at=fmt_datetime(services.now())))

@@ -5,8 +5,10 @@ from __future__ import annotations
 import streamlit as st
 
 from domain.access import Role
+from domain.checks import SHORT_TEXT, TEXT
+from domain.commands import Enrolment
 from domain.errors import KopirError
-from domain.events import SHORT_TEXT, TEXT, Enrolment, FamilySituation
+from domain.vocabulary import FamilySituation
 from ui import forms, services
 from ui.i18n import fmt_datetime, t
 
@@ -15,7 +17,7 @@ SPOKEN = ["kk", "ru", "ar", "uz", "en", "tr"]
 me = forms.actor()
 st.title(t("nav.enrol"))
 st.caption(t("hint.enrol"))
-schools = [s["school_id"] for s in services.schools(me)]
+schools = [s["school_id"] for s in services.staff().schools(me)]
 if not schools:
     st.info(t("empty.schools"))
     st.stop()
@@ -54,7 +56,7 @@ if submitted:
                      support_needs=needs, returned_from=returned_from, personal_name=name)
     if forms.language_ok(FORM, {"support_needs": needs}, quoting):
         try:
-            services.enrol_child(me, form)
+            services.record(services.app().enrol_child, me, form)
         except KopirError as error:
             forms.show_refusal(error)
         else:

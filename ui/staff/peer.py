@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import streamlit as st
 
-from domain.events import (
+from domain.checks import TEXT
+from domain.commands import Participant, PeerIncidentReport
+from domain.vocabulary import (
     POSITIVE_PEER_KINDS,
-    TEXT,
     LabelAbout,
-    Participant,
     ParticipantRole,
     PeerIncidentKind,
-    PeerIncidentReport,
 )
 from ui import forms, services
 from ui.i18n import fmt_datetime, t
@@ -65,7 +64,9 @@ if submitted:
                                 participants=participants, others_not_in_system=outside,
                                 action_taken=action)
     if forms.language_ok(FORM, {"description": description, "action_taken": action}, quoting):
-        forms.save(FORM, lambda submission: services.record_peer_incident(
-            me, code, report, expected_version=version, entry_id=submission),
-            lambda: t("saved.peer", code=code, kind=forms.choice_label("peer_kind")(kind),
-                      when=fmt_datetime(when), at=fmt_datetime(services.now())))
+        forms.save(FORM, services.app().record_peer_incident, me, code, report,
+                   expected_version=version,
+                   confirmation=lambda: t("saved.peer", code=code,
+                                          kind=forms.choice_label("peer_kind")(kind),
+                                          when=fmt_datetime(when),
+                                          at=fmt_datetime(services.now())))

@@ -7,15 +7,9 @@ from datetime import timedelta
 
 import streamlit as st
 
-from domain.events import (
-    LONG_TEXT,
-    TEXT,
-    WELLBEING_INDICATORS,
-    Attendance,
-    CounsellingSession,
-    SessionType,
-    Wellbeing,
-)
+from domain.checks import LONG_TEXT, TEXT
+from domain.commands import CounsellingSession, Wellbeing
+from domain.vocabulary import INDICATORS, Attendance, SessionType
 from ui import forms, services
 from ui.i18n import fmt_datetime, t
 
@@ -39,7 +33,7 @@ with st.form(FORM, clear_on_submit=False):
     if attendance == Attendance.ATTENDED:
         st.caption(t("hint.wellbeing"))
         columns = st.columns(4)
-        for column, name in zip(columns, WELLBEING_INDICATORS, strict=True):
+        for column, name in zip(columns, INDICATORS, strict=True):
             scores[name] = column.slider(t(f"field.{name}"), 1, 5, 3, key=f"session_{name}")
     follow_up = st.date_input(t("field.follow_up_on"), value=None,
                               min_value=services.now().date() - timedelta(days=365),
@@ -55,8 +49,9 @@ if submitted:
                               wellbeing=Wellbeing(**scores) if scores else None,
                               follow_up_on=follow_up, summary=summary, confidential_notes=notes)
     if forms.language_ok(FORM, {"summary": summary, "confidential_notes": notes}, quoting):
-        forms.save(FORM, lambda submission: services.record_counselling_session(
-            me, code, form, expected_version=version, entry_id=submission),
-            lambda: t("saved.session", code=code,
-                      attendance=forms.choice_label("attendance")(attendance),
-                      when=fmt_datetime(when), at=fmt_datetime(services.now())))
+        forms.save(FORM, services.app().record_counselling_session, me, code, form,
+                   expected_version=version,
+                   confirmation=lambda: t("saved.session", code=code,
+                                          attendance=forms.choice_label("attendance")(attendance),
+                                          when=fmt_datetime(when),
+                                          at=fmt_datetime(services.now())))

@@ -13,7 +13,7 @@ from ui.i18n import fmt_number, t
 me = forms.actor()
 st.title(t("nav.caseload"))
 try:
-    data = services.caseload(me)
+    data = services.oversight().caseload(me)
 except KopirError as error:
     forms.show_refusal(error)
     st.stop()
@@ -55,7 +55,7 @@ with right:
     st.bar_chart(by_school, color=["#d62728", "#ff7f0e", "#1f77b4"])
 
 st.subheader(t("caseload.speed"))
-metrics = services.escalation_metrics(me)
+metrics = services.oversight().escalation_metrics(me)
 if metrics:
     speed = pd.DataFrame(metrics)
     speed["level"] = [t(f"choice.level.{v}") for v in speed["level"]]

@@ -9,14 +9,16 @@ decision form below it keeps whatever the supervisor is typing.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from uuid import UUID
 
 import pandas as pd
 import streamlit as st
 
+from domain.checks import TEXT
+from domain.commands import Resolution
 from domain.errors import KopirError
-from domain.events import TEXT, Outcome, Resolution
-from domain.rules.loader import URGENT_FIRST
-from kopir.settings import settings
+from domain.vocabulary import URGENT_FIRST, Outcome
+from infrastructure.settings import settings
 from ui import forms, printable, reasons, services
 from ui.i18n import current_language, fmt_datetime, fmt_duration, fmt_number, t
 
@@ -26,7 +28,7 @@ COLOURS = {"high": "red", "medium": "orange", "low": "blue"}
 me = forms.actor()
 st.title(t("nav.monitor"))
 try:
-    services.monitor(me, limit=0)
+    services.oversight().monitor(me, limit=0)
 except KopirError as error:
     forms.show_refusal(error)
     st.stop()
@@ -47,7 +49,7 @@ def live() -> None:
     school = st.session_state.get(forms.lk("monitor_school"), "")
     order = st.session_state.get(forms.lk("monitor_order"), "newest")
     after = st.session_state.get("monitor_latest")
-    view = services.monitor(me, levels=tuple(levels), school=school or None, order=order,
+    view = services.oversight().monitor(me, levels=tuple(levels), school=school or None, order=order,
                             limit=SHOWN, after=after)
     now = services.now()
     for r in view["arrived"]:  # none on the first run: nothing is new yet
@@ -102,7 +104,7 @@ if not selected:
     st.info(t("monitor.pick"), icon=":material/touch_app:")
     st.stop()
 try:
-    why = services.explain(me, selected, language=current_language())
+    why = services.oversight().explain(me, selected, language=current_language())
 except KopirError as error:
     forms.show_refusal(error)
     st.stop()
@@ -161,14 +163,16 @@ with ack:
         note = st.text_area(t("field.rationale"), max_chars=TEXT, key=f"ack_note_{selected}",
                             placeholder=t("hint.rationale"))
         if st.form_submit_button(t("monitor.acknowledge"), type="primary"):
-            act("acknowledge", lambda: services.acknowledge_escalation(me, selected, note))
+            act("acknowledge", lambda: services.record(
+                services.app().acknowledge_escalation, me, UUID(selected), note))
 with assign:
     with st.form("assign"):
-        people = services.staff_of(me, row["school_id"])
+        people = services.oversight().staff_of(me, row["school_id"])
         assignee = st.selectbox(t("field.assignee"), people, key=f"assignee_{selected}")
         note = st.text_area(t("field.rationale"), max_chars=TEXT, key=f"assign_note_{selected}")
         if st.form_submit_button(t("monitor.assign"), type="primary"):
-            act("assign", lambda: services.assign_escalation(me, selected, assignee or "", note))
+            act("assign", lambda: services.record(
+                services.app().assign_escalation, me, UUID(selected), assignee or "", note))
 with resolve:
     with st.form("resolve"):
         outcome = st.radio(t("field.outcome"), list(Outcome), horizontal=True,
@@ -176,5 +180,6 @@ with resolve:
         note = st.text_area(t("field.rationale"), max_chars=TEXT,
                             key=f"resolve_note_{selected}", help=t("hint.no_action"))
         if st.form_submit_button(t("monitor.resolve"), type="primary"):
-            act("resolve", lambda: services.resolve_escalation(
-                me, selected, Resolution(outcome=outcome, rationale=note)))
+            act("resolve", lambda: services.record(
+                services.app().resolve_escalation, me, UUID(selected),
+                Resolution(outcome=outcome, rationale=note)))

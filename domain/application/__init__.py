@@ -1,0 +1,21 @@
+"""SchoolIntegration: one method per thing staff do, the acting user first.
+
+Inside `batch()` many commands share one transaction (demo data, imports); otherwise
+every command is its own transaction. The commands are grouped by who uses them:
+recording (staff), supervision (escalations), administration (schools, accounts,
+erasure, the trail).
+"""
+
+from domain.application.administration import Administration
+from domain.application.base import SYSTEM, command
+from domain.application.recording import Recording
+from domain.application.supervision import Supervision
+
+
+class SchoolIntegration(Recording, Supervision, Administration):
+    """The application every user action goes through."""
+
+    name = "SchoolIntegration"
+
+
+__all__ = ["SYSTEM", "SchoolIntegration", "command"]

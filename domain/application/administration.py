@@ -1,0 +1,127 @@
+"""Administration: schools, accounts and signing in; erasure on a lawful request; and the
+application's own trail (reads of a child's record, signed checkpoints of the log)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Protocol, Sequence
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError
+
+from domain import access
+from domain.access import Actor, Role
+from domain.application.base import SYSTEM, Base, command
+from domain.errors import InvalidEntry, MissingMasterKey, Problems, UnknownUser
+from domain.model import (
+    AccessEntry,
+    KopirAggregate,
+    LedgerCheckpoint,
+    School,
+    StaffAccount,
+    user_id_uuid,
+)
+from domain.passwords import hash_password, verify_password
+
+MINIMUM_PASSWORD = 8
+
+
+class KeyShredder(Protocol):
+    """What erasure needs of the store's encryption: destroy every key of an owner."""
+
+    def destroy(self, owner: str) -> int:
+        """Destroy the owner's data keys; returns how many there were."""
+
+
+class Administration(Base):
+    # --- schools and accounts -----------------------------------------------------------
+    @command
+    def register_school(self, actor: Actor, school_id: str, name: str, region: str) -> None:
+        access.check_may_administer(actor)
+        problems = Problems()
+        if not school_id.strip():
+            problems.add("school_id", "school.id_missing")
+        if not name.strip():
+            problems.add("name", "school.name_missing")
+        problems.raise_if_any()
+        school = School.register(school_id, name, region, self._stamp(actor, school_id))
+        self._save(school, conflict=InvalidEntry.one("school_id", "school.exists",
+                                                     school=school_id))
+
+    @command
+    def register_account(self, actor: Actor, user_id: str, display_name: str, role: Role,
+                         school_ids: Sequence[str], password: str) -> None:
+        access.check_may_administer(actor)
+        problems = Problems()
+        if not user_id.strip():
+            problems.add("user_id", "account.user_missing")
+        if len(password) < MINIMUM_PASSWORD:
+            problems.add("password", "account.password_short", minimum=MINIMUM_PASSWORD)
+        problems.raise_if_any()
+        account = StaffAccount.register(user_id, display_name, Role(role).value, school_ids,
+                                        hash_password(password), self._stamp(actor, "*"))
+        self._save(account, conflict=InvalidEntry.one("user_id", "account.exists",
+                                                      user=user_id))
+
+    def log_in(self, user_id: str, password: str) -> Actor:
+        """The actor for a user id and password; UnknownUser when either is wrong."""
+        try:
+            account: StaffAccount = self.repository.get(user_id_uuid(user_id))
+        except AggregateNotFoundError:
+            raise UnknownUser() from None
+        if not account.is_active or not verify_password(password, account.password_hash):
+            raise UnknownUser()
+        return self.actor(account)
+
+    def actor_for(self, user_id: str) -> Actor:
+        try:
+            return self.actor(self.repository.get(user_id_uuid(user_id)))
+        except AggregateNotFoundError:
+            raise UnknownUser(code="unknown_user", user=user_id) from None
+
+    # --- erasure --------------------------------------------------------------------------
+    @command
+    def erase_personal_data(self, actor: Actor, code: str, legal_basis: str) -> int:
+        """Crypto-shredding: record PersonalDataErased, then destroy the child's data keys
+        (and those of their escalations). Returns how many keys were destroyed."""
+        access.check_may_administer(actor)
+        keys: KeyShredder | None = getattr(self.mapper, "keyring", None)
+        if keys is None:
+            raise MissingMasterKey(code="erasure_needs_key")
+        if not legal_basis.strip():
+            raise InvalidEntry.one("legal_basis", "erasure.legal_basis")
+        child = self.child(code)
+        child.erase(legal_basis, self._stamp(actor, child.school_id))
+        self._save(child)
+        return keys.destroy(str(child.id))
+
+    # --- the trail ------------------------------------------------------------------------
+    @command
+    def record_checkpoint(self, position: int, count: int, head: str, public_key: str,
+                          signature: str) -> UUID:
+        """Store a signed checkpoint of the hash chain (infrastructure.ledger) as an event."""
+        checkpoint = LedgerCheckpoint.sign(self.new_id(), position, count, head, public_key,
+                                           signature, self._stamp(SYSTEM, "*"))
+        self._save(checkpoint)
+        return checkpoint.id
+
+    @command
+    def record_access(self, actor: Actor, code: str, purpose: str, fields: Sequence[str],
+                      as_of: datetime | None = None) -> UUID:
+        """Log one read of a child's record (who, which child, which fields, why)."""
+        child = self.child(code)
+        entry = AccessEntry.view(self.new_id(), str(child.id), code, purpose, fields,
+                                 as_of.isoformat() if as_of else "",
+                                 self._stamp(actor, child.school_id))
+        self._save(entry)
+        return entry.id
+
+    def child_events(self, actor: Actor, code: str,
+                     as_of: datetime | None = None) -> list[KopirAggregate.Event]:
+        """A child's events as recorded by `as_of` (store time), after an access check."""
+        child = self.child(code)
+        access.check_may_read_child(actor, child.school_id)
+        events = list(self.events.get(child.id))
+        if as_of is not None:
+            events = [e for e in events if e.timestamp <= as_of]
+        return events  # type: ignore[return-value]

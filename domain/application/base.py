@@ -1,0 +1,145 @@
+"""What every command of the application stands on: the transaction (one per command,
+or one for a batch), the clock, the stamp every event carries, and loading aggregates.
+
+The application gets its recorders and its mapper (encryption included) from the
+persistence module its environment names; it knows nothing of either.
+"""
+
+from __future__ import annotations
+
+import functools
+from contextlib import contextmanager
+from datetime import datetime
+from typing import Any, Callable, Iterator, Sequence, TypeVar, cast
+from uuid import UUID, uuid4
+
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.domain import DomainEventProtocol
+from eventsourcing.persistence import IntegrityError, JSONTranscoder, Transcoding
+
+from domain import access, clock
+from domain.access import Actor, Role
+from domain.errors import RecordChanged, UnknownChild
+from domain.model import Child, KopirAggregate, StaffAccount, Stamp, child_id
+
+Command = TypeVar("Command", bound=Callable[..., Any])
+
+
+def command(method: Command) -> Command:
+    """A command runs on its application's clock: the store's timestamp of every event it
+    records comes from that clock (history recorded "as it happened", tests that move
+    time), and so do its checks of "now"."""
+    @functools.wraps(method)
+    def on_the_applications_clock(self: "Base", *args: Any, **kwargs: Any) -> Any:
+        with clock.using(self.clock):
+            return method(self, *args, **kwargs)
+    return cast(Command, on_the_applications_clock)
+
+
+class SetAsList(Transcoding):
+    """Sets as sorted lists, so a snapshot of an aggregate can be stored."""
+
+    type = set
+    name = "set"
+
+    def encode(self, obj: set[Any]) -> list[Any]:
+        return sorted(obj, key=str)
+
+    def decode(self, data: list[Any]) -> set[Any]:
+        return set(data)
+
+
+class Base(Application[UUID]):
+    # Commands load a child, check, and save: keep recent aggregates in memory and
+    # fast-forward them from the store (other writers' events included) instead of
+    # replaying whole streams on every command.
+    env = {"AGGREGATE_CACHE_MAXSIZE": "5000", "AGGREGATE_CACHE_FASTFORWARD": "y"}
+
+    def __init__(self, env: dict[str, str] | None = None, *, clock_: clock.Clock | None = None,
+                 ids: Callable[[], UUID] = uuid4):
+        super().__init__(env)
+        self.clock: clock.Clock = clock_ or clock.SYSTEM_CLOCK
+        self.new_id = ids
+        self._pending: list[DomainEventProtocol[UUID]] | None = None
+        self._pending_aggregates: dict[UUID, KopirAggregate] = {}
+
+    def register_transcodings(self, transcoder: JSONTranscoder) -> None:
+        super().register_transcodings(transcoder)
+        transcoder.register(SetAsList())  # aggregate state (a snapshot) holds sets
+
+    # --- transactions ----------------------------------------------------------------
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        """Record every command inside the block in one transaction, in order."""
+        if self._pending is not None:
+            yield
+            return
+        self._pending, self._pending_aggregates = [], {}
+        try:
+            yield
+            if self._pending:
+                self._put(self._pending, aggregates=list(self._pending_aggregates.values()))
+        finally:
+            self._pending, self._pending_aggregates = None, {}
+
+    def _save(self, *aggregates: KopirAggregate, conflict: Exception | None = None) -> None:
+        events = [e for agg in aggregates for e in agg.collect_events()]
+        if self._pending is not None:
+            self._pending.extend(events)
+            self._pending_aggregates.update({agg.id: agg for agg in aggregates})
+            return
+        self._put(events, conflict, aggregates=aggregates)
+
+    def _put(self, events: Sequence[DomainEventProtocol[UUID]],
+             conflict: Exception | None = None,
+             aggregates: Sequence[KopirAggregate] = ()) -> None:
+        # The aggregates (their events already collected) go along so that the library
+        # caches them when it does not fast-forward, and snapshots them at its intervals.
+        try:
+            self.save(*events, *aggregates)
+        except IntegrityError as e:
+            raise (conflict or RecordChanged(code="record_changed.any")) from e
+
+    def _get(self, aggregate_id: UUID) -> Any:
+        pending = self._pending_aggregates.get(aggregate_id)
+        if pending is not None:
+            return pending
+        return self.repository.get(aggregate_id)
+
+    # --- stamps and aggregates ----------------------------------------------------------
+    def _now(self) -> datetime:
+        return self.clock.now()
+
+    def _stamp(self, actor: Actor, school_id: str, occurred_at: datetime | None = None) -> Stamp:
+        return Stamp(actor.user_id, actor.role.value, school_id, occurred_at or self._now())
+
+    def child(self, code: str) -> Child:
+        try:
+            return self._get(child_id(code))
+        except AggregateNotFoundError:
+            raise UnknownChild(child=code) from None
+
+    def is_enrolled(self, code: str) -> bool:
+        try:
+            self.child(code)
+        except UnknownChild:
+            return False
+        return True
+
+    def _child_for(self, actor: Actor, what: str, code: str,
+                   expected_version: int | None) -> Child:
+        child = self.child(code)
+        access.check_may_record(actor, what, child.school_id)
+        if expected_version is not None and child.version != expected_version:
+            raise RecordChanged(child=code)
+        return child
+
+    @staticmethod
+    def actor(account: StaffAccount) -> Actor:
+        return Actor(user_id=account.user_id, role=Role(account.user_role),
+                     school_ids=frozenset(account.school_ids),
+                     display_name=account.display_name)
+
+
+SYSTEM = Actor(user_id="system", role=Role.ADMIN, school_ids=frozenset({"*"}),
+               display_name="Köpir set-up")

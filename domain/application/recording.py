@@ -1,0 +1,234 @@
+"""What staff record about a child: enrolment, moves, incidents, sessions, concerns, and
+the corrections of earlier entries. Each command checks who is acting, validates the
+form, gets the child, calls the method named after what staff do, and saves."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Sequence
+from uuid import UUID, uuid5
+
+from domain import access
+from domain.access import Actor
+from domain.application.base import Base, command
+from domain.checks import plain
+from domain.commands import (
+    AMENDABLE,
+    Concern,
+    ConflictReport,
+    Correction,
+    CounsellingSession,
+    Enrolment,
+    Participant,
+    PeerIncidentReport,
+    Wellbeing,
+)
+from domain.errors import ChildAlreadyEnrolled, FieldProblem, InvalidEntry, Problems
+from domain.model import Child, Escalation
+from domain.vocabulary import ACK_DEADLINES
+
+
+class Recording(Base):
+    # --- enrolment and moves ------------------------------------------------------------
+    @command
+    def enrol_child(self, actor: Actor, form: Enrolment) -> UUID:
+        access.check_may_record(actor, "enrolment", form.school_id)
+        form.validate(self._now())
+        if self.is_enrolled(form.child_code):
+            raise ChildAlreadyEnrolled(child=form.child_code)
+        fields = form.as_event_fields()
+        child = Child.enrol(
+            form.child_code, grade=fields["grade"], birth_year=fields["birth_year"],
+            family_situation=fields["family_situation"], languages=fields["languages"],
+            months_schooling_missed=fields["months_schooling_missed"],
+            support_needs=fields["support_needs"], returned_from=fields["returned_from"],
+            personal_name=fields["personal_name"],
+            stamp=self._stamp(actor, form.school_id, form.occurred_at))
+        self._save(child, conflict=ChildAlreadyEnrolled(child=form.child_code))
+        return child.id
+
+    @command
+    def transfer_child(self, actor: Actor, code: str, to_school_id: str, reason: str,
+                       expected_version: int | None = None) -> None:
+        child = self._child_for(actor, "transfer", code, expected_version)
+        problems = Problems()
+        if not to_school_id or to_school_id == child.school_id:
+            problems.add("to_school_id", "transfer.school")
+        if not reason.strip():
+            problems.add("reason", "transfer.reason")
+        problems.raise_if_any()
+        child.transfer(to_school_id, reason, self._stamp(actor, child.school_id))
+        self._save(child)
+
+    @command
+    def close_enrolment(self, actor: Actor, code: str, reason: str,
+                        expected_version: int | None = None) -> None:
+        child = self._child_for(actor, "closure", code, expected_version)
+        if not reason.strip():
+            raise InvalidEntry.one("reason", "closure.reason")
+        child.close(reason, self._stamp(actor, child.school_id))
+        self._save(child)
+
+    # --- entries ------------------------------------------------------------------------
+    def _involved(self, actor: Actor, what: str,
+                  participants: Sequence[Participant]) -> list[Child]:
+        others = []
+        for part in participants:
+            other = self.child(part.child_code)
+            access.check_may_record(actor, what, other.school_id)
+            other.check_open()
+            others.append(other)
+        return others
+
+    def _record_incident(self, actor: Actor, what: str, code: str,
+                         form: ConflictReport | PeerIncidentReport,
+                         event_class: type[Child.Entry],
+                         expected_version: int | None, entry_id: str | None) -> str:
+        if entry_id is not None and self._already_recorded(code, entry_id):
+            return entry_id
+        subject = self._child_for(actor, what, code, expected_version)
+        form.problems(self._now(), subject=code).raise_if_any()
+        others = self._involved(actor, what, form.participants)
+        incident_id = str(self.new_id())
+        content = form.as_event_fields()
+        occurred_at = content.pop("occurred_at")
+        everyone = [(subject, plain(form.child_role))]
+        everyone += [(o, plain(p.role)) for o, p in zip(others, form.participants, strict=True)]
+        roles = {c.code: r for c, r in everyone}
+        first = entry_id or str(self.new_id())
+        for child, role in everyone:
+            child_entry = first if child is subject else str(uuid5(UUID(first), child.code))
+            child.record_entry(event_class, child_entry, {
+                **content, "incident_id": incident_id, "child_role": role,
+                "participants": [{"child_code": c, "role": r}
+                                 for c, r in roles.items() if c != child.code],
+            }, self._stamp(actor, child.school_id, occurred_at))
+        self._save(subject, *others)
+        return first
+
+    def _already_recorded(self, code: str, entry_id: str | None) -> bool:
+        """True when an entry with this id is already in the child's record: a form sent
+        twice (a double click, a retried request) records once."""
+        if entry_id is None:
+            return False
+        child = self.child(code)
+        return entry_id in child.entries or entry_id in child.corrections
+
+    @command
+    def record_conflict(self, actor: Actor, code: str, form: ConflictReport,
+                        expected_version: int | None = None,
+                        entry_id: str | None = None) -> str:
+        """Record a conflict; returns the entry id in the subject child's record."""
+        return self._record_incident(actor, "conflict", code, form, Child.ConflictRecorded,
+                                     expected_version, entry_id)
+
+    @command
+    def record_peer_incident(self, actor: Actor, code: str, form: PeerIncidentReport,
+                             expected_version: int | None = None,
+                             entry_id: str | None = None) -> str:
+        return self._record_incident(actor, "peer_incident", code, form,
+                                     Child.PeerIncidentRecorded, expected_version, entry_id)
+
+    @command
+    def record_counselling_session(self, actor: Actor, code: str, form: CounsellingSession,
+                                   expected_version: int | None = None,
+                                   entry_id: str | None = None) -> str:
+        if entry_id is not None and self._already_recorded(code, entry_id):
+            return entry_id
+        child = self._child_for(actor, "counselling", code, expected_version)
+        form.validate(self._now())
+        content = form.as_event_fields()
+        entry_id = entry_id or str(self.new_id())
+        child.record_entry(Child.CounsellingSessionRecorded, entry_id, content,
+                           self._stamp(actor, child.school_id, content.pop("occurred_at")))
+        self._save(child)
+        return entry_id
+
+    @command
+    def raise_concern(self, actor: Actor, code: str, form: Concern,
+                      expected_version: int | None = None,
+                      entry_id: str | None = None) -> UUID:
+        """A psychologist raises a concern by hand: it goes straight to the escalation queue."""
+        if entry_id is not None and self._already_recorded(code, entry_id):
+            return uuid5(UUID(entry_id), "escalation")
+        child = self._child_for(actor, "concern", code, expected_version)
+        form.validate(self._now())
+        content = form.as_event_fields()
+        entry_id = entry_id or str(self.new_id())
+        escalation_id = uuid5(UUID(entry_id), "escalation")
+        stamp = self._stamp(actor, child.school_id, content.pop("occurred_at"))
+        child.record_entry(Child.ConcernRaised, entry_id,
+                           {**content, "escalation_id": str(escalation_id)}, stamp)
+        escalation = Escalation.raise_(
+            escalation_id, child_id=str(child.id), child_code=child.code,
+            level=content["level"], rule_id="manual", rule_version=1,
+            reason=content["reason"], triggering_entries=[entry_id],
+            acknowledge_by=self._now() + ACK_DEADLINES[content["level"]],
+            due_at=self._now(), detection_delay_seconds=0, stamp=stamp)
+        self._save(child, escalation)
+        return escalation_id
+
+    # --- corrections ----------------------------------------------------------------------
+    def _correcting(self, actor: Actor, code: str, correction: Correction,
+                    expected_version: int | None) -> tuple[Child, str]:
+        """The child whose entry is corrected, and the kind of that entry."""
+        child = self._child_for(actor, "correction", code, expected_version)
+        correction.validate(self._now())
+        return child, child.check_correctable(correction.entry_id)
+
+    @command
+    def amend_entry(self, actor: Actor, code: str, correction: Correction,
+                    expected_version: int | None = None, entry_id: str | None = None) -> str:
+        if entry_id is not None and self._already_recorded(code, entry_id):
+            return entry_id
+        child, kind = self._correcting(actor, code, correction, expected_version)
+        self._check_changes(kind, self.entry_fields(child, correction.entry_id),
+                            correction.changes)
+        changes = {k: plain(v) for k, v in correction.changes.items()}
+        entry_id = entry_id or str(self.new_id())
+        child.amend(entry_id, correction.entry_id, changes, correction.reason,
+                    self._stamp(actor, child.school_id))
+        self._save(child)
+        return entry_id
+
+    def entry_fields(self, child: Child, entry_id: str) -> dict[str, Any]:
+        """An entry's content as it stands now (amendments applied), read from the log."""
+        fields: dict[str, Any] = {}
+        pending = [e for e in self._pending or [] if e.originator_id == child.id]
+        for event in [*self.events.get(child.id), *pending]:
+            if getattr(event, "entry_id", None) == entry_id:
+                fields = dict(event.__dict__)
+            elif isinstance(event, Child.EntryAmended) and event.amends == entry_id:
+                fields.update(event.changes)
+        return fields
+
+    def _check_changes(self, kind: str, original: dict[str, Any],
+                       changes: dict[str, Any]) -> None:
+        payload_class, allowed = AMENDABLE[kind]
+        problems = [FieldProblem(k, "amendment.not_amendable")
+                    for k in changes if k not in allowed]
+        if not changes:
+            problems.append(FieldProblem("changes", "amendment.empty"))
+        if problems:
+            raise InvalidEntry(problems)
+        merged = {k: v for k, v in original.items()
+                  if k in payload_class.__dataclass_fields__}
+        merged.update(changes)
+        if isinstance(merged.get("wellbeing"), dict):
+            merged["wellbeing"] = Wellbeing(**merged["wellbeing"])
+        if "follow_up_on" in merged and isinstance(merged["follow_up_on"], str):
+            merged["follow_up_on"] = datetime.fromisoformat(merged["follow_up_on"]).date()
+        merged.pop("participants", None)
+        payload_class(**merged).validate(self._now())
+
+    @command
+    def retract_entry(self, actor: Actor, code: str, correction: Correction,
+                      expected_version: int | None = None, entry_id: str | None = None) -> str:
+        if entry_id is not None and self._already_recorded(code, entry_id):
+            return entry_id
+        child, _ = self._correcting(actor, code, correction, expected_version)
+        entry_id = entry_id or str(self.new_id())
+        child.retract(entry_id, correction.entry_id, correction.reason,
+                      self._stamp(actor, child.school_id))
+        self._save(child)
+        return entry_id

@@ -1,0 +1,107 @@
+"""Escalations: what a supervisor must look at, raised by a rule or by hand."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from domain.aggregate import KopirAggregate, Stamp
+from domain.errors import EscalationStateError
+
+
+class Escalation(KopirAggregate):
+    """Something a supervisor must look at: raised by a rule or by hand."""
+
+    def __init__(self) -> None:
+        self.child_id = ""
+        self.school_id = ""
+        self.level = "low"
+        self.status = "open"
+        self.assignee = ""
+        self.acknowledge_by: datetime | None = None
+
+    class EscalationRaised(KopirAggregate.Created):
+        """Raised by a rule (rule id and version) or by hand (rule "manual").
+
+        `due_at` is when the rule would have fired had every entry been recorded on
+        time; for a late fact it is earlier than the timestamp, and the difference is
+        the detection delay.
+        """
+
+        class_version = 2
+        child_id: str
+        child_code: str
+        level: str
+        rule_id: str
+        rule_version: int
+        reason: str
+        triggering_entries: list[str]
+        acknowledge_by: datetime
+        due_at: datetime
+        detection_delay_seconds: int
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["due_at"] = state["timestamp"]
+            state["detection_delay_seconds"] = 0
+
+        def apply(self, aggregate: Escalation) -> None:  # type: ignore[override]
+            aggregate.child_id = self.child_id
+            aggregate.school_id = self.school_id
+            aggregate.level = self.level
+            aggregate.acknowledge_by = self.acknowledge_by
+
+    class EscalationAcknowledged(KopirAggregate.Event):
+        note: str
+
+        def apply(self, aggregate: Escalation) -> None:  # type: ignore[override]
+            aggregate.status = "acknowledged"
+
+    class EscalationAssigned(KopirAggregate.Event):
+        assignee: str
+        note: str
+
+        def apply(self, aggregate: Escalation) -> None:  # type: ignore[override]
+            aggregate.status = "assigned"
+            aggregate.assignee = self.assignee
+
+    class EscalationResolved(KopirAggregate.Event):
+        outcome: str
+        rationale: str
+
+        def apply(self, aggregate: Escalation) -> None:  # type: ignore[override]
+            aggregate.status = "resolved"
+
+    def check_not_resolved(self) -> None:
+        """Raised when acting on an escalation that is already resolved."""
+        if self.status == "resolved":
+            raise EscalationStateError()
+
+    @classmethod
+    def raise_(cls, escalation_id: UUID, *, child_id: str, child_code: str, level: str,
+               rule_id: str, rule_version: int, reason: str, triggering_entries: list[str],
+               acknowledge_by: datetime, due_at: datetime, detection_delay_seconds: int,
+               stamp: Stamp) -> Escalation:
+        return cls._create(cls.EscalationRaised, id=escalation_id, child_id=child_id,
+                           child_code=child_code, level=level, rule_id=rule_id,
+                           rule_version=rule_version, reason=reason,
+                           triggering_entries=triggering_entries, acknowledge_by=acknowledge_by,
+                           due_at=due_at, detection_delay_seconds=detection_delay_seconds,
+                           **stamp.fields())
+
+    def acknowledge(self, note: str, stamp: Stamp) -> None:
+        self.check_not_resolved()
+        if self.status != "open":
+            raise EscalationStateError(code="escalation_acknowledged")
+        self.trigger_event(self.EscalationAcknowledged, note=note, **stamp.fields())
+
+    def assign(self, assignee: str, note: str, stamp: Stamp) -> None:
+        self.check_not_resolved()
+        self.trigger_event(self.EscalationAssigned, assignee=assignee, note=note,
+                           **stamp.fields())
+
+    def resolve(self, outcome: str, rationale: str, stamp: Stamp) -> None:
+        self.check_not_resolved()
+        self.trigger_event(self.EscalationResolved, outcome=outcome, rationale=rationale,
+                           **stamp.fields())

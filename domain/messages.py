@@ -1,0 +1,91 @@
+"""Every sentence the domain says to people, by code, in English.
+
+Refusals (`KopirError.code`) and the problems of a form (`FieldProblem.code`) carry a
+code and parameters; screens translate the code (`error.<code>` and `problem.<code>`
+in ui/i18n, kk/ru/en, checked by a test against these tables) and the command line
+prints the English below.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+PROBLEMS = {
+    "text.not_text": "must be text.",
+    "text.required": "please write something here; it cannot be empty.",
+    "text.too_long": "is too long: {length} characters, the limit is {limit}.",
+    "text.control_characters": "contains invisible control characters; please retype it.",
+    "moment.missing": "needs a date and time.",
+    "moment.future": "is in the future; record events after they have happened.",
+    "scale.range": "must be a whole number from {low} to {high}.",
+    "choice.unknown": "must be one of: {allowed}.",
+    "child_code.format": "a child code is 3 to 20 capital letters, digits or dashes, "
+                         "e.g. AST-0042.",
+    "languages.none": "choose at least one language the child speaks.",
+    "participants.twice": "{child} is listed twice.",
+    "severity.positive": "a friendship or group activity has no severity.",
+    "label_about.missing": "say what the nickname or label was about.",
+    "wellbeing.missing": "an attended session needs the four wellbeing scores (1 to 5).",
+    "wellbeing.not_attended": "wellbeing scores are only given for a session that took place.",
+    "follow_up.before_session": "the follow-up date is before the session.",
+    "entry.missing": "choose the entry to correct.",
+    "transfer.school": "choose the school the child moves to.",
+    "transfer.reason": "please give the reason for the transfer.",
+    "closure.reason": "please give the reason for closing.",
+    "amendment.not_amendable": "this field cannot be amended.",
+    "amendment.empty": "an amendment must change something.",
+    "assignee.missing": "choose who takes this on.",
+    "decision.rationale": "please write your reasons; a decision not to act is recorded too.",
+    "school.id_missing": "a school needs an id.",
+    "school.name_missing": "a school needs a name.",
+    "school.exists": "school {school} already exists.",
+    "account.user_missing": "a user needs a login name.",
+    "account.password_short": "a password needs at least {minimum} characters.",
+    "account.exists": "user {user} already exists.",
+    "erasure.legal_basis": "say on what lawful request the data is erased.",
+}
+
+REFUSALS = {
+    "refused": "Köpir cannot do this.",
+    "invalid_entry": "The form has problems: {problems}",
+    "unknown_child": "No child with code {child} is enrolled in Köpir.",
+    "already_enrolled": "{child} is already enrolled.",
+    "enrolment_closed": "The enrolment of {child} is closed; nothing more can be recorded.",
+    "erased": "The personal data of {child} was erased; nothing more can be recorded.",
+    "already_erased": "The personal data of {child} was already erased.",
+    "unknown_entry": "There is no entry {entry} in the record of {child}.",
+    "entry_retracted": "That entry was already retracted; it cannot change.",
+    "record_changed": "Someone else has just updated the record of {child}. Reload it and "
+                      "save again: what you typed is kept.",
+    "record_changed.any": "Someone else has just updated this record. Reload it and save "
+                          "again: what you typed is kept.",
+    "unknown_escalation": "No escalation {escalation} in your schools.",
+    "escalation_resolved": "This escalation is already resolved.",
+    "escalation_acknowledged": "This escalation was already acknowledged.",
+    "login_failed": "Unknown user name or wrong password.",
+    "unknown_user": "Unknown user {user}.",
+    "production_without_key": "Köpir refuses to start in production without a master key: "
+                              "set KOPIR_CIPHER_KEY or KOPIR_CIPHER_KEY_FILE.",
+    "erasure_needs_key": "Erasure destroys a child's key: it needs encryption "
+                         "(KOPIR_CIPHER_KEY).",
+    "key_destroyed": "The data key {key} was destroyed: its content is erased.",
+    "denied.record_kind": "Your role ({role}) cannot record this kind of entry ({what}).",
+    "denied.record_school": "You can only record for children of your own school.",
+    "denied.admin_reads": "Administrators manage accounts; they do not read case records.",
+    "denied.read_school": "This child is not in a school you work with.",
+    "denied.handle_role": "Only supervisors and psychologists handle escalations.",
+    "denied.handle_school": "This escalation belongs to a school you do not supervise.",
+    "denied.administer": "Only administrators manage accounts and schools.",
+    "denied.audit": "The raw event log and the access log are for auditors.",
+    "denied.caseload": "Caseload figures are for supervisors, psychologists and auditors.",
+    "denied.escalations": "The escalation queue is for supervisors and psychologists.",
+}
+
+
+def sentence(table: Mapping[str, str], code: str, params: Mapping[str, Any]) -> str:
+    """The English sentence of a code, its placeholders filled in."""
+    template = table.get(code, code)
+    try:
+        return template.format(**params)
+    except (KeyError, IndexError, ValueError):
+        return template

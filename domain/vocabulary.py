@@ -1,0 +1,110 @@
+"""The words Köpir records with: one home for each, used by forms, rules, cipher and screens.
+
+Levels, wellbeing indicators, kinds of entry and their choices, which fields are
+personal (encrypted per child, erasable) and which a role may never see. Every
+other module takes these from here instead of spelling them out again.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from enum import Enum
+
+
+class Level(str, Enum):
+    """How urgent an escalation is, lowest first."""
+
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+
+
+LEVELS = tuple(level.value for level in Level)  # lowest first: a level up is the next one
+URGENT_FIRST = tuple(reversed(LEVELS))  # how lists of escalations are ranked
+# How soon someone must acknowledge an escalation raised by hand, per level.
+ACK_DEADLINES = {"high": timedelta(hours=1), "medium": timedelta(days=1),
+                 "low": timedelta(days=5)}
+
+# The four wellbeing indicators scored 1 to 5 in every attended session.
+INDICATORS = ("social_ties", "school_engagement", "emotional_state", "family_support")
+
+# An entry recorded more than this after it happened is marked late (chronology, rules).
+LATE_AFTER = timedelta(hours=24)
+
+# Entry kinds a correction may target.
+CORRECTABLE = ("ConflictRecorded", "PeerIncidentRecorded", "CounsellingSessionRecorded",
+               "ConcernRaised")
+
+# --- fields, by who may see them and how they are kept ------------------------------
+# Free text people write: checked by the language guard, encrypted under the child's key.
+FREE_TEXT = frozenset({"description", "action_taken", "summary", "confidential_notes",
+                       "reason", "support_needs", "rationale", "note"})
+# Where a child comes from and their name: only roles that need them see them.
+ORIGIN_FIELDS = frozenset({"returned_from", "personal_name"})
+# Session notes: psychologists only.
+CONFIDENTIAL_FIELDS = frozenset({"confidential_notes"})
+# Everything erased with the child's key (crypto-shredding).
+PERSONAL_FIELDS = FREE_TEXT | ORIGIN_FIELDS
+# Dicts whose personal keys are personal too (the changes of an amendment).
+NESTED_FIELDS = ("changes",)
+
+
+# --- choices on the forms ----------------------------------------------------------
+class ConflictKind(str, Enum):
+    VERBAL = "verbal"
+    PHYSICAL = "physical"
+    WITH_TEACHER = "with_teacher"
+    PROPERTY = "property"
+
+
+class PeerIncidentKind(str, Enum):
+    STIGMATISING_LABEL = "stigmatising_label"
+    EXCLUSION = "exclusion"
+    BULLYING = "bullying"
+    PHYSICAL = "physical"
+    ONLINE = "online"
+    FRIENDSHIP = "friendship"
+    GROUP_ACTIVITY = "group_activity"
+
+
+POSITIVE_PEER_KINDS = frozenset({PeerIncidentKind.FRIENDSHIP, PeerIncidentKind.GROUP_ACTIVITY})
+
+
+class LabelAbout(str, Enum):
+    ORIGIN = "origin"
+    RELIGION = "religion"
+    FAMILY = "family"
+    OTHER = "other"
+
+
+class ParticipantRole(str, Enum):
+    INITIATOR = "initiator"
+    TARGET = "target"
+    WITNESS = "witness"
+    INVOLVED = "involved"  # positive interactions have no initiator or target
+
+
+class SessionType(str, Enum):
+    INDIVIDUAL = "individual"
+    GROUP = "group"
+    WITH_FAMILY = "with_family"
+    SPECIALIST_REFERRAL = "specialist_referral"
+
+
+class Attendance(str, Enum):
+    ATTENDED = "attended"
+    MISSED = "missed"
+    CANCELLED = "cancelled"
+
+
+class FamilySituation(str, Enum):
+    WITH_MOTHER = "with_mother"
+    WITH_BOTH_PARENTS = "with_both_parents"
+    WITH_RELATIVES = "with_relatives"
+    ORPHAN_IN_CARE = "orphan_in_care"
+
+
+class Outcome(str, Enum):
+    ACTION_TAKEN = "action_taken"
+    REFERRED = "referred"
+    NO_FURTHER_ACTION = "no_further_action"

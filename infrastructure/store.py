@@ -1,0 +1,141 @@
+"""The event store: eventsourcing-sqlalchemy's recorders, reading and writing with SQLAlchemy Core.
+
+The library's recorders build ORM objects for every stored event; on the command
+path (load a child, save one event) and the projection path (scan the log) that
+object work costs more than the database itself (see bench/core.py). These
+subclasses keep the library's tables, locking, notification and transaction
+handling, and only replace the three statements with Core equivalents.
+
+Select it with PERSISTENCE_MODULE=infrastructure.store (the settings do). Its factory
+also builds the application's mapper (per-child encryption, `infrastructure.cipher`).
+"""
+
+from __future__ import annotations
+
+import warnings
+from contextlib import contextmanager
+from typing import Any, Iterator, List, Optional, Sequence
+from uuid import UUID
+
+import eventsourcing_sqlalchemy.factory as sqlalchemy_factory
+from eventsourcing.persistence import Notification, StoredEvent
+from eventsourcing_sqlalchemy.recorders import (
+    SQLAlchemyApplicationRecorder,
+    SQLAlchemyProcessRecorder,
+)
+from sqlalchemy import insert, select, text
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import SAWarning
+from sqlalchemy.orm import Session
+
+from infrastructure.cipher import KopirMapper, build_mapper
+
+
+def _bytes(state: Any) -> bytes:
+    return bytes(state) if isinstance(state, memoryview) else state
+
+
+class CoreStatements:
+    """Core versions of the recorder's select and insert statements."""
+
+    events_record_cls: Any
+
+    @property
+    def _table(self) -> Any:
+        return self.events_record_cls.__table__
+
+    def select_events(self, originator_id: UUID | str, gt: Optional[int] = None,
+                      lte: Optional[int] = None, desc: bool = False,
+                      limit: Optional[int] = None) -> List[StoredEvent]:
+        t = self._table
+        statement = select(t.c.originator_id, t.c.originator_version, t.c.topic, t.c.state) \
+            .where(t.c.originator_id == originator_id)
+        if gt is not None:
+            statement = statement.where(t.c.originator_version > gt)
+        if lte is not None:
+            statement = statement.where(t.c.originator_version <= lte)
+        statement = statement.order_by(t.c.originator_version.desc() if desc
+                                       else t.c.originator_version)
+        if limit is not None:
+            statement = statement.limit(limit)
+        with self.transaction(commit=False) as session:  # type: ignore[attr-defined]
+            return [StoredEvent(originator_id=r[0], originator_version=r[1], topic=r[2],
+                                state=_bytes(r[3])) for r in session.execute(statement)]
+
+    def select_notifications(self, start: int | None, limit: int, stop: int | None = None,
+                             topics: Sequence[str] = (), *,
+                             inclusive_of_start: bool = True) -> list[Notification]:
+        t = self._table
+        statement = select(t.c.id, t.c.originator_id, t.c.originator_version, t.c.topic,
+                           t.c.state)
+        if start is not None:
+            statement = statement.where(t.c.id >= start if inclusive_of_start else t.c.id > start)
+        if stop is not None:
+            statement = statement.where(t.c.id <= stop)
+        if topics:
+            statement = statement.where(t.c.topic.in_(topics))
+        statement = statement.order_by(t.c.id).limit(limit)
+        with self.transaction(commit=False) as session:  # type: ignore[attr-defined]
+            return [Notification(id=r[0], originator_id=r[1], originator_version=r[2],
+                                 topic=r[3], state=_bytes(r[4]))
+                    for r in session.execute(statement)]
+
+    def _insert_stored_events(self, session: Session, stored_events: Sequence[StoredEvent],
+                              **kwargs: Any) -> Sequence[int]:
+        if not stored_events:
+            return []
+        t = self._table
+        self._lock_table(session)  # type: ignore[attr-defined]
+        rows = [{"originator_id": e.originator_id, "originator_version": e.originator_version,
+                 "topic": e.topic, "state": e.state} for e in stored_events]
+        ids = session.execute(insert(t).returning(t.c.id, sort_by_parameter_order=True),
+                              rows).scalars().all()
+        self._notify_channel(session)  # type: ignore[attr-defined]
+        return list(ids)
+
+
+class ApplicationRecorder(CoreStatements, SQLAlchemyApplicationRecorder):
+    """The application's recorder, with Core statements."""
+
+
+class ProcessRecorder(CoreStatements, SQLAlchemyProcessRecorder):
+    """The process recorder, with Core statements."""
+
+
+# Several tracking tables (read models, relay) reuse the library's record class name.
+warnings.filterwarnings("ignore", message="This declarative base already contains a class "
+                        "with the same class name", category=SAWarning)
+
+SCHEMA_LOCK = 0x6B6F70697273  # advisory lock id for creating tables
+
+
+@contextmanager
+def schema_lock(engine: Engine | Connection | None) -> Iterator[None]:
+    """Serialise table creation between processes starting together (PostgreSQL)."""
+    if engine is None or engine.dialect.name != "postgresql":
+        yield
+        return
+    with engine.connect() as connection:  # type: ignore[union-attr]
+        connection.execute(text("SELECT pg_advisory_lock(:k)"), {"k": SCHEMA_LOCK})
+        try:
+            yield
+        finally:
+            connection.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": SCHEMA_LOCK})
+            connection.commit()
+
+
+class Factory(sqlalchemy_factory.SQLAlchemyFactory):
+    application_recorder_class = ApplicationRecorder
+    process_recorder_class = ProcessRecorder
+
+    def application_recorder(self) -> Any:
+        with schema_lock(self.datastore.engine):
+            return super().application_recorder()
+
+    def aggregate_recorder(self, purpose: str = "events") -> Any:
+        with schema_lock(self.datastore.engine):
+            return super().aggregate_recorder(purpose)
+
+    def mapper(self, transcoder: Any = None, mapper_class: Any = None) -> KopirMapper:
+        """The mapper, with the data keys kept in the store's own database."""
+        return build_mapper(self.env, transcoder or self.transcoder(), self.datastore.engine)

@@ -1,0 +1,61 @@
+"""The `kopir` command: demo data, serving the app, the followers, reading records, the
+distributed mode's tools, and the integrity of the log. One module per group of commands.
+
+Bad arguments or refused reads print one line and exit non-zero; never a traceback
+(set KOPIR_DEBUG=1 to see one).
+"""
+
+from __future__ import annotations
+
+import signal
+import sys
+from typing import Sequence
+
+from domain.errors import KopirError
+from infrastructure.disk import is_disk_full
+from kopir.cli import data, distributed, integrity, reading, running
+from kopir.cli.parser import Parser, UsageError, subcommands
+
+GROUPS = (data, running, reading, distributed, integrity)
+
+
+def build_parser() -> Parser:
+    parser = Parser(prog="kopir", description="Köpir: school integration records.")
+    sub = subcommands(parser, "command")
+    for group in GROUPS:
+        group.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    if hasattr(signal, "SIGPIPE"):  # `kopir children | head` ends quietly
+        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+    try:
+        args = build_parser().parse_args(argv)
+        return int(args.run(args))
+    except UsageError as error:
+        print(f"kopir: {error}", file=sys.stderr)
+        return 2
+    except KopirError as error:
+        print(f"kopir: {error}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    except Exception as error:  # one line for people; the trace on request
+        if _debug():
+            raise
+        if is_disk_full(error):
+            print("kopir: the disk is full. Everything saved before this moment is intact; "
+                  "free some space and run the command again.", file=sys.stderr)
+            return 1
+        print(f"kopir: {type(error).__name__}: {error}", file=sys.stderr)
+        return 1
+
+
+def _debug() -> bool:
+    from infrastructure.settings import settings
+
+    try:
+        return settings().debug
+    except Exception:  # noqa: BLE001 - a broken configuration is what is being reported
+        return False

@@ -1,0 +1,86 @@
+"""Commands for the log's integrity and for erasure: signing keys and checkpoints, verifying
+the hash chain (in the store or in an export), and erasing a child's personal data."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+from pathlib import Path
+from typing import Any
+
+from infrastructure import ledger
+from kopir import bootstrap
+from kopir.cli.parser import subcommands
+from kopir.cli.progress import ProgressBar
+from processes import audit
+
+
+def register(sub: Any) -> None:
+    parser = sub.add_parser("erase", help="erase a child's personal data (crypto-shredding)")
+    parser.add_argument("child_code")
+    parser.add_argument("--reason", required=True, help="the lawful request it answers")
+    parser.add_argument("--as", dest="user", required=True,
+                        help="the administrator's user name (recorded with the erasure)")
+    parser.set_defaults(run=erase)
+
+    keys = sub.add_parser("ledger", help="the signed hash chain over the log")
+    keys_sub = subcommands(keys, "ledger_command")
+    keys_sub.add_parser("keygen", help="create the checkpoint signing key file"
+                        ).set_defaults(run=keygen)
+    keys_sub.add_parser("checkpoint", help="sign the chain's head now and store it"
+                        ).set_defaults(run=checkpoint)
+
+    parser = sub.add_parser("verify-log", help="verify the hash chain against its signed "
+                                               "checkpoints (the store, or an export)")
+    parser.add_argument("--file", type=Path, default=None,
+                        help="verify this export offline instead of the store")
+    parser.add_argument("--export", type=Path, default=None,
+                        help="sign a checkpoint, then write an export an auditor verifies "
+                             "offline")
+    parser.add_argument("--trust", nargs="*", default=[], metavar="PUBLIC_KEY",
+                        help="accept only checkpoints signed by these keys (hex)")
+    parser.add_argument("--json", action="store_true")
+    parser.set_defaults(run=verify_log)
+
+
+def keygen(args: argparse.Namespace) -> int:
+    key = bootstrap.signing_key(create=True)
+    print(f"checkpoint key {ledger.key_id(ledger.public_key_hex(key))} "
+          f"(public key {ledger.public_key_hex(key)})")
+    return 0
+
+
+def checkpoint(args: argparse.Namespace) -> int:
+    signed = audit.checkpoint(bootstrap.application(), bootstrap.signing_key())
+    print(f"checkpoint at event {signed.position}: {signed.count} events, "
+          f"head {signed.head[:16]}…, key {ledger.key_id(signed.public_key)}")
+    return 0
+
+
+def erase(args: argparse.Namespace) -> int:
+    rt = bootstrap.build()
+    destroyed = rt.erase(rt.app.actor_for(args.user), args.child_code, args.reason)
+    print(f"erased the personal data of {args.child_code}: {destroyed} keys destroyed; "
+          "the events remain, their personal content is unreadable")
+    return 0
+
+
+def verify_log(args: argparse.Namespace) -> int:
+    if args.file is not None:
+        checkpoints, rows = ledger.read_export(args.file)
+        verdict = ledger.verify(rows, checkpoints, tuple(args.trust))
+    else:
+        app = bootstrap.application()
+        total = app.recorder.max_notification_id() or 0
+        bar = ProgressBar("verifying")
+        verdict = audit.verify(app, tuple(args.trust), lambda n: bar(n, total))
+        if args.export is not None and verdict.ok:
+            audit.checkpoint(app, bootstrap.signing_key())
+            written = audit.export(app, args.export)
+            print(f"exported {written} events and their checkpoints to {args.export}")
+    if args.json:
+        print(json.dumps(dataclasses.asdict(verdict)))
+    else:
+        print(verdict.summary())
+    return 0 if verdict.ok else 1

@@ -1,0 +1,140 @@
+"""Commands that read: children and a child's chronology (as an operator, logged like any
+read), the read models rebuilt and compared, and rules files checked or back-tested."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from typing import Any
+
+from domain.errors import KopirError
+from domain.rules.loader import load_rules
+from kopir import bootstrap
+from kopir.cli.parser import OPERATOR, moment, subcommands
+from kopir.cli.progress import ProgressBar
+from processes.backtest import backtest
+from processes.rebuild import rebuild, report_json
+
+
+def register(sub: Any) -> None:
+    parser = sub.add_parser("rebuild", help="drop the read models and replay the log")
+    parser.add_argument("--verify", action="store_true",
+                        help="exit non-zero if the rebuilt models differ from the old ones")
+    parser.add_argument("--json", action="store_true")
+    parser.set_defaults(run=rebuild_command)
+
+    parser = sub.add_parser("children", help="list child codes with school and state")
+    parser.add_argument("--school", default=None)
+    parser.add_argument("--json", action="store_true")
+    parser.set_defaults(run=children)
+
+    parser = sub.add_parser("chronology", help="a child's chronology")
+    parser.add_argument("child_code")
+    parser.add_argument("--as-of", type=moment, default=None,
+                        help="the record as it stood then (only what had been recorded by then)")
+    parser.add_argument("--json", action="store_true")
+    parser.set_defaults(run=chronology)
+
+    rules = subcommands(sub.add_parser("rules", help="escalation rules: check a file, "
+                                                     "back-test it"), "rules_command")
+    parser = rules.add_parser("check", help="load a rules file and report what is wrong")
+    parser.add_argument("rules_file")
+    parser.set_defaults(run=rules_check)
+    parser = rules.add_parser("backtest", help="what a rules file would have raised; "
+                                               "writes nothing")
+    parser.add_argument("rules_file")
+    parser.add_argument("--from", dest="start", type=moment, default=None)
+    parser.add_argument("--to", dest="end", type=moment, default=None)
+    parser.add_argument("--json", action="store_true")
+    parser.set_defaults(run=rules_backtest)
+
+
+def print_json(value: Any) -> None:
+    print(json.dumps(value, indent=2, ensure_ascii=False, default=str))
+
+
+def current() -> bootstrap.Runtime:
+    """The runtime with the read models brought up to the log."""
+    rt = bootstrap.build()
+    rt.runner.process_available()
+    return rt
+
+
+def rebuild_command(args: argparse.Namespace) -> int:
+    report = rebuild(bootstrap.build().runner, progress=ProgressBar("rebuilding"))
+    if args.json:
+        print(report_json(report))
+    else:
+        state = "identical to" if report.identical else "DIFFERENT from"
+        print(f"Rebuilt {report.events} events in {report.seconds:.2f}s "
+              f"({report.rate:,.0f} events/s); the read models are {state} the previous ones.")
+        for table, lines in report.differences.items():
+            for line in lines:
+                print(f"  {table}: {line}")
+    return 1 if args.verify and not report.identical else 0
+
+
+def children(args: argparse.Namespace) -> int:
+    staff = current().staff()
+    rows = staff.children(OPERATOR, school_id=args.school)
+    if args.school is not None and not rows:
+        known = {r["school_id"] for r in staff.children(OPERATOR)}
+        if args.school not in known:
+            raise KopirError(f"no children in school {args.school!r}"
+                             + (f"; schools with children: {', '.join(sorted(known))}"
+                                if known else ""))
+    if args.json:
+        print_json([{"code": r["code"], "school_id": r["school_id"], "status": r["status"],
+                     "grade": r["grade"], "age_band": r["age_band"],
+                     "open_escalations": r["open_escalations"]} for r in rows])
+        return 0
+    print(f"{'code':10} {'school':8} {'state':7} {'grade':>5} {'age':>6} {'open escalations':>16}")
+    for r in rows:
+        print(f"{r['code']:10} {r['school_id']:8} {r['status']:7} {r['grade']:>5} "
+              f"{r['age_band']:>6} {r['open_escalations']:>16}")
+    return 0
+
+
+def chronology(args: argparse.Namespace) -> int:
+    rows = current().staff().chronology(OPERATOR, args.child_code, as_of=args.as_of)
+    if args.json:
+        print_json(rows)
+        return 0
+    heading = f"Chronology of {args.child_code}"
+    if args.as_of:
+        heading += f" as recorded by {args.as_of.isoformat()}"
+    print(heading)
+    for row in rows:
+        marks = []
+        if row["late"]:
+            marks.append(f"late by {row['delay_seconds'] // 86400}d")
+        if row["status"] != "recorded":
+            marks.append(row["status"])
+        summary = row["fields"].get("description") or row["fields"].get("summary") \
+            or row["fields"].get("reason") or row.get("reason") or ""
+        print(f"{row['occurred_at']:%Y-%m-%d %H:%M}  {row['kind']:28} "
+              f"{'[' + ', '.join(marks) + ']' if marks else '':18} {summary[:80]}")
+    return 0
+
+
+def rules_check(args: argparse.Namespace) -> int:
+    rules = load_rules(args.rules_file)
+    print(f"{args.rules_file}: {len(rules.rules)} rules: "
+          + ", ".join(f"{r.id} v{r.version} ({r.level})" for r in rules))
+    return 0
+
+
+def rules_backtest(args: argparse.Namespace) -> int:
+    rules = load_rules(args.rules_file)
+    rt = current()
+    report = backtest(rt.app, rt.view, rules, args.start, args.end)
+    if args.json:
+        print_json(report)
+        return 0
+    print(f"Back-test of {args.rules_file} over {report['events']} events "
+          f"({report['from'] or 'the beginning'} to {report['to'] or 'now'}); nothing was written.")
+    print(f"{'rule':28} {'school':8} {'would raise':>11} {'live':>6} {'difference':>10}")
+    for row in report["rows"]:
+        print(f"{row['rule_id']:28} {row['school_id']:8} {row['would_raise']:>11} "
+              f"{row['live']:>6} {row['would_raise'] - row['live']:>+10}")
+    return 0

@@ -1,0 +1,101 @@
+"""Commands that run a part of Köpir until stopped: the app, and each follower of the log
+on its own (the embedded projection runner, the engine, the relay, a consumer)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import signal
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from infrastructure.settings import settings
+from kopir import bootstrap
+from kopir.cli.parser import port
+from processes.follower import LogFollower
+
+UI = Path(__file__).resolve().parents[2] / "ui" / "streamlit_app.py"
+
+
+def register(sub: Any) -> None:
+    parser = sub.add_parser("serve", help="serve the Streamlit app with embedded projections")
+    parser.add_argument("--port", type=port, default=8501)
+    parser.add_argument("--address", default="127.0.0.1")
+    parser.set_defaults(run=serve)
+    sub.add_parser("project", help="keep the read models current from the log, in the "
+                                   "foreground (the embedded driver without the UI)"
+                   ).set_defaults(run=project)
+    sub.add_parser("relay", help="publish the event log to Kafka (distributed mode)"
+                   ).set_defaults(run=relay)
+    sub.add_parser("consume", help="keep the read models current from Kafka (distributed mode)"
+                   ).set_defaults(run=consume)
+    parser = sub.add_parser("engine", help="run the escalation rules on the log (distributed mode)")
+    parser.add_argument("--reraise-new-versions", action="store_true",
+                        help="let a rule's new version raise cases its old version already raised")
+    parser.set_defaults(run=engine)
+
+
+def serve(args: argparse.Namespace) -> int:
+    command = [sys.executable, "-m", "streamlit", "run", str(UI),
+               "--server.port", str(args.port), "--server.address", args.address,
+               "--server.headless", "true", "--browser.gatherUsageStats", "false",
+               "--server.enableXsrfProtection", "true", "--client.toolbarMode", "viewer",
+               "--client.showErrorDetails", "none"]
+    print(f"Köpir is served on http://{args.address}:{args.port}", flush=True)
+    # Become the server: signals (Ctrl-C, a supervisor's SIGTERM) reach Streamlit itself.
+    os.execv(sys.executable, command)
+    return 0
+
+
+def follow(follower: LogFollower, what: str) -> int:
+    """Run a follower in the foreground until SIGTERM; its error ends the command."""
+    signal.signal(signal.SIGTERM, lambda *_: follower.stop())
+    print(f"{what} from position {follower.position}", flush=True)
+    follower.run()
+    return 0
+
+
+def project(args: argparse.Namespace) -> int:
+    return follow(bootstrap.build().runner, "projecting")
+
+
+def engine(args: argparse.Namespace) -> int:
+    runner = bootstrap.engine_runner(bootstrap.application(),
+                                     reraise_new_versions=args.reraise_new_versions)
+    return follow(runner, "escalation engine")
+
+
+def relay(args: argparse.Namespace) -> int:
+    from consumers.relay import (
+        Relay,  # Kafka's clients load for the Kafka commands only
+    )
+
+    kafka = settings().kafka
+    follower = Relay(bootstrap.application(), kafka)
+    try:
+        return follow(follower, f"relaying to {kafka.topic} at {kafka.bootstrap},")
+    finally:
+        follower.close()
+
+
+def consume(args: argparse.Namespace) -> int:
+    """Run the consumer; if the broker connection breaks the app, start it again."""
+    from consumers import (
+        app as consumer_app,  # Kafka's clients load for the Kafka commands only
+    )
+
+    while True:
+        app = consumer_app.build()
+        try:
+            asyncio.run(app.run())
+        except Exception as error:  # e.g. a commit to a broker that went away
+            print(f"kopir consume: {type(error).__name__}: {error}; restarting in 2 s",
+                  file=sys.stderr, flush=True)
+            time.sleep(2)
+            continue
+        if app._should_exit:  # stopped by SIGTERM/SIGINT (faststream's own flag)
+            return 0
+        time.sleep(2)

@@ -1,0 +1,1 @@
+"""Synthetic data: the demo's two school years, and national datasets for benchmarks."""

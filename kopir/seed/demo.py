@@ -1,0 +1,135 @@
+"""Realistic synthetic demo data: schools, staff, and two school years of children's records.
+
+Deterministic for a seed and an end date: the same arguments give the same
+children, entries, ids and store timestamps. History is recorded "as it
+happened": a manual clock moves through the two years and every entry is
+recorded at its own moment (some late, some corrected).
+"""
+
+from __future__ import annotations
+
+import heapq
+import random
+from datetime import date, datetime, time, timedelta
+from typing import Callable
+from uuid import UUID
+
+from domain import clock
+from domain.application import SYSTEM, SchoolIntegration
+from domain.commands import Resolution
+from domain.model import Escalation
+from domain.vocabulary import Outcome
+from processes.engine_runner import EngineRunner
+
+UTC = clock.UTC
+from kopir.seed.demo_cast import DEMO_PASSWORD, SCHOOLS, Action, demo_users
+from kopir.seed.demo_plans import ChildPlans
+
+__all__ = ["DEMO_PASSWORD", "SCHOOLS", "DemoHistory", "demo_users", "seed"]
+
+
+class DemoHistory(ChildPlans):
+    """A demo history: the school set-up, then the planned actions run in time order."""
+
+    def set_up(self) -> None:
+        self.clock.set(self.start - timedelta(days=7))
+        for school_id, name, region in SCHOOLS:
+            self.app.register_school(SYSTEM, school_id, name, region)
+        for user in demo_users():
+            self.app.register_account(SYSTEM, user.user_id, user.display_name, user.role,
+                                      user.schools, DEMO_PASSWORD)
+
+    def record(self, progress: Callable[[int, int], None] | None = None,
+               batch_size: int = 300, engine: EngineRunner | None = None) -> int:
+        """Run the planned actions in time order. With an engine, every action is its own
+        transaction and the engine decides right after it, as it would in service;
+        supervisors then answer most of its escalations (planned on the fly)."""
+        if engine is None:
+            self.actions.sort()
+            for first in range(0, len(self.actions), batch_size):
+                with self.app.batch():
+                    for action in self.actions[first:first + batch_size]:
+                        self.clock.set(action.at)
+                        action.run()
+                if progress is not None:
+                    progress(min(first + batch_size, len(self.actions)), len(self.actions))
+            return len(self.actions)
+        heapq.heapify(self.actions)
+        done, answered = 0, 0
+        while self.actions:
+            action = heapq.heappop(self.actions)
+            self.clock.set(action.at)
+            action.run()
+            engine.tick()
+            for escalation in engine.raised_log[answered:]:
+                self.plan_answer(escalation)
+            answered = len(engine.raised_log)
+            done += 1
+            if progress is not None and done % 200 == 0:
+                progress(done, done + len(self.actions))
+        if progress is not None:
+            progress(done, done)
+        return done
+
+    def plan_answer(self, escalation: Escalation) -> None:
+        """A supervisor acknowledges most escalations in time, and resolves them later."""
+        rng = self.rng
+        if rng.random() > 0.85:
+            return  # left unanswered: the engine raises it a level up after its deadline
+        region = next(r for s, _, r in SCHOOLS if s == escalation.school_id)
+        supervisor = self.actors[f"supervisor.{region.lower()}"]
+        raised_at = self.clock.now()
+        deadline = escalation.acknowledge_by - raised_at
+        ack_at = raised_at + deadline * rng.uniform(0.1, 0.8)
+        key = escalation.id
+        self.push(ack_at, lambda: self.app.acknowledge_escalation(
+            supervisor, key, note="Seen; the psychologist will meet the child."))
+        if rng.random() < 0.8:
+            resolution = Resolution(outcome=rng.choice(list(Outcome)),
+                                    rationale="Talked with the child, the class tutor and the "
+                                              "mother; a plan is agreed.")
+            self.push(ack_at + timedelta(days=rng.randint(1, 10)), lambda: self.app
+                      .resolve_escalation(supervisor, key, resolution))
+
+    def push(self, moment: datetime, run: Callable[[], None]) -> None:
+        if moment <= self.until:
+            heapq.heappush(self.actions, Action(moment, self._seq(), run))
+
+    def _seq(self) -> int:
+        self._sequence = getattr(self, "_sequence", 10**9) + 1
+        return self._sequence
+
+
+def history_window(until: date) -> tuple[datetime, datetime]:
+    """Two full school years before the current one, up to `until`."""
+    first_year = until.year - 2 if until.month >= 9 else until.year - 3
+    return (datetime(first_year, 9, 1, tzinfo=UTC),
+            datetime.combine(until, time(0, 0), UTC))
+
+
+def seeded_ids(rng: random.Random) -> Callable[[], UUID]:
+    return lambda: UUID(int=rng.getrandbits(128), version=4)
+
+
+def seed(app_factory: Callable[[clock.Clock, Callable[[], UUID]], SchoolIntegration],
+         children: int = 60, seed_value: int = 7, until: date | None = None,
+         progress: Callable[[int, int], None] | None = None,
+         with_engine: bool = True) -> tuple[SchoolIntegration, int]:
+    """Record a demo history; returns the application (its clock at `until`) and actions done.
+
+    With the engine, escalations are raised by the shipped rules as the history unfolds.
+    """
+    until = until or datetime.now(tz=UTC).date()
+    start, end = history_window(until)
+    rng = random.Random(seed_value)
+    manual = clock.ManualClock(start - timedelta(days=8))
+    app = app_factory(manual, seeded_ids(random.Random(seed_value + 1)))
+    history = DemoHistory(app, manual, rng, start, end)
+    history.set_up()
+    history.plan(children)
+    engine = EngineRunner(app) if with_engine else None
+    done = history.record(progress=progress, engine=engine)
+    manual.set(max(manual.now(), end))
+    if engine is not None:
+        engine.tick()
+    return app, done

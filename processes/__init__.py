@@ -1,0 +1,1 @@
+"""Everything that follows the event log: one `LogFollower` loop, many followers."""

@@ -1,0 +1,167 @@
+"""The escalation engine as a follower of the event log.
+
+It reads the SchoolIntegration log from its own tracked position, feeds the rule
+engine, and records each decision as an `EscalationRaised` event in the same
+store, in the same transaction as its new position: exactly once. Escalation ids
+are derived from the decision's key, so a decision can never be recorded twice.
+On start it replays the log up to its position without recording anything, to
+rebuild the state the rules need (replay never raises an escalation again).
+Time-based rules are evaluated each time it has caught up, with the application's
+clock.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any, Sequence
+from uuid import UUID, uuid5
+
+from eventsourcing.persistence import Notification, Tracking
+from eventsourcing_sqlalchemy.recorders import SQLAlchemyTrackingRecorder
+
+from domain import clock
+from domain.application import SchoolIntegration
+from domain.model import KOPIR_NAMESPACE, Escalation, Stamp
+from domain.rules.engine import Decision, Engine
+from domain.rules.loader import RuleSet, load_rules
+from infrastructure.store import schema_lock
+from processes.follower import LogFollower, LogScan, Progress
+
+ENGINE_TRACKING_TABLE = "engine_tracking"
+SAVE_EVERY = 1000  # events decided without raising anything before the position is written
+SAVE_INTERVAL = 5.0  # seconds
+ENGINE = "escalation-engine"
+
+
+def escalation_id(decision_key: str) -> UUID:
+    return uuid5(KOPIR_NAMESPACE, f"escalation:{decision_key}")
+
+
+def versioned(decision: Decision) -> str:
+    """A decision's key including its rule's version (for re-raising under a new version)."""
+    return f"{decision.key}@v{decision.rule.version}"
+
+
+class EngineRunner(LogFollower):
+    def __init__(self, app: SchoolIntegration, rules: RuleSet | None = None, *,
+                 batch_size: int = 1000, poll_interval: float = 0.2,
+                 name: str = ENGINE, reraise_new_versions: bool = False) -> None:
+        super().__init__(app, batch_size=batch_size, poll_interval=poll_interval)
+        self.name = name
+        # By default a decision is the same escalation whatever the rule's version, so a new
+        # version does not raise old cases again; asked to, new versions raise their own.
+        self.identity = (lambda d: escalation_id(versioned(d))) if reraise_new_versions \
+            else (lambda d: escalation_id(d.key))
+        self.engine = Engine(rules or load_rules())
+        self.tracking = SQLAlchemyTrackingRecorder(app.recorder.datastore,  # type: ignore[attr-defined]
+                                                   tracking_table_name=ENGINE_TRACKING_TABLE)
+        with schema_lock(self.tracking.datastore.engine):
+            self.tracking.create_table()
+        self._position: int | None = None
+        self._unsaved = 0  # decided up to here, position not yet written (nothing raised)
+        self._last_saved = time.monotonic()
+        self._recorded: set[UUID] = set()
+        self.raised_log: list[Escalation] = []  # what this runner raised, in order
+        self._replayed_to = 0
+
+    @property
+    def position(self) -> int:
+        """Where the engine has decided up to (its own, the only writer of this name)."""
+        if self._position is None:
+            self._position = self.tracking.max_tracking_id(self.name) or 0
+        return max(self._position, self._unsaved)
+
+    def _observe(self, event: Any) -> list[Decision]:
+        """The rules at the moment the event was recorded: time-based rules first (what
+        was due by then), then the event itself. Replays decide as the live run did."""
+        if isinstance(event, Escalation.EscalationRaised):
+            self._recorded.add(event.originator_id)
+        moment = event.timestamp
+        decisions = self.engine.tick(moment) + self.engine.observe(event, moment)
+        return [d for d in decisions if self.identity(d) not in self._recorded]
+
+    def replay(self) -> int:
+        """Rebuild the engine's state from the log up to its tracked position."""
+        position = self.position
+        if self._replayed_to >= position:
+            return 0
+        done = 0
+
+        def observe(batch: Sequence[Notification]) -> None:
+            nonlocal done
+            for notification in batch:
+                self._observe(self.app.mapper.to_domain_event(notification))
+            done += len(batch)
+
+        LogScan(self.app, observe, batch_size=self.batch_size,
+                after=self._replayed_to).process_available(stop=position)
+        self._replayed_to = position
+        return done
+
+    def process_available(self, stop: int | None = None, progress: Progress | None = None,
+                          batch_size: int | None = None) -> int:
+        self.replay()
+        return super().process_available(stop, progress, batch_size)
+
+    def handle(self, notifications: Sequence[Notification]) -> None:
+        """Feed a batch to the rules; record decisions with the new position."""
+        decisions: list[Decision] = []
+        for notification in notifications:
+            decisions += self._observe(self.app.mapper.to_domain_event(notification))
+        last = notifications[-1].id
+        if decisions or last - (self._position or 0) >= SAVE_EVERY or \
+                time.monotonic() - self._last_saved > SAVE_INTERVAL:
+            self._record(decisions, Tracking(self.name, last))
+        else:
+            # Nothing raised: the position may lag; after a restart these events are
+            # decided again, to the same (empty) result.
+            self._unsaved = last
+        self._replayed_to = last
+
+    def caught_up(self) -> None:
+        self._decide_time()
+
+    def tick(self) -> list[Decision]:
+        """Catch up, then decide what is due because time passed (absences, deadlines)."""
+        self.process_available()
+        return self._decide_time()
+
+    def _decide_time(self) -> list[Decision]:
+        decisions = [d for d in self.engine.tick(self.app.clock.now())
+                     if self.identity(d) not in self._recorded]
+        self._record(decisions, None)
+        return decisions
+
+    def _record(self, decisions: list[Decision], tracking: Tracking | None) -> None:
+        # An escalation already in the log (a replay after lost state) is not raised again.
+        decisions = [d for d in decisions if not self._in_store(self.identity(d))]
+        if not decisions and tracking is None:
+            return
+        with clock.using(self.app.clock):
+            escalations = [self._escalation(d) for d in decisions]
+        events = [e for escalation in escalations for e in escalation.collect_events()]
+        with self.app.recorder.transaction(commit=True) as session:  # type: ignore[attr-defined]
+            if events:
+                self.app.save(*events)
+            if tracking is not None:
+                self.tracking._insert_tracking(session, tracking)
+        if tracking is not None:
+            self._position, self._last_saved = tracking.notification_id, time.monotonic()
+        self._recorded |= {e.id for e in escalations}
+        self.raised_log += escalations
+
+    def _in_store(self, aggregate_id: UUID) -> bool:
+        if aggregate_id in self._recorded:
+            return True
+        return bool(self.app.recorder.select_events(aggregate_id, limit=1))
+
+    def _escalation(self, decision: Decision) -> Escalation:
+        now = self.app.clock.now()
+        return Escalation.raise_(
+            self.identity(decision), child_id=decision.child_id,
+            child_code=decision.child_code, level=decision.level, rule_id=decision.rule.id,
+            rule_version=decision.rule.version, reason=decision.reason("en"),
+            triggering_entries=list(decision.triggering),
+            acknowledge_by=now + decision.rule.acknowledge_within, due_at=decision.due_at,
+            detection_delay_seconds=int(decision.detection_delay.total_seconds()),
+            stamp=Stamp(ENGINE, "system", decision.school_id, now))

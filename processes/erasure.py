@@ -1,0 +1,33 @@
+"""Erasure as a whole, on a lawful request: the application records PersonalDataErased and
+destroys the child's data keys; the read models are brought up to it (they drop the
+child's free text); then no old page of a SQLite file keeps what was removed."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from domain.access import Actor
+from domain.application import SchoolIntegration
+from infrastructure.cipher import scrub
+from processes.projection_runner import ProjectionRunner
+
+
+def _engine_of(store: Any) -> Any:
+    datastore = getattr(store, "datastore", None)  # the in-memory store has none
+    return getattr(datastore, "engine", None)
+
+
+def erase_child(app: SchoolIntegration, actor: Actor, code: str, legal_basis: str,
+                runner: ProjectionRunner | None) -> int:
+    """Erase a child's personal data; returns how many data keys were destroyed. Without a
+    runner (the distributed mode) the consumers apply the erasure to the read models."""
+    destroyed = app.erase_personal_data(actor, code, legal_basis)
+    if runner is not None:
+        runner.process_available()
+        views = _engine_of(runner.view)
+        if views is not None:
+            scrub(views)
+    store = _engine_of(app.recorder)
+    if store is not None:
+        scrub(store)
+    return destroyed

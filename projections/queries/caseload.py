@@ -1,0 +1,72 @@
+"""The caseload overview: per school and region, counted by the database within the
+actor's schools, so a region's or the country's caseload reads a few hundred grouped
+rows, not every entry."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, case, func, select
+
+from domain.access import Actor
+from projections.queries.common import UNRESOLVED, Reader, within
+from projections.tables import children, chronology, escalations, schools
+
+COUNTED_KINDS = ("ConflictRecorded", "PeerIncidentRecorded", "CounsellingSessionRecorded")
+
+
+def caseload(reader: Reader, actor: Actor, now: datetime, weeks: int) -> dict[str, Any]:
+    """Per school: children, open escalations by level, overdue acknowledgements,
+    incidents, positive ties and sessions in the last 30 days; incidents per week and
+    region for the trend chart."""
+    known = {r["school_id"]: r for r in reader._select(select(schools))}
+    per_school: dict[str, dict[str, Any]] = {}
+
+    def school(sid: str) -> dict[str, Any]:
+        return per_school.setdefault(sid, {
+            "school_id": sid, "region": known.get(sid, {}).get("region", ""),
+            "children": 0, "open_high": 0, "open_medium": 0, "open_low": 0,
+            "overdue": 0, "incidents_30d": 0, "positive_30d": 0, "sessions_30d": 0})
+
+    c = children.c
+    for row in reader._select(select(c.school_id, func.count().label("n"))
+                              .where(c.status == "open", within(c.school_id, actor))
+                              .group_by(c.school_id)):
+        school(row["school_id"])["children"] += row["n"]
+    e = escalations.c
+    overdue = func.sum(case((and_(e.status == "open", e.acknowledge_by < now), 1), else_=0))
+    for row in reader._select(select(e.school_id, e.level, func.count().label("n"),
+                                     overdue.label("overdue"))
+                              .where(e.status.in_(UNRESOLVED), within(e.school_id, actor))
+                              .group_by(e.school_id, e.level)):
+        entry = school(row["school_id"])
+        entry[f"open_{row['level']}"] += row["n"]
+        entry["overdue"] += int(row["overdue"] or 0)
+    h = chronology.c
+    positive = h.fields.like('%"positive":true%')
+    recent = case((h.occurred_at >= now - timedelta(days=30), 1), else_=0)
+    day = func.date(h.occurred_at)
+    trend: dict[tuple[str, str], int] = {}
+    for row in reader._select(select(h.school_id, h.kind, positive.label("positive"),
+                                     recent.label("recent"), day.label("day"),
+                                     func.count().label("n"))
+                              .where(h.occurred_at >= now - timedelta(weeks=weeks),
+                                     h.status != "retracted", h.kind.in_(COUNTED_KINDS),
+                                     within(h.school_id, actor))
+                              .group_by(h.school_id, h.kind, positive, recent, day)):
+        entry = school(row["school_id"])
+        n, recent_n = row["n"], row["n"] if row["recent"] else 0
+        if row["kind"] == "CounsellingSessionRecorded":
+            entry["sessions_30d"] += recent_n
+            continue
+        if row["positive"]:
+            entry["positive_30d"] += recent_n
+            continue
+        entry["incidents_30d"] += recent_n
+        on = date.fromisoformat(str(row["day"])[:10])
+        week = (on - timedelta(days=on.weekday())).isoformat()
+        trend[(week, entry["region"])] = trend.get((week, entry["region"]), 0) + n
+    return {"schools": sorted(per_school.values(), key=lambda r: (r["region"], r["school_id"])),
+            "weekly_incidents": [{"week": w, "region": r, "incidents": n}
+                                 for (w, r), n in sorted(trend.items())]}

@@ -1,0 +1,71 @@
+"""What every audience's queries share: the read models, the actor's scope, and how an
+entry is shown to a reader (which entries, which fields)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, true
+
+from domain import access
+from domain.access import Actor
+from domain.application import SchoolIntegration
+from projections.views import ReadModelView
+
+AGE_BANDS = ((6, 9, "6–9"), (10, 11, "10–11"), (12, 14, "12–14"), (15, 18, "15–17"))
+UNRESOLVED = ("open", "acknowledged", "assigned")  # index-friendly, unlike != "resolved"
+
+
+@dataclass
+class Reader:
+    """Reads for people: every query takes the actor first, checks access, returns plain
+    data."""
+
+    app: SchoolIntegration
+    view: ReadModelView
+
+    def _select(self, statement: Any) -> list[dict[str, Any]]:
+        with self.view.transaction(commit=False) as session:
+            return [dict(r._mapping) for r in session.execute(statement)]
+
+
+def age_band(birth_year: int, on: datetime) -> str:
+    age = on.year - birth_year
+    for low, high, label in AGE_BANDS:
+        if low <= age <= high:
+            return label
+    return "under 6" if age < 6 else "18+"
+
+
+def within(column: Any, actor: Actor) -> ColumnElement[bool]:
+    """Rows of the actor's schools only (every school for a national role)."""
+    if access.ALL_SCHOOLS in actor.school_ids:
+        return true()
+    return column.in_(sorted(actor.school_ids))
+
+
+def decode_lists(row: dict[str, Any]) -> None:
+    """An escalation row's JSON columns as lists."""
+    row["triggering_entries"] = json.loads(row["triggering_entries"])
+    row["history"] = json.loads(row["history"])
+
+
+def visible(row: dict[str, Any], actor: Actor) -> bool:
+    """Teachers see the entries they recorded themselves; other readers see every entry."""
+    return access.sees_whole_chronology(actor) or row["recorded_by"] == actor.user_id
+
+
+def present(row: dict[str, Any], actor: Actor) -> dict[str, Any]:
+    """A chronology row as plain data with the fields the actor may see."""
+    hidden = access.hidden_fields(actor)
+    out = dict(row)
+    out["fields"] = {k: v for k, v in json.loads(row["fields"]).items() if k not in hidden}
+    if row.get("original_fields"):
+        out["original_fields"] = {k: v for k, v in json.loads(row["original_fields"]).items()
+                                  if k not in hidden}
+    if "confidential_notes" in hidden:
+        out.pop("confidential_notes", None)
+    return out

@@ -1,0 +1,102 @@
+"""Reads for the staff of a school: their children, a child's record and its history.
+
+Current state comes from the read models; "as it stood at a moment" is replayed
+from the event log itself, with the same row builders the projection uses. Every
+read of a child's record is logged as one.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+
+from domain import access
+from domain.access import Actor
+from domain.errors import UnknownChild
+from projections import chronology as chronology_rows
+from projections.queries.common import Reader, age_band, present, visible
+from projections.tables import children, chronology, schools, wellbeing
+
+
+class StaffQueries(Reader):
+    def children(self, actor: Actor, school_id: str | None = None) -> list[dict[str, Any]]:
+        """Children in the actor's scope (optionally one school): codes, school, state."""
+        if actor.role == access.Role.ADMIN:
+            access.check_may_read_child(actor, school_id or "")
+        c = children.c
+        statement = select(c.code, c.child_id, c.school_id, c.grade, c.birth_year, c.status,
+                           c.open_escalations, c.last_session_at).order_by(c.code)
+        if school_id is not None:
+            statement = statement.where(c.school_id == school_id)
+        now = self.app.clock.now()
+        rows = [r for r in self._select(statement) if actor.covers(r["school_id"])]
+        for row in rows:
+            row["age_band"] = age_band(row.pop("birth_year"), now)
+        return rows
+
+    def child_summary(self, actor: Actor, code: str) -> dict[str, Any]:
+        found = self._select(select(children).where(children.c.code == code))
+        if not found:
+            raise UnknownChild(child=code)
+        row = found[0]
+        access.check_may_read_child(actor, row["school_id"])
+        hidden = access.hidden_fields(actor)
+        row["languages"] = json.loads(row["languages"])
+        row["age_band"] = age_band(row["birth_year"], self.app.clock.now())
+        return {k: v for k, v in row.items() if k not in hidden}
+
+    def chronology(self, actor: Actor, code: str, as_of: datetime | None = None,
+                   purpose: str = "chronology") -> list[dict[str, Any]]:
+        """A child's entries by when they happened; `as_of` replays what was recorded by
+        then. Every call is a read of the child's record and is logged as one."""
+        result = self._chronology(actor, code, as_of)
+        self._log_read(actor, code, purpose if as_of is None else "replay", result, as_of)
+        return result
+
+    def _chronology(self, actor: Actor, code: str,
+                    as_of: datetime | None) -> list[dict[str, Any]]:
+        if as_of is None:
+            summary = self.child_summary(actor, code)
+            rows = chronology_rows.sort_rows(self._select(
+                select(chronology).where(chronology.c.child_id == summary["child_id"])))
+        else:
+            rows = chronology_rows.replay(self.app.child_events(actor, code, as_of=as_of))
+        return [present(row, actor) for row in rows if visible(row, actor)]
+
+    def _log_read(self, actor: Actor, code: str, purpose: str, rows: list[dict[str, Any]],
+                  as_of: datetime | None = None) -> None:
+        shown = {"occurred_at", "kind", "recorded_by"}
+        for row in rows:
+            shown.update(row.get("fields", {}))
+            if row.get("confidential_notes"):
+                shown.add("confidential_notes")
+        self.app.record_access(actor, code, purpose, sorted(shown), as_of=as_of)
+
+    def diff(self, actor: Actor, code: str, earlier: datetime,
+             later: datetime) -> dict[str, list[dict[str, Any]]]:
+        """What changed in a child's record between two moments of recording: entries
+        added, and entries whose content or status changed (amended, retracted)."""
+        before = {r["entry_id"]: r for r in self._chronology(actor, code, earlier)}
+        after = self._chronology(actor, code, later)
+        self._log_read(actor, code, "replay", after, later)
+        added = [r for r in after if r["entry_id"] not in before]
+        changed = [{"before": before[r["entry_id"]], "after": r} for r in after
+                   if r["entry_id"] in before and (
+                       r["status"] != before[r["entry_id"]]["status"]
+                       or r["fields"] != before[r["entry_id"]]["fields"])]
+        return {"added": added, "changed": changed}
+
+    def wellbeing(self, actor: Actor, code: str) -> list[dict[str, Any]]:
+        summary = self.child_summary(actor, code)
+        w = wellbeing.c
+        return self._select(select(w.occurred_at, w.social_ties, w.school_engagement,
+                                   w.emotional_state, w.family_support)
+                            .where(w.child_id == summary["child_id"], w.retracted.is_(False))
+                            .order_by(w.occurred_at))
+
+    def schools(self, actor: Actor) -> list[dict[str, Any]]:
+        rows = self._select(select(schools).order_by(schools.c.school_id))
+        return [r for r in rows if actor.covers(r["school_id"])]
