@@ -4,7 +4,9 @@ ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1
 WORKDIR /app
 COPY pyproject.toml README.md ./
 COPY domain ./domain
+COPY infrastructure ./infrastructure
 COPY projections ./projections
+COPY processes ./processes
 COPY consumers ./consumers
 COPY ui ./ui
 COPY kopir ./kopir

@@ -20,7 +20,7 @@ from pathlib import Path
 from bench.common import RESULTS
 
 ROOT = Path(__file__).resolve().parents[1]
-APP = str(ROOT / "ui" / "streamlit_app.py")
+APP = str(ROOT / "kopir" / "web.py")
 USERS = {"teacher": "teacher.ast-12", "psychologist": "psych.ast-12",
          "supervisor": "coordinator", "auditor": "auditor", "admin": "admin"}
 
@@ -38,12 +38,13 @@ def main() -> None:
     from streamlit.testing.v1 import AppTest
 
     from domain.access import Role
-    from kopir import cli
+    from kopir import bootstrap, cli
     from ui import services
-    from ui.navigation import PAGES, pages_of
+    from ui.navigation import page_file, pages_of
 
     if cli.main(["demo", "--children", str(args.children), "--until", str(date.today())]):
         raise SystemExit("bench.pages: the demo could not be seeded")
+    services.provide(bootstrap.build)
 
     def opened(user: str | None, page: str | None) -> float:
         at = AppTest.from_file(APP, default_timeout=60)
@@ -54,7 +55,7 @@ def main() -> None:
         if page is None:
             return 0.0
         started = time.perf_counter()
-        at.switch_page(PAGES[page][0]).run()
+        at.switch_page(page_file(page)).run()
         elapsed = time.perf_counter() - started
         if at.exception:
             raise SystemExit(f"bench.pages: {page} failed for {user}: {at.exception}")

@@ -9,7 +9,7 @@ to share the partitions: `kopir consume`.
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Any, Callable
 
 from faststream import FastStream
 from faststream.kafka import KafkaBroker
@@ -19,9 +19,8 @@ from faststream.specification import AsyncAPI
 
 from consumers.messages import DeadLetter, EventEnvelope
 from consumers.parking import ReadModelConsumer
-from consumers.topics import ensure_topics, producer
+from consumers.topics import ensure_topics
 from infrastructure.settings import KafkaSettings, settings
-from kopir import bootstrap
 
 log = logging.getLogger("kopir.consumer")
 
@@ -33,8 +32,14 @@ def records_as_they_are(msg: KafkaMessage) -> Any:
     return msg.raw_message
 
 
+ConsumerFactory = Callable[[KafkaSettings], ReadModelConsumer]
+
+
 def build(kafka_settings: KafkaSettings | None = None,
-          consumer_factory: Any = None) -> FastStream:
+          consumer_factory: ConsumerFactory | None = None) -> FastStream:
+    """The consumer group's app; `consumer_factory` (from `kopir.bootstrap`) makes what the
+    handler applies batches with, when the app starts (without one, the app only describes
+    itself: the AsyncAPI document)."""
     kafka = kafka_settings or settings().kafka
     broker = KafkaBroker(kafka.bootstrap, client_id="kopir-consumer")
     state: dict[str, ReadModelConsumer] = {}
@@ -60,15 +65,13 @@ def build(kafka_settings: KafkaSettings | None = None,
                      description="Messages the read models could not apply, with the reason.")
 
     async def start() -> None:
+        if consumer_factory is None:
+            raise RuntimeError("the consumer group needs its read-model consumer: "
+                               "start it with `kopir consume`")
         ensure_topics(kafka)
-        state["consumer"] = (consumer_factory or default_consumer)(kafka)
+        state["consumer"] = consumer_factory(kafka)
 
     return FastStream(broker, on_startup=[start],
                       specification=AsyncAPI(title="Köpir events", version="1.0.0",
                                              description="The SchoolIntegration event log on "
                                                          "Kafka: envelope kopir.event/1."))
-
-
-def default_consumer(kafka: KafkaSettings) -> ReadModelConsumer:
-    rt = bootstrap.build()
-    return ReadModelConsumer(rt.app.mapper, rt.view, producer(kafka), kafka.dlq_topic)

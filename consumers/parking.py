@@ -59,6 +59,14 @@ parked = Table(
     Column("parked_at", UTCDateTime, nullable=False),
     UniqueConstraint("topic", "partition", "offset", name="kafka_parked_position"),
 )
+
+
+def ensure_parked_table(engine: Any) -> None:
+    """Create the parking table beside the read models, once, whoever starts first."""
+    with schema_lock(engine):
+        metadata.create_all(engine, tables=[parked])
+
+
 PARKING_LOCK = 0x6B6F706972  # advisory lock id: consumers share it, a retry takes it alone
 
 
@@ -102,8 +110,7 @@ class ReadModelConsumer:
         self.mapper = mapper
         self.view = view
         self.projection = ReadModelProjection(view=view)
-        with schema_lock(view.engine):
-            metadata.create_all(view.engine, tables=[parked])
+        ensure_parked_table(view.engine)
         self.dead_letters = dead_letters  # a producer: .send(topic, key=, value=) and .flush()
         self.dlq_topic = dlq_topic
 

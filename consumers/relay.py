@@ -24,7 +24,7 @@ from domain.application import SchoolIntegration
 from domain.errors import KopirError
 from domain.model import Escalation
 from infrastructure.settings import KafkaSettings
-from infrastructure.store import schema_lock
+from infrastructure.store import datastore_of, schema_lock
 from processes.follower import LogFollower
 
 RELAY_TRACKING_TABLE = "relay_tracking"
@@ -32,7 +32,7 @@ RELAY_TRACKING_TABLE = "relay_tracking"
 
 def relay_tracking(app: SchoolIntegration) -> SQLAlchemyTrackingRecorder:
     """The relay's position table, in the event store's own database."""
-    tracking = SQLAlchemyTrackingRecorder(app.recorder.datastore,  # type: ignore[attr-defined]
+    tracking = SQLAlchemyTrackingRecorder(datastore_of(app.recorder, "The relay"),
                                           tracking_table_name=RELAY_TRACKING_TABLE)
     with schema_lock(tracking.datastore.engine):
         tracking.create_table()
@@ -116,7 +116,10 @@ class Relay(LogFollower):
 
     def relay_once(self) -> int:
         """Publish the next batch; returns how many events were published and recorded."""
-        return self.process_available(stop=self.position + self.batch_size)
+        batch = self.app.recorder.select_notifications(self.position + 1, self.batch_size)
+        if batch:
+            self.handle(batch)
+        return len(batch)
 
     def close(self) -> None:
         self.producer.close(timeout=10)

@@ -7,7 +7,7 @@ from typing import Any
 from kafka import KafkaAdminClient, KafkaConsumer, TopicPartition
 from sqlalchemy import func, select
 
-from consumers.parking import metadata, parked
+from consumers.parking import ensure_parked_table, parked
 from consumers.relay import relayed_position
 from domain.application import SchoolIntegration
 from infrastructure.settings import KafkaSettings
@@ -17,7 +17,7 @@ from projections.views import ReadModelView
 def status(app: SchoolIntegration, view: ReadModelView, kafka: KafkaSettings) -> dict[str, Any]:
     stored = app.recorder.max_notification_id() or 0
     relayed = relayed_position(app, kafka)
-    metadata.create_all(view.engine, tables=[parked])
+    ensure_parked_table(view.engine)
     with view.transaction(commit=False) as session:
         parked_messages = session.execute(select(func.count()).select_from(parked)).scalar_one()
         parked_children = session.execute(

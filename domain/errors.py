@@ -20,7 +20,8 @@ class KopirError(Exception):
     code = "refused"
 
     def __init__(self, message: str = "", *, code: str | None = None, **params: Any) -> None:
-        self.code = code or type(self).code
+        # A sentence given here is an operator's, in English, with no code to translate.
+        self.code = code or ("" if message else type(self).code)
         self.params = params
         super().__init__(message or sentence(REFUSALS, self.code, params))
 
@@ -130,14 +131,4 @@ class UnknownUser(KopirError):
 class MissingMasterKey(KopirError):
     """Raised when encryption is required (production, erasure) and no master key is set."""
 
-    code = "production_without_key"
-
-
-class KeyDestroyed(KopirError):
-    """Raised when a data key no longer exists: its content was erased."""
-
-    code = "key_destroyed"
-
-
-class LedgerError(KopirError):
-    """Raised when the ledger cannot be read, signed or verified as asked."""
+    code = "erasure_needs_key"

@@ -59,16 +59,14 @@ REFUSALS = {
                       "save again: what you typed is kept.",
     "record_changed.any": "Someone else has just updated this record. Reload it and save "
                           "again: what you typed is kept.",
-    "unknown_escalation": "No escalation {escalation} in your schools.",
+    "unknown_escalation": "No escalation {escalation}.",
+    "unknown_escalation.in_scope": "No escalation {escalation} in your schools.",
     "escalation_resolved": "This escalation is already resolved.",
     "escalation_acknowledged": "This escalation was already acknowledged.",
     "login_failed": "Unknown user name or wrong password.",
     "unknown_user": "Unknown user {user}.",
-    "production_without_key": "Köpir refuses to start in production without a master key: "
-                              "set KOPIR_CIPHER_KEY or KOPIR_CIPHER_KEY_FILE.",
-    "erasure_needs_key": "Erasure destroys a child's key: it needs encryption "
-                         "(KOPIR_CIPHER_KEY).",
-    "key_destroyed": "The data key {key} was destroyed: its content is erased.",
+    "erasure_needs_key": "Erasure destroys a child's key: it needs a store encrypted under a "
+                         "master key.",
     "denied.record_kind": "Your role ({role}) cannot record this kind of entry ({what}).",
     "denied.record_school": "You can only record for children of your own school.",
     "denied.admin_reads": "Administrators manage accounts; they do not read case records.",

@@ -36,7 +36,7 @@ CORRECTABLE = ("ConflictRecorded", "PeerIncidentRecorded", "CounsellingSessionRe
                "ConcernRaised")
 
 # --- fields, by who may see them and how they are kept ------------------------------
-# Free text people write: checked by the language guard, encrypted under the child's key.
+# Free text people write: encrypted under the key of the child it is about.
 FREE_TEXT = frozenset({"description", "action_taken", "summary", "confidential_notes",
                        "reason", "support_needs", "rationale", "note"})
 # Where a child comes from and their name: only roles that need them see them.

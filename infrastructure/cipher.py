@@ -34,8 +34,9 @@ from eventsourcing.persistence import (
 from eventsourcing.utils import Environment, get_topic, resolve_topic
 from sqlalchemy.engine import Engine
 
-from domain.errors import KeyDestroyed, MissingMasterKey
+from domain.errors import MissingMasterKey
 from domain.vocabulary import NESTED_FIELDS, PERSONAL_FIELDS
+from infrastructure.errors import KeyDestroyed
 from infrastructure.keyring import SYSTEM_KEY, Keyring, child_key, open_sealed, seal
 
 MAGIC = b"KP1"
@@ -49,7 +50,8 @@ def build_mapper(env: Environment, transcoder: Transcoder, keys: Engine | None) 
     if master and keys is not None:
         mapper.keyring = Keyring(keys, base64.b64decode(master))
     elif (env.get("KOPIR_PRODUCTION") or "").lower() in ("1", "true", "yes"):
-        raise MissingMasterKey()
+        raise MissingMasterKey("Köpir refuses to start in production without a master key: "
+                               "set KOPIR_CIPHER_KEY or KOPIR_CIPHER_KEY_FILE.")
     return mapper
 
 
@@ -89,9 +91,14 @@ class KopirMapper(Mapper[UUID]):
     def encrypts(self) -> bool:
         return self.keyring is not None
 
+    def shred(self, owner: str) -> int:
+        """Destroy every data key of an owner (a child, and their escalations): what was
+        sealed under them reads back empty from now on."""
+        return self._keys().destroy(owner)
+
     def _keys(self) -> Keyring:
-        if self.keyring is None:
-            raise MissingMasterKey(code="erasure_needs_key")
+        if self.keyring is None:  # the public methods look first: not reached
+            raise RuntimeError("the mapper encrypts without a keyring")
         return self.keyring
 
     def scope(self, topic: str, originator_id: UUID, state: dict[str, Any]) -> tuple[str, str]:
@@ -189,16 +196,3 @@ class KopirMapper(Mapper[UUID]):
             personal.update(self.transcoder.decode(open_sealed(key, sealed,
                                                                aad + b"|personal")))
         return _join(rest, personal)
-
-
-def scrub(engine: Engine) -> None:
-    """After an erasure, leave no old page of a SQLite file holding what was removed:
-    checkpoint the write-ahead log, rewrite the file, truncate the log. (PostgreSQL keeps
-    dead rows until VACUUM reuses their space; dumps and queries never show them.)"""
-    if engine.dialect.name != "sqlite":
-        return
-    with engine.connect() as connection:
-        connection = connection.execution_options(isolation_level="AUTOCOMMIT")
-        connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-        connection.exec_driver_sql("VACUUM")
-        connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")

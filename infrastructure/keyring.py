@@ -8,9 +8,11 @@ is erased (crypto-shredding).
 
 from __future__ import annotations
 
+import base64
 import os
 import threading
 import time
+from pathlib import Path
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from sqlalchemy import (
@@ -27,7 +29,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
-from domain.errors import KeyDestroyed
+from infrastructure.errors import KeyDestroyed
 
 SYSTEM_KEY = "system"
 KEY_CACHE_SECONDS = 30.0
@@ -50,6 +52,13 @@ def seal(key: bytes, plaintext: bytes, aad: bytes) -> bytes:
 def open_sealed(key: bytes, sealed: bytes, aad: bytes) -> bytes:
     """Raised (InvalidTag) when the sealed bytes, the key or the associated data differ."""
     return AESGCM(key).decrypt(sealed[:12], sealed[12:], aad)
+
+
+def new_key_file(path: Path, size: int = 32) -> None:
+    """A fresh random key (base64) in a file only its owner can read."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(base64.b64encode(os.urandom(size)).decode() + "\n")
+    path.chmod(0o600)
 
 
 def child_key(child_id: str) -> str:
@@ -76,14 +85,14 @@ class Keyring:
             if cached[1] is not None:
                 return cached[1]
             if owner is None:  # known to be destroyed (or never made)
-                raise KeyDestroyed(key=key_id)
+                raise KeyDestroyed(key_id)
         found = self._load(key_id)
         if found is None and owner is not None:
             found = self._create(key_id, owner)
         with self._lock:
             self._cache[key_id] = (time.monotonic(), found)
         if found is None:
-            raise KeyDestroyed(key=key_id)
+            raise KeyDestroyed(key_id)
         return found
 
     def _load(self, key_id: str) -> bytes | None:
@@ -102,7 +111,7 @@ class Keyring:
         except IntegrityError:  # another writer created it first: use theirs
             theirs = self._load(key_id)
             if theirs is None:  # created and destroyed in between: erased
-                raise KeyDestroyed(key=key_id) from None
+                raise KeyDestroyed(key_id) from None
             return theirs
         return fresh
 
@@ -122,6 +131,3 @@ class Keyring:
         with self._lock:
             self._cache.clear()
         return int(gone or 0)
-
-    def exists(self, key_id: str) -> bool:
-        return self._load(key_id) is not None

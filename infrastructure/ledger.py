@@ -18,7 +18,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-import os
 import struct
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -27,11 +26,11 @@ from typing import Any, Callable, Iterable, Iterator, Sequence
 from Crypto.PublicKey import ECC
 from Crypto.Signature import eddsa
 
-from domain.errors import LedgerError
+from infrastructure.errors import LedgerError
+from infrastructure.keyring import new_key_file
 
 FORMAT = "kopir.ledger/1"
 GENESIS = bytes(32)
-CHECKPOINT_TOPIC_PART = "LedgerCheckpoint"
 
 
 @dataclass(frozen=True)
@@ -88,9 +87,7 @@ def load_signing_key(seed: str = "", path: Path = Path("var/ledger.key"),
         if not create:
             raise LedgerError(f"no checkpoint signing key: set KOPIR_LEDGER_KEY or create {path}"
                               " (kopir ledger keygen)")
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(base64.b64encode(os.urandom(32)).decode() + "\n")
-        path.chmod(0o600)
+        new_key_file(path)
     return ECC.construct(curve="ed25519", seed=base64.b64decode(path.read_text().strip()))
 
 
@@ -146,7 +143,9 @@ class Verifier:
     signature, and the head and count at its position. `trusted_keys` (public keys, hex)
     limits who may sign. Rows come in notification order (`feed`), then `verdict()`."""
 
-    def __init__(self, checkpoints: Sequence[Checkpoint], trusted_keys: Sequence[str] = ()):
+    def __init__(self, checkpoints: Sequence[Checkpoint], trusted_keys: Sequence[str] = (),
+                 progress: Callable[[int], None] | None = None):
+        self.progress = progress
         self.problems: list[str] = []
         if not checkpoints:
             self.problems.append("there is no signed checkpoint to verify against")
@@ -171,6 +170,8 @@ class Verifier:
         while self.pending and row.id > self.pending[0].position:
             self._check(self.pending.pop(0))
         self.chain.add(row)
+        if self.progress and self.chain.count % 10_000 == 0:
+            self.progress(self.chain.count)
 
     def verdict(self) -> Verdict:
         while self.pending:
@@ -197,11 +198,9 @@ def verify(rows: Iterable[Row], checkpoints: Sequence[Checkpoint],
            trusted_keys: Sequence[str] = (),
            progress: Callable[[int], None] | None = None) -> Verdict:
     """Verify rows read from anywhere (an export) against checkpoints."""
-    verifier = Verifier(checkpoints, trusted_keys)
+    verifier = Verifier(checkpoints, trusted_keys, progress)
     for row in rows:
         verifier.feed(row)
-        if progress and verifier.count % 10_000 == 0:
-            progress(verifier.count)
     return verifier.verdict()
 
 

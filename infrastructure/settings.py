@@ -19,7 +19,8 @@ MEMORY = "memory://"  # an event store in this process only (eventsourcing's POP
 class KafkaSettings(BaseSettings):
     """The distributed mode's broker, topics and consumer group."""
 
-    model_config = SettingsConfigDict(env_prefix="KOPIR_KAFKA_", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="KOPIR_KAFKA_", extra="ignore",
+                                      env_ignore_empty=True)
 
     bootstrap: str = "127.0.0.1:9092"
     topic: str = "kopir.events.v1"
@@ -35,7 +36,8 @@ class KafkaSettings(BaseSettings):
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="KOPIR_", extra="ignore")
+    # A variable set but empty (KOPIR_DEBUG=) means its default, as if it were not set.
+    model_config = SettingsConfigDict(env_prefix="KOPIR_", extra="ignore", env_ignore_empty=True)
 
     # The event store. SQLite file by default; PostgreSQL when the URL says so;
     # memory:// keeps everything in this process (tests).

@@ -28,6 +28,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import SAWarning
 from sqlalchemy.orm import Session
 
+from domain.errors import KopirError
 from infrastructure.cipher import KopirMapper, build_mapper
 
 
@@ -109,6 +110,16 @@ warnings.filterwarnings("ignore", message="This declarative base already contain
 SCHEMA_LOCK = 0x6B6F70697273  # advisory lock id for creating tables
 
 
+def datastore_of(recorder: Any, who: str) -> Any:
+    """The SQL datastore under an application's recorder, for a follower that keeps its
+    position in the same database; refused in one sentence for an in-memory store."""
+    datastore = getattr(recorder, "datastore", None)
+    if datastore is None:
+        raise KopirError(f"{who} keeps its position in the event store's database: run it on "
+                         "SQLite or PostgreSQL, not on memory://.")
+    return datastore
+
+
 @contextmanager
 def schema_lock(engine: Engine | Connection | None) -> Iterator[None]:
     """Serialise table creation between processes starting together (PostgreSQL)."""
@@ -139,3 +150,16 @@ class Factory(sqlalchemy_factory.SQLAlchemyFactory):
     def mapper(self, transcoder: Any = None, mapper_class: Any = None) -> KopirMapper:
         """The mapper, with the data keys kept in the store's own database."""
         return build_mapper(self.env, transcoder or self.transcoder(), self.datastore.engine)
+
+
+def scrub(engine: Engine) -> None:
+    """After an erasure, leave no old page of a SQLite file holding what was removed:
+    checkpoint the write-ahead log, rewrite the file, truncate the log. (PostgreSQL keeps
+    dead rows until VACUUM reuses their space; dumps and queries never show them.)"""
+    if engine.dialect.name != "sqlite":
+        return
+    with engine.connect() as connection:
+        connection = connection.execution_options(isolation_level="AUTOCOMMIT")
+        connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        connection.exec_driver_sql("VACUUM")
+        connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")

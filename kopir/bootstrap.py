@@ -1,31 +1,27 @@
 """The one place that turns settings into a running Köpir: the event store and the
-application, the read models and their queries, and the followers of the log.
+application, the read models and their queries, the followers of the log, and the
+consumers of the distributed mode.
 
-Every command of the CLI, the UI and the Kafka consumers get their objects here.
+Every command of the CLI gets its objects here; the UI (`kopir/web.py`) and the Kafka
+consumer group (`kopir consume`) are handed theirs from here: they import nothing above
+themselves.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Callable
 from uuid import UUID, uuid4
 
 from Crypto.PublicKey import ECC
 
+from consumers.parking import ReadModelConsumer
 from domain import clock
-from domain.access import Actor
 from domain.application import SchoolIntegration
 from infrastructure import ledger
-from infrastructure.settings import Settings, settings
+from infrastructure.settings import KafkaSettings, Settings, settings
 from processes.engine_runner import EngineRunner
-from processes.erasure import erase_child
 from processes.projection_runner import ProjectionRunner
-from projections.queries import (
-    AdminQueries,
-    AuditQueries,
-    OversightQueries,
-    StaffQueries,
-)
+from processes.runtime import Runtime
 from projections.views import ReadModelView
 
 
@@ -40,54 +36,6 @@ def signing_key(config: Settings | None = None, create: bool = False) -> ECC.Ecc
     """The key that signs the log's checkpoints (created on request: the demo does)."""
     config = config or settings()
     return ledger.load_signing_key(config.ledger_key, config.ledger_key_path(), create=create)
-
-
-@dataclass
-class Runtime:
-    config: Settings
-    app: SchoolIntegration
-    view: ReadModelView
-    runner: ProjectionRunner
-    engine: EngineRunner | None = None
-
-    # --- queries, by audience ------------------------------------------------------
-    def staff(self) -> StaffQueries:
-        return StaffQueries(self.app, self.view)
-
-    def oversight(self) -> OversightQueries:
-        return OversightQueries(self.app, self.view)
-
-    def audit(self) -> AuditQueries:
-        return AuditQueries(self.app, self.view)
-
-    def admin(self) -> AdminQueries:
-        return AdminQueries(self.app, self.view)
-
-    # --- followers -----------------------------------------------------------------
-    def start_embedded(self) -> None:
-        """The in-process followers of the embedded mode: projections and escalation engine."""
-        self.runner.process_available()
-        self.runner.start()
-        if self.engine is None:
-            self.engine = engine_runner(self.app)
-        self.engine.start()
-
-    def settled(self, timeout: float) -> None:
-        """Wait until what was just recorded is in the read models (embedded mode)."""
-        if self.config.embedded_projections:
-            self.runner.wait(self.app.recorder.max_notification_id(), timeout=timeout)
-
-    # --- services ------------------------------------------------------------------
-    def erase(self, actor: Actor, code: str, legal_basis: str) -> int:
-        """Erase a child's personal data everywhere this process reaches."""
-        runner = self.runner if self.config.embedded_projections else None
-        return erase_child(self.app, actor, code, legal_basis, runner)
-
-    def close(self) -> None:
-        self.runner.stop()
-        if self.engine is not None:
-            self.engine.stop()
-        self.app.close()
 
 
 def read_models(config: Settings,
@@ -109,3 +57,12 @@ def build(config: Settings | None = None, clock_: clock.Clock | None = None) -> 
     app = application(config, clock_)
     view, runner = read_models(config, app)
     return Runtime(config=config, app=app, view=view, runner=runner)
+
+
+def read_model_consumer(kafka: KafkaSettings | None = None) -> ReadModelConsumer:
+    """What one process of the consumer group applies Kafka's batches with."""
+    from consumers.topics import producer  # Kafka's clients load for the Kafka commands only
+
+    kafka = kafka or settings().kafka
+    rt = build()
+    return ReadModelConsumer(rt.app.mapper, rt.view, producer(kafka), kafka.dlq_topic)

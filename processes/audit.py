@@ -59,14 +59,8 @@ def checkpoint(app: SchoolIntegration, key: ECC.EccKey) -> ledger.Checkpoint:
 def verify(app: SchoolIntegration, trusted: tuple[str, ...] = (),
            progress: Callable[[int], None] | None = None) -> ledger.Verdict:
     """The whole log against its signed checkpoints."""
-    verifier = ledger.Verifier(checkpoints(app), trusted)
-
-    def feed(row: ledger.Row) -> None:
-        verifier.feed(row)
-        if progress and verifier.count % 10_000 == 0:
-            progress(verifier.count)
-
-    each_row(app, feed)
+    verifier = ledger.Verifier(checkpoints(app), trusted, progress)
+    each_row(app, verifier.feed)
     return verifier.verdict()
 
 

@@ -24,7 +24,7 @@ from domain.application import SchoolIntegration
 from domain.model import KOPIR_NAMESPACE, Escalation, Stamp
 from domain.rules.engine import Decision, Engine
 from domain.rules.loader import RuleSet, load_rules
-from infrastructure.store import schema_lock
+from infrastructure.store import datastore_of, schema_lock
 from processes.follower import LogFollower, LogScan, Progress
 
 ENGINE_TRACKING_TABLE = "engine_tracking"
@@ -53,8 +53,9 @@ class EngineRunner(LogFollower):
         self.identity = (lambda d: escalation_id(versioned(d))) if reraise_new_versions \
             else (lambda d: escalation_id(d.key))
         self.engine = Engine(rules or load_rules())
-        self.tracking = SQLAlchemyTrackingRecorder(app.recorder.datastore,  # type: ignore[attr-defined]
-                                                   tracking_table_name=ENGINE_TRACKING_TABLE)
+        self.tracking = SQLAlchemyTrackingRecorder(
+            datastore_of(app.recorder, "The escalation engine"),
+            tracking_table_name=ENGINE_TRACKING_TABLE)
         with schema_lock(self.tracking.datastore.engine):
             self.tracking.create_table()
         self._position: int | None = None

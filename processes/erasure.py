@@ -4,17 +4,10 @@ child's free text); then no old page of a SQLite file keeps what was removed."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from domain.access import Actor
 from domain.application import SchoolIntegration
-from infrastructure.cipher import scrub
+from infrastructure.store import scrub
 from processes.projection_runner import ProjectionRunner
-
-
-def _engine_of(store: Any) -> Any:
-    datastore = getattr(store, "datastore", None)  # the in-memory store has none
-    return getattr(datastore, "engine", None)
 
 
 def erase_child(app: SchoolIntegration, actor: Actor, code: str, legal_basis: str,
@@ -24,10 +17,8 @@ def erase_child(app: SchoolIntegration, actor: Actor, code: str, legal_basis: st
     destroyed = app.erase_personal_data(actor, code, legal_basis)
     if runner is not None:
         runner.process_available()
-        views = _engine_of(runner.view)
-        if views is not None:
-            scrub(views)
-    store = _engine_of(app.recorder)
-    if store is not None:
-        scrub(store)
+        scrub(runner.view.engine)
+    datastore = getattr(app.recorder, "datastore", None)  # an in-memory store has no files
+    if datastore is not None:
+        scrub(datastore.engine)
     return destroyed

@@ -63,7 +63,9 @@ class LogFollower(ABC):
         """Handle everything recorded so far (or up to `stop`), `batch_size` events per
         batch (the follower's own by default); returns how many events."""
         done = 0
-        last = stop if stop is not None else (self.app.recorder.max_notification_id() or 0)
+        last = stop or 0
+        if progress is not None and stop is None:
+            last = self.app.recorder.max_notification_id() or 0
         while not self._stop.is_set():
             batch = self.app.recorder.select_notifications(
                 self.position + 1, batch_size or self.batch_size, stop=stop, topics=self.topics)
@@ -93,8 +95,9 @@ class LogFollower(ABC):
                 self._stop.wait(backoff)
                 backoff = min(backoff * 2, LAST_BACKOFF)
                 continue
-            except BaseException as error:  # kept for wait() and run(); the loop ends
-                log.exception("%s stopped", self.name)
+            except Exception as error:  # kept for wait() and run(); the loop ends
+                log.error("%s stopped: %s", self.name, error,
+                          exc_info=log.isEnabledFor(logging.DEBUG))
                 self.error = error
                 self._stop.set()
                 return
@@ -103,8 +106,8 @@ class LogFollower(ABC):
                 self._stop.wait(self.poll_interval)
 
     def run(self) -> None:
-        """Follow the log in this thread until stopped; an error ends the run and is raised."""
-        self._stop.clear()
+        """Follow the log in this thread until stopped (a stop that came first counts); an
+        error ends the run and is raised."""
         self.error = None
         self._loop()
         if self.error is not None:

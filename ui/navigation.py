@@ -3,8 +3,12 @@ rules again: a page missing here is a convenience, not the protection."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from domain.access import Role
 
+HERE = Path(__file__).resolve().parent
+# Page scripts by name, as paths from ui/ (Streamlit gets them whole, see `page_file`).
 PAGES = {
     "record_conflict": ("staff/conflict.py", ":material/edit_note:"),
     "record_peer": ("staff/peer.py", ":material/groups:"),
@@ -34,3 +38,8 @@ SECTIONS = {
 
 def pages_of(role: Role) -> list[str]:
     return [name for names in SECTIONS[role].values() for name in names]
+
+
+def page_file(name: str) -> str:
+    """A page's script as a whole path: the entry script that runs the app is not in ui/."""
+    return str(HERE / PAGES[name][0])

@@ -1,8 +1,10 @@
-"""The UI's one way into Köpir: the runtime of this server process, from bootstrap.
+"""The UI's one way into Köpir: the runtime of this server process.
 
 One runtime per server process (application, read models, and in the embedded mode
-the followers running in the background). Pages read through the queries of their
-audience and record through `record`; they never touch SQL or the event store.
+the followers running in the background), made by the factory the entry script
+provides (`kopir/web.py` provides `kopir.bootstrap.build`). Pages read through the
+queries of their audience and record through `record`; they never touch SQL or the
+event store.
 """
 
 from __future__ import annotations
@@ -15,8 +17,8 @@ import streamlit as st
 from domain.access import Actor
 from domain.application import SchoolIntegration
 from infrastructure.ledger import Verdict
-from kopir import bootstrap
 from processes import audit as audit_scan
+from processes.runtime import Runtime
 from projections.queries import (
     AdminQueries,
     AuditQueries,
@@ -29,9 +31,19 @@ P = ParamSpec("P")
 T = TypeVar("T")
 
 
+_factory: list[Callable[[], Runtime]] = []
+
+
+def provide(factory: Callable[[], Runtime]) -> None:
+    """Set how this process makes its runtime (the entry script does, on every run)."""
+    _factory[:] = [factory]
+
+
 @st.cache_resource(show_spinner=False)
-def _runtime() -> bootstrap.Runtime:
-    rt = bootstrap.build()
+def _runtime() -> Runtime:
+    if not _factory:
+        raise RuntimeError("the UI has no runtime: serve it with `kopir serve`")
+    rt = _factory[0]()
     if rt.config.embedded_projections:  # distributed mode: consumers and `kopir engine`
         rt.start_embedded()
     return rt

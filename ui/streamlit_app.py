@@ -1,6 +1,6 @@
-"""Köpir's Streamlit entry point: language, login, session expiry, and navigation built
-from the user's role. Pages a role may not use are not in its navigation, and the
-application refuses them anyway."""
+"""Köpir's Streamlit app: language, login, session expiry, and navigation built from the
+user's role. Pages a role may not use are not in its navigation, and the application
+refuses them anyway. `kopir/web.py` runs `main()` with the runtime it provides."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from domain.errors import UnknownUser
 from infrastructure.settings import settings
 from ui import services
 from ui.i18n import LANGUAGES, current_language, t
-from ui.navigation import PAGES, SECTIONS
+from ui.navigation import PAGES, SECTIONS, page_file
 
 
 def language_picker(where: object) -> None:
@@ -98,10 +98,8 @@ def main() -> None:
         if st.button(t("logout"), key="logout", icon=":material/logout:"):
             sign_out()
             st.rerun()
-    pages = {t(section): [st.Page(PAGES[name][0], title=t(f"nav.{name}"), icon=PAGES[name][1],
+    pages = {t(section): [st.Page(page_file(name), title=t(f"nav.{name}"),
+                                  icon=PAGES[name][1],
                                   url_path=name) for name in names]
              for section, names in SECTIONS[actor.role].items()}
     st.navigation(pages).run()
-
-
-main()

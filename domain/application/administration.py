@@ -4,7 +4,7 @@ application's own trail (reads of a child's record, signed checkpoints of the lo
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Protocol, Sequence
+from typing import Protocol, Sequence, runtime_checkable
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError
@@ -26,11 +26,18 @@ from domain.passwords import hash_password, verify_password
 MINIMUM_PASSWORD = 8
 
 
-class KeyShredder(Protocol):
-    """What erasure needs of the store's encryption: destroy every key of an owner."""
+@runtime_checkable
+class Shredding(Protocol):
+    """What erasure needs of the application's mapper (the persistence module builds it):
+    that it encrypts each child's content under keys of the child's own, and can destroy
+    them."""
 
-    def destroy(self, owner: str) -> int:
-        """Destroy the owner's data keys; returns how many there were."""
+    @property
+    def encrypts(self) -> bool:
+        """True when stored content is encrypted (a master key is configured)."""
+
+    def shred(self, owner: str) -> int:
+        """Destroy every data key of an owner; returns how many there were."""
 
 
 class Administration(Base):
@@ -85,15 +92,15 @@ class Administration(Base):
         """Crypto-shredding: record PersonalDataErased, then destroy the child's data keys
         (and those of their escalations). Returns how many keys were destroyed."""
         access.check_may_administer(actor)
-        keys: KeyShredder | None = getattr(self.mapper, "keyring", None)
-        if keys is None:
-            raise MissingMasterKey(code="erasure_needs_key")
+        mapper = self.mapper
+        if not (isinstance(mapper, Shredding) and mapper.encrypts):
+            raise MissingMasterKey()
         if not legal_basis.strip():
             raise InvalidEntry.one("legal_basis", "erasure.legal_basis")
         child = self.child(code)
         child.erase(legal_basis, self._stamp(actor, child.school_id))
         self._save(child)
-        return keys.destroy(str(child.id))
+        return mapper.shred(str(child.id))
 
     # --- the trail ------------------------------------------------------------------------
     @command

@@ -2,7 +2,8 @@
 or one for a batch), the clock, the stamp every event carries, and loading aggregates.
 
 The application gets its recorders and its mapper (encryption included) from the
-persistence module its environment names; it knows nothing of either.
+persistence module its environment names; it asks of them only what eventsourcing's
+interfaces, and the `Shredding` port of erasure, say.
 """
 
 from __future__ import annotations

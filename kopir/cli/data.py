@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import base64
-import os
 from pathlib import Path
 from typing import Any
 
 from domain.errors import KopirError
+from infrastructure.keyring import new_key_file
 from infrastructure.settings import Settings, settings
 from kopir import bootstrap
 from kopir.cli.parser import UsageError, day, positive
@@ -60,10 +59,7 @@ def _own_master_key(config: Settings) -> None:
     """The demo encrypts too: without a configured key it makes its own beside the store."""
     if config.master_key():
         return
-    path = config.master_key_file()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(base64.b64encode(os.urandom(32)).decode() + "\n")
-    path.chmod(0o600)
+    new_key_file(config.master_key_file())
 
 
 def demo_command(args: argparse.Namespace) -> int:

@@ -39,12 +39,7 @@ def register(sub: Any) -> None:
 
 
 def consumer() -> "ReadModelConsumer":
-    from consumers.parking import ReadModelConsumer
-    from consumers.topics import producer
-
-    rt = bootstrap.build()
-    kafka = settings().kafka
-    return ReadModelConsumer(rt.app.mapper, rt.view, producer(kafka), kafka.dlq_topic)
+    return bootstrap.read_model_consumer()
 
 
 def dlq_list(args: argparse.Namespace) -> int:

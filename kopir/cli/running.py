@@ -17,7 +17,7 @@ from kopir import bootstrap
 from kopir.cli.parser import port
 from processes.follower import LogFollower
 
-UI = Path(__file__).resolve().parents[2] / "ui" / "streamlit_app.py"
+UI = Path(__file__).resolve().parents[1] / "web.py"
 
 
 def register(sub: Any) -> None:
@@ -50,22 +50,23 @@ def serve(args: argparse.Namespace) -> int:
     return 0
 
 
-def follow(follower: LogFollower, what: str) -> int:
-    """Run a follower in the foreground until SIGTERM; its error ends the command."""
+def follow(follower: LogFollower, starting: str) -> int:
+    """Run a follower in the foreground until SIGTERM; its error ends the command.
+    `starting` is the line it prints first, with its `{position}`."""
     signal.signal(signal.SIGTERM, lambda *_: follower.stop())
-    print(f"{what} from position {follower.position}", flush=True)
+    print(starting.format(position=follower.position), flush=True)
     follower.run()
     return 0
 
 
 def project(args: argparse.Namespace) -> int:
-    return follow(bootstrap.build().runner, "projecting")
+    return follow(bootstrap.build().runner, "projecting from position {position}")
 
 
 def engine(args: argparse.Namespace) -> int:
     runner = bootstrap.engine_runner(bootstrap.application(),
                                      reraise_new_versions=args.reraise_new_versions)
-    return follow(runner, "escalation engine")
+    return follow(runner, "escalation engine from position {position}")
 
 
 def relay(args: argparse.Namespace) -> int:
@@ -76,7 +77,8 @@ def relay(args: argparse.Namespace) -> int:
     kafka = settings().kafka
     follower = Relay(bootstrap.application(), kafka)
     try:
-        return follow(follower, f"relaying to {kafka.topic} at {kafka.bootstrap},")
+        return follow(follower, "relaying from position {position} "
+                                f"to {kafka.topic} at {kafka.bootstrap}")
     finally:
         follower.close()
 
@@ -88,7 +90,7 @@ def consume(args: argparse.Namespace) -> int:
     )
 
     while True:
-        app = consumer_app.build()
+        app = consumer_app.build(consumer_factory=bootstrap.read_model_consumer)
         try:
             asyncio.run(app.run())
         except Exception as error:  # e.g. a commit to a broker that went away

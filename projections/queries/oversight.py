@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import statistics
-from collections import Counter
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -94,7 +93,7 @@ class OversightQueries(Reader):
         [row] = self._select(select(escalations).where(
             e.escalation_id == escalation_id, within(e.school_id, actor))) or [None]
         if row is None:
-            raise UnknownEscalation(escalation=escalation_id)
+            raise UnknownEscalation(code="unknown_escalation.in_scope", escalation=escalation_id)
         decode_lists(row)
         why: dict[str, Any] = {"escalation": row, "rule": None, "window": None, "entries": []}
         if row["rule_id"] != "manual":
@@ -152,15 +151,3 @@ class OversightQueries(Reader):
             a.role.in_(("psychologist", "supervisor"))).order_by(a.user_id))
         return [r["user_id"] for r in rows
                 if {"*", school_id} & set(json.loads(r["school_ids"]))]
-
-    def raised_per_rule(self, start: datetime | None, end: datetime | None) -> Counter:
-        """How many escalations the live queue holds per (rule, school), raised in the
-        period: what a back-test compares against (operators only, no actor)."""
-        e = escalations.c
-        statement = select(e.rule_id, e.school_id, func.count()).group_by(e.rule_id, e.school_id)
-        if start is not None:
-            statement = statement.where(e.raised_at >= start)
-        if end is not None:
-            statement = statement.where(e.raised_at <= end)
-        with self.view.transaction(commit=False) as session:
-            return Counter({(r[0], r[1]): r[2] for r in session.execute(statement)})

@@ -13,7 +13,7 @@ from Crypto.PublicKey import ECC
 
 from domain.commands import Concern, Correction, Resolution
 from domain.vocabulary import Level, Outcome
-from infrastructure.cipher import scrub
+from infrastructure.store import scrub
 from processes import audit
 from processes.rebuild import rebuild, snapshot
 from tests import forms

@@ -11,9 +11,10 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from infrastructure.settings import settings
-from kopir import cli
+from kopir import bootstrap, cli
+from ui import services
 
-APP = str(Path(__file__).resolve().parents[2] / "ui" / "streamlit_app.py")
+APP = str(Path(__file__).resolve().parents[2] / "kopir" / "web.py")
 
 
 @pytest.fixture(scope="module")
@@ -26,6 +27,7 @@ def seeded_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     assert cli.main(["demo", "--children", "10", "--seed", "2",
                      "--until", str(date.today())]) == 0
     st.cache_resource.clear()
+    services.provide(bootstrap.build)  # pages run alone get the runtime kopir/web.py gives
     yield url
     st.cache_resource.clear()
     settings.cache_clear()

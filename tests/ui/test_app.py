@@ -13,7 +13,7 @@ from streamlit.testing.v1 import AppTest
 from domain.access import Role
 from domain.language import all_stems
 from ui import services
-from ui.navigation import PAGES, pages_of
+from ui.navigation import page_file, pages_of
 
 UI = Path(__file__).resolve().parents[2] / "ui"
 PASSWORD = "kopir-demo"
@@ -25,7 +25,7 @@ LOOKS_LIKE_A_KEY = re.compile(r"^[a-z_]+\.[a-z_.]+$")
 
 def open_page(app_test, user: str, page: str, language: str = "en") -> AppTest:  # type: ignore[no-untyped-def]
     at = app_test(user, language)
-    return at.switch_page(PAGES[page][0]).run()
+    return at.switch_page(page_file(page)).run()
 
 
 def texts(at: AppTest) -> list[str]:
@@ -77,7 +77,7 @@ def test_each_role_gets_only_its_pages(app_test, role):
         if name in pages_of(role):
             continue
         with pytest.raises(ValueError, match="Could not find a navigation page"):
-            at.switch_page(PAGES[name][0])
+            at.switch_page(page_file(name))
 
 
 @pytest.mark.parametrize("language", ["en", "ru", "kk"])
@@ -137,7 +137,7 @@ def test_a_teacher_records_a_conflict_and_sees_it_in_the_chronology(app_test):
     at.button(key="FormSubmitter:conflict-Save").click().run()
     assert not at.exception
     assert at.success and at.success[0].value.startswith(f"Recorded for {child}")
-    at.switch_page("staff/chronology.py").run()
+    at.switch_page(page_file("chronology")).run()
     at.selectbox(key="chronology_child").select(child).run()
     table = at.dataframe[0].value
     assert "Argument in the lunch queue; both calmed down." in list(table["Summary"])
@@ -198,7 +198,7 @@ def test_a_psychologist_records_a_session_with_wellbeing_and_confidential_notes(
     at.text_area(key="session_notes").input("Worried about the move; mother supportive.")
     at.button(key="FormSubmitter:session-Save").click().run()
     assert at.success[0].value.startswith(f"Recorded for {child}: counselling session")
-    at.switch_page("staff/chronology.py").run()
+    at.switch_page(page_file("chronology")).run()
     at.selectbox(key="chronology_child").select(child).run()
     assert any("Confidential" in e.label for e in at.expander)
     # A supervisor reading the same chronology sees no confidential notes.

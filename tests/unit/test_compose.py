@@ -65,3 +65,14 @@ def test_every_kopir_variable_is_read_by_the_code():
 def test_no_secret_is_written_into_the_file():
     text = (ROOT / "docker-compose.yml").read_text()
     assert re.search(r"KOPIR_CIPHER_KEY: \$\{KOPIR_CIPHER_KEY:\?", text)
+
+
+def test_the_image_holds_every_package_the_project_installs():
+    # The image installs from what its Dockerfile copies: a package left out breaks every
+    # service at its first import.
+    import tomllib
+
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    packages = {p.rstrip("*") for p in config["tool"]["setuptools"]["packages"]["find"]["include"]}
+    copied = set(re.findall(r"^COPY (\w+) \./\1$", (ROOT / "Dockerfile").read_text(), re.M))
+    assert packages and packages == copied

@@ -11,8 +11,8 @@ from Crypto.PublicKey import ECC
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from domain.errors import LedgerError
 from infrastructure import ledger
+from infrastructure.errors import LedgerError
 
 KEY = ECC.construct(curve="ed25519", seed=bytes(range(32)))
 OTHER_KEY = ECC.construct(curve="ed25519", seed=bytes(range(1, 33)))

@@ -1,0 +1,66 @@
+"""The parts of one running Köpir process: the application, the read models and their
+queries by audience, and the followers of the log that run beside them.
+
+`kopir.bootstrap` builds it from settings; the CLI, the UI and the consumers use it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from domain.access import Actor
+from domain.application import SchoolIntegration
+from infrastructure.settings import Settings
+from processes.engine_runner import EngineRunner
+from processes.erasure import erase_child
+from processes.projection_runner import ProjectionRunner
+from projections.queries import AdminQueries, AuditQueries, OversightQueries, StaffQueries
+from projections.views import ReadModelView
+
+
+@dataclass
+class Runtime:
+    config: Settings
+    app: SchoolIntegration
+    view: ReadModelView
+    runner: ProjectionRunner
+    engine: EngineRunner | None = None
+
+    # --- queries, by audience ------------------------------------------------------
+    def staff(self) -> StaffQueries:
+        return StaffQueries(self.app, self.view)
+
+    def oversight(self) -> OversightQueries:
+        return OversightQueries(self.app, self.view)
+
+    def audit(self) -> AuditQueries:
+        return AuditQueries(self.app, self.view)
+
+    def admin(self) -> AdminQueries:
+        return AdminQueries(self.app, self.view)
+
+    # --- followers -----------------------------------------------------------------
+    def start_embedded(self) -> None:
+        """The in-process followers of the embedded mode: projections and escalation engine."""
+        self.runner.process_available()
+        self.runner.start()
+        if self.engine is None:
+            self.engine = EngineRunner(self.app)
+        self.engine.start()
+
+    def settled(self, timeout: float) -> None:
+        """Wait until what was just recorded is in the read models (embedded mode)."""
+        if self.config.embedded_projections:
+            self.runner.wait(self.app.recorder.max_notification_id(), timeout=timeout)
+
+    # --- services ------------------------------------------------------------------
+    def erase(self, actor: Actor, code: str, legal_basis: str) -> int:
+        """Erase a child's personal data everywhere this process reaches."""
+        runner = self.runner if self.config.embedded_projections else None
+        return erase_child(self.app, actor, code, legal_basis, runner)
+
+    def close(self) -> None:
+        self.runner.stop()
+        if self.engine is not None:
+            self.engine.stop()
+        self.app.close()
