@@ -9,9 +9,10 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from enum import Enum
+from typing import Any
 
-from domain.errors import NotAuthorised
-from domain.vocabulary import CONFIDENTIAL_FIELDS, ORIGIN_FIELDS
+from domain.errors import ChildNotInScope, NotAuthorised
+from domain.vocabulary import CONFIDENTIAL_FIELDS, ORIGIN_FIELDS, WELLBEING_FIELDS
 
 
 class Role(str, Enum):
@@ -49,16 +50,17 @@ class Policy:
     sees_caseload: bool = False
     audits: bool = False                    # raw log, access log, integrity, export
     administers: bool = False               # schools, accounts, erasure
-    hidden: frozenset[str] = frozenset()    # fields it never sees
+    corrects: str = ""                      # "own" entries, or the "school"'s
+    hidden: frozenset[str] = frozenset()    # fields it never sees, at any depth
 
 
 STAFF_RECORDS = frozenset({"enrolment", "conflict", "peer_incident", "correction"})
 POLICY: dict[Role, Policy] = {
-    Role.TEACHER: Policy(records=STAFF_RECORDS, reads_records=True,
-                         hidden=CONFIDENTIAL_FIELDS | ORIGIN_FIELDS),
+    Role.TEACHER: Policy(records=STAFF_RECORDS, reads_records=True, corrects="own",
+                         hidden=CONFIDENTIAL_FIELDS | ORIGIN_FIELDS | WELLBEING_FIELDS),
     Role.PSYCHOLOGIST: Policy(records=STAFF_RECORDS | {"counselling", "concern", "transfer",
                                                        "closure"},
-                              reads_records=True, whole_chronology=True,
+                              reads_records=True, whole_chronology=True, corrects="school",
                               handles_escalations=True, sees_caseload=True),
     Role.SUPERVISOR: Policy(reads_records=True, whole_chronology=True, handles_escalations=True,
                             sees_caseload=True, hidden=CONFIDENTIAL_FIELDS | ORIGIN_FIELDS),
@@ -85,12 +87,35 @@ def check_may_record(actor: Actor, what: str, school_id: str) -> None:
         raise deny(actor, f"record {what} in {school_id}", "record_school")
 
 
-def check_may_read_child(actor: Actor, school_id: str) -> None:
-    """Raised when the actor may not read the record of a child of `school_id`."""
+def check_may_read_child(actor: Actor, school_id: str, code: str = "") -> None:
+    """Raised when the actor may not read the record of a child of `school_id`; for a
+    school they do not work with, the refusal reads as an unknown child."""
     if not POLICY[actor.role].reads_records:
         raise deny(actor, "read a record", "admin_reads")
+    check_in_scope(actor, school_id, code, "read a record")
+
+
+def check_in_scope(actor: Actor, school_id: str, code: str, action: str) -> None:
+    """Raised (as an unknown child, and logged as a denial) when the child's school is not
+    one the actor works with."""
     if not actor.covers(school_id):
-        raise deny(actor, f"read a record of {school_id}", "read_school")
+        log.warning("denied %s of %s to %s (%s, schools %s): not in scope", action, school_id,
+                    actor.user_id, actor.role.value, ",".join(sorted(actor.school_ids)))
+        raise ChildNotInScope(child=code)
+
+
+def check_may_correct(actor: Actor, school_id: str, author: str) -> None:
+    """Raised when the actor may not amend or retract an entry `author` recorded: teachers
+    correct their own entries, psychologists those of their school."""
+    check_may_record(actor, "correction", school_id)
+    if POLICY[actor.role].corrects == "own" and author != actor.user_id:
+        raise deny(actor, f"correct an entry of {author}", "correct_own")
+
+
+def check_may_see_wellbeing(actor: Actor) -> None:
+    """Raised when the role may not see wellbeing scores (class tutors)."""
+    if "wellbeing" in POLICY[actor.role].hidden:
+        raise deny(actor, "see wellbeing", "wellbeing")
 
 
 def check_may_handle_escalations(actor: Actor, school_id: str) -> None:
@@ -128,6 +153,15 @@ def check_may_see_escalations(actor: Actor) -> None:
 def hidden_fields(actor: Actor) -> frozenset[str]:
     """Fields of an entry the actor must not see."""
     return POLICY[actor.role].hidden
+
+
+def redact(value: Any, hidden: frozenset[str]) -> Any:
+    """`value` without the hidden fields, at any depth (an amendment's `changes` too)."""
+    if isinstance(value, dict):
+        return {k: redact(v, hidden) for k, v in value.items() if k not in hidden}
+    if isinstance(value, list):
+        return [redact(v, hidden) for v in value]
+    return value
 
 
 def sees_whole_chronology(actor: Actor) -> bool:

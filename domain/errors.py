@@ -80,6 +80,11 @@ class UnknownChild(KopirError):
     code = "unknown_child"
 
 
+class ChildNotInScope(UnknownChild, NotAuthorised):
+    """Raised when the child is in a school the actor does not work with: it says exactly
+    what an unknown code says, so codes cannot be probed across schools."""
+
+
 class ChildAlreadyEnrolled(KopirError):
     """Raised when enrolling a child code that already has a record."""
 

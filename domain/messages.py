@@ -63,6 +63,8 @@ REFUSALS = {
     "unknown_escalation.in_scope": "No escalation {escalation} in your schools.",
     "escalation_resolved": "This escalation is already resolved.",
     "escalation_acknowledged": "This escalation was already acknowledged.",
+    "record_unreadable": "This record cannot be read: an entry of it was changed or written "
+                         "outside Köpir. An auditor can check its integrity.",
     "login_failed": "Unknown user name or wrong password.",
     "unknown_user": "Unknown user {user}.",
     "erasure_needs_key": "Erasure destroys a child's key: it needs a store encrypted under a "
@@ -70,7 +72,8 @@ REFUSALS = {
     "denied.record_kind": "Your role ({role}) cannot record this kind of entry ({what}).",
     "denied.record_school": "You can only record for children of your own school.",
     "denied.admin_reads": "Administrators manage accounts; they do not read case records.",
-    "denied.read_school": "This child is not in a school you work with.",
+    "denied.correct_own": "You can correct only the entries you recorded yourself.",
+    "denied.wellbeing": "Wellbeing scores are for psychologists, supervisors and auditors.",
     "denied.handle_role": "Only supervisors and psychologists handle escalations.",
     "denied.handle_school": "This escalation belongs to a school you do not supervise.",
     "denied.administer": "Only administrators manage accounts and schools.",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Sequence
+from typing import Any, Sequence
 from uuid import UUID
 
 from domain.aggregate import KopirAggregate, Stamp
@@ -41,18 +41,27 @@ class LedgerCheckpoint(KopirAggregate):
         self.position = 0
 
     class Checkpointed(KopirAggregate.Created):
+        """`previous` is the digest of the checkpoint before it, which this one signs too
+        (empty for checkpoints made before checkpoints were linked)."""
+
+        class_version = 2
         position: int
         count: int
         head: str
         public_key: str
         signature: str
+        previous: str
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["previous"] = ""
 
         def apply(self, aggregate: LedgerCheckpoint) -> None:  # type: ignore[override]
             aggregate.position = self.position
 
     @classmethod
     def sign(cls, checkpoint_id: UUID, position: int, count: int, head: str, public_key: str,
-             signature: str, stamp: Stamp) -> LedgerCheckpoint:
+             signature: str, previous: str, stamp: Stamp) -> LedgerCheckpoint:
         return cls._create(cls.Checkpointed, id=checkpoint_id, position=position, count=count,
                            head=head, public_key=public_key, signature=signature,
-                           **stamp.fields())
+                           previous=previous, **stamp.fields())

@@ -43,6 +43,10 @@ FREE_TEXT = frozenset({"description", "action_taken", "summary", "confidential_n
 ORIGIN_FIELDS = frozenset({"returned_from", "personal_name"})
 # Session notes: psychologists only.
 CONFIDENTIAL_FIELDS = frozenset({"confidential_notes"})
+# Scores and the rhythm of counselling: not for class tutors (they could tell who is seen).
+WELLBEING_FIELDS = frozenset({"wellbeing", *INDICATORS, "sessions_attended",
+                              "sessions_missed_in_a_row", "last_session_at",
+                              "next_follow_up_on"})
 # Everything erased with the child's key (crypto-shredding).
 PERSONAL_FIELDS = FREE_TEXT | ORIGIN_FIELDS
 # Dicts whose personal keys are personal too (the changes of an amendment).

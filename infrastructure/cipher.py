@@ -27,7 +27,6 @@ from cryptography.exceptions import InvalidTag
 from eventsourcing.domain import DomainEventProtocol
 from eventsourcing.persistence import (
     Mapper,
-    MapperDeserialisationError,
     StoredEvent,
     Transcoder,
 )
@@ -36,7 +35,7 @@ from sqlalchemy.engine import Engine
 
 from domain.errors import MissingMasterKey
 from domain.vocabulary import NESTED_FIELDS, PERSONAL_FIELDS
-from infrastructure.errors import KeyDestroyed
+from infrastructure.errors import KeyDestroyed, UnreadableRow
 from infrastructure.keyring import SYSTEM_KEY, Keyring, child_key, open_sealed, seal
 
 MAGIC = b"KP1"
@@ -140,12 +139,17 @@ class KopirMapper(Mapper[UUID]):
 
     def to_domain_event(self, stored_event: StoredEvent) -> DomainEventProtocol[UUID]:
         state = stored_event.state
-        if self.keyring is None or not bytes(state[:3]) == MAGIC:
+        if self.keyring is None:
             return super().to_domain_event(stored_event)
+        if bytes(state[:3]) != MAGIC:  # with a master key every row is sealed: not this one
+            raise UnreadableRow(
+                f"Stored event {stored_event.originator_id} v{stored_event.originator_version} "
+                f"({stored_event.topic}) is not encrypted: it was written behind the "
+                "application's back")
         try:
             event_state = self._decode(stored_event)
         except (InvalidTag, ValueError, KeyError, TypeError, struct.error) as error:
-            raise MapperDeserialisationError(
+            raise UnreadableRow(
                 f"Stored event {stored_event.originator_id} v{stored_event.originator_version} "
                 f"({stored_event.topic}) does not decrypt: it was altered or moved "
                 f"({type(error).__name__})") from error

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from eventsourcing.persistence import MapperDeserialisationError
+
 from domain.errors import KopirError
 
 
@@ -15,3 +17,12 @@ class KeyDestroyed(KopirError):
 
 class LedgerError(KopirError):
     """Raised when the ledger cannot be read, signed or verified as asked."""
+
+
+class UnreadableRow(KopirError, MapperDeserialisationError):
+    """Raised when a stored event cannot be read as Köpir wrote it: not encrypted although
+    a master key is configured, or altered, or moved to another row. People are told the
+    record cannot be read; the sentence names the event for the operator."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail, code="record_unreadable")

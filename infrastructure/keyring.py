@@ -121,6 +121,11 @@ class Keyring:
                                        .where(data_keys.c.key_id == key_id)).scalar()
         return owner or SYSTEM_KEY
 
+    def owners(self) -> set[str]:
+        """Everyone who holds a data key (children by their stream id, and the system)."""
+        with self.engine.connect() as connection:
+            return set(connection.execute(select(data_keys.c.owner).distinct()).scalars())
+
     def destroy(self, owner: str) -> int:
         """Delete every data key of an owner (a child, and their escalations)."""
         with self.engine.begin() as connection:

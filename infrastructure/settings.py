@@ -60,6 +60,16 @@ class Settings(BaseSettings):
     # holding it (default: ledger.key beside the SQLite store, or var/ledger.key).
     ledger_key: str = ""
     ledger_key_file: str = ""
+    # The public keys (hex, comma-separated) whose checkpoints verify-log trusts; the
+    # signing key's own public key is trusted too when the key is at hand.
+    ledger_trusted_keys: str = ""
+    # Where each checkpoint is also written down, outside the store (an append-only file;
+    # best on another disk or machine): a store rolled back to an earlier state is found.
+    ledger_heads_file: str = ""
+    # A checkpoint is signed by the embedded checkpointer after this many events, or this
+    # many minutes after the last one when something was recorded since.
+    checkpoint_every: int = 1000
+    checkpoint_minutes: float = 60.0
     # The interface language a new session starts in (kk, ru or en); users switch any time.
     language: str = "kk"
     # How often the supervisors' live monitor refreshes itself (seconds).
@@ -96,6 +106,13 @@ class Settings(BaseSettings):
         if url.startswith("sqlite:///") and ":memory:" not in url:
             return Path(url[len("sqlite:///"):]).with_name(name)
         return Path("var") / name
+
+    def ledger_heads_path(self) -> Path:
+        return Path(self.ledger_heads_file) if self.ledger_heads_file \
+            else self.beside_store("ledger-heads.jsonl")
+
+    def trusted_ledger_keys(self) -> tuple[str, ...]:
+        return tuple(k.strip().lower() for k in self.ledger_trusted_keys.split(",") if k.strip())
 
     def ledger_key_path(self) -> Path:
         return Path(self.ledger_key_file) if self.ledger_key_file \

@@ -38,6 +38,18 @@ def signing_key(config: Settings | None = None, create: bool = False) -> ECC.Ecc
     return ledger.load_signing_key(config.ledger_key, config.ledger_key_path(), create=create)
 
 
+def signing_key_if_any(config: Settings) -> ECC.EccKey | None:
+    """The signing key when it is configured or its file exists; None otherwise."""
+    if not config.ledger_key and not config.ledger_key_path().exists():
+        return None
+    return signing_key(config)
+
+
+def trusted_keys(config: Settings, key: ECC.EccKey | None) -> tuple[str, ...]:
+    """The public keys whose checkpoints verify: those configured, and the signing key's."""
+    return config.trusted_ledger_keys() + ((ledger.public_key_hex(key),) if key else ())
+
+
 def read_models(config: Settings,
                 app: SchoolIntegration) -> tuple[ReadModelView, ProjectionRunner]:
     """The read models, and the runner that keeps them current from `app`'s log."""
@@ -56,7 +68,9 @@ def build(config: Settings | None = None, clock_: clock.Clock | None = None) -> 
     config = config or settings()
     app = application(config, clock_)
     view, runner = read_models(config, app)
-    return Runtime(config=config, app=app, view=view, runner=runner)
+    key = signing_key_if_any(config)
+    return Runtime(config=config, app=app, view=view, runner=runner, signing_key=key,
+                   trusted_keys=trusted_keys(config, key))
 
 
 def read_model_consumer(kafka: KafkaSettings | None = None) -> ReadModelConsumer:

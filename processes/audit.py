@@ -14,11 +14,14 @@ from eventsourcing.utils import get_topic
 from domain import access
 from domain.access import Actor
 from domain.application import SchoolIntegration
-from domain.model import LedgerCheckpoint
+from domain.model import Child, LedgerCheckpoint
 from infrastructure import ledger
+from infrastructure.cipher import KopirMapper
 from processes.follower import LogScan
 
 CHECKPOINT_TOPIC = get_topic(LedgerCheckpoint.Checkpointed)
+ENROLLED_TOPIC = get_topic(Child.ChildEnrolled)
+ERASED_TOPIC = get_topic(Child.PersonalDataErased)
 
 
 def checkpoints(app: SchoolIntegration) -> list[ledger.Checkpoint]:
@@ -30,7 +33,7 @@ def checkpoints(app: SchoolIntegration) -> list[ledger.Checkpoint]:
             event = app.mapper.to_domain_event(n)
             found.append(ledger.Checkpoint(event.position, event.count, event.head,
                                            event.public_key, event.signature,
-                                           event.timestamp.isoformat()))
+                                           event.timestamp.isoformat(), event.previous))
 
     LogScan(app, decode, topics=[CHECKPOINT_TOPIC]).process_available()
     return found
@@ -45,30 +48,77 @@ def each_row(app: SchoolIntegration, use: Callable[[ledger.Row], None]) -> None:
     LogScan(app, feed).process_available()
 
 
-def checkpoint(app: SchoolIntegration, key: ECC.EccKey) -> ledger.Checkpoint:
-    """Sign the chain's head as it stands now, and store the checkpoint."""
+def checkpoint(app: SchoolIntegration, key: ECC.EccKey,
+               heads: ledger.HeadsFile | None = None) -> ledger.Checkpoint:
+    """Sign the chain's head as it stands now, linked to the last checkpoint; store the
+    checkpoint, and write it down outside the store too."""
     chain = ledger.Chain()
     each_row(app, chain.add)
+    return record(app, key, chain, ledger.follows(checkpoints(app)), heads)
+
+
+def record(app: SchoolIntegration, key: ECC.EccKey, chain: ledger.Chain, previous: str,
+           heads: ledger.HeadsFile | None) -> ledger.Checkpoint:
+    """Sign `chain`'s head after the checkpoint whose digest is `previous`, and keep it."""
     signed = ledger.sign(key, chain.position, chain.count, chain.head,
-                         app.clock.now().isoformat())
+                         app.clock.now().isoformat(), previous)
     app.record_checkpoint(signed.position, signed.count, signed.head, signed.public_key,
-                          signed.signature)
+                          signed.signature, signed.previous)
+    if heads is not None:
+        heads.append(signed)
     return signed
 
 
-def verify(app: SchoolIntegration, trusted: tuple[str, ...] = (),
-           progress: Callable[[int], None] | None = None) -> ledger.Verdict:
-    """The whole log against its signed checkpoints."""
-    verifier = ledger.Verifier(checkpoints(app), trusted, progress)
+def verify(app: SchoolIntegration, trusted: Sequence[str] = (),
+           progress: Callable[[int], None] | None = None,
+           heads: ledger.HeadsFile | None = None,
+           expected: Sequence[ledger.Checkpoint] = ()) -> ledger.Verdict:
+    """The whole log against its signed checkpoints (signed by a trusted key, each after
+    the one before), against the heads kept outside the store and those an auditor
+    expects; and every child's data key either there or erased."""
+    stored = checkpoints(app)
+    verifier = ledger.Verifier(stored, tuple(trusted), progress)
     each_row(app, verifier.feed)
-    return verifier.verdict()
+    verdict = verifier.verdict()
+    found = ledger.rolled_back(stored, heads.read() if heads is not None else [])
+    found += ledger.missing_heads(stored, expected)
+    if found:
+        verdict.ok = False
+        verdict.problems += found
+    for code in missing_keys(app):
+        verdict.ok = False
+        verdict.problems.append(f"the data key of {code} is missing and no erasure was recorded")
+    return verdict
 
 
-def verify_for(actor: Actor, app: SchoolIntegration,
+def missing_keys(app: SchoolIntegration) -> list[str]:
+    """Codes of the children whose data key is gone although no erasure was recorded
+    (a key deleted behind the application's back blanks their text silently)."""
+    if not isinstance(app.mapper, KopirMapper) or app.mapper.keyring is None:
+        return []
+    children: dict[str, str] = {}
+    erased: set[str] = set()
+
+    def note(batch: Sequence[Notification]) -> None:
+        for n in batch:
+            event = app.mapper.to_domain_event(n)
+            if isinstance(event, Child.ChildEnrolled):
+                children[str(event.originator_id)] = event.code
+            else:
+                erased.add(str(event.originator_id))
+
+    LogScan(app, note, topics=[ENROLLED_TOPIC, ERASED_TOPIC]).process_available()
+    holders = app.mapper.keyring.owners()
+    return sorted(code for child, code in children.items()
+                  if child not in holders and child not in erased)
+
+
+def verify_for(actor: Actor, app: SchoolIntegration, trusted: Sequence[str],
+               heads: ledger.HeadsFile | None,
                progress: Callable[[int], None] | None = None) -> ledger.Verdict:
     """`verify`, for an auditor (the integrity check on the auditor's page)."""
     access.check_may_audit(actor)
-    return verify(app, progress=progress)
+    return verify(app, trusted, progress, heads)
 
 
 def export(app: SchoolIntegration, path: Path) -> int:

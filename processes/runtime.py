@@ -8,9 +8,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from Crypto.PublicKey import ECC
+
 from domain.access import Actor
 from domain.application import SchoolIntegration
+from infrastructure import ledger
 from infrastructure.settings import Settings
+from processes.checkpointer import Checkpointer
 from processes.engine_runner import EngineRunner
 from processes.erasure import erase_child
 from processes.projection_runner import ProjectionRunner
@@ -25,6 +29,9 @@ class Runtime:
     view: ReadModelView
     runner: ProjectionRunner
     engine: EngineRunner | None = None
+    signing_key: ECC.EccKey | None = None  # signs checkpoints when the key is at hand
+    trusted_keys: tuple[str, ...] = ()  # the public keys whose checkpoints verify
+    checkpointer: Checkpointer | None = None
 
     # --- queries, by audience ------------------------------------------------------
     def staff(self) -> StaffQueries:
@@ -47,6 +54,15 @@ class Runtime:
         if self.engine is None:
             self.engine = EngineRunner(self.app)
         self.engine.start()
+        if self.signing_key is not None and self.checkpointer is None:
+            self.checkpointer = Checkpointer(
+                self.app, self.signing_key, every=self.config.checkpoint_every,
+                minutes=self.config.checkpoint_minutes, heads=self.heads())
+            self.checkpointer.start()
+
+    def heads(self) -> ledger.HeadsFile:
+        """Where checkpoints are written down outside the store."""
+        return ledger.HeadsFile(self.config.ledger_heads_path())
 
     def settled(self, timeout: float) -> None:
         """Wait until what was just recorded is in the read models (embedded mode)."""
@@ -61,6 +77,7 @@ class Runtime:
 
     def close(self) -> None:
         self.runner.stop()
-        if self.engine is not None:
-            self.engine.stop()
+        for follower in (self.engine, self.checkpointer):
+            if follower is not None:
+                follower.stop()
         self.app.close()

@@ -79,8 +79,10 @@ def admin() -> AdminQueries:
 
 
 def verify_log(actor: Actor, progress: Callable[[int], None] | None = None) -> Verdict:
-    """The whole log against its signed checkpoints (auditors only)."""
-    return audit_scan.verify_for(actor, app(), progress)
+    """The whole log against its signed checkpoints, by the trusted keys only, and against
+    the heads kept outside the store (auditors only)."""
+    rt = _runtime()
+    return audit_scan.verify_for(actor, rt.app, rt.trusted_keys, rt.heads(), progress)
 
 
 # --- small helpers the pages share -------------------------------------------------------

@@ -105,18 +105,20 @@ class Administration(Base):
     # --- the trail ------------------------------------------------------------------------
     @command
     def record_checkpoint(self, position: int, count: int, head: str, public_key: str,
-                          signature: str) -> UUID:
+                          signature: str, previous: str) -> UUID:
         """Store a signed checkpoint of the hash chain (infrastructure.ledger) as an event."""
         checkpoint = LedgerCheckpoint.sign(self.new_id(), position, count, head, public_key,
-                                           signature, self._stamp(SYSTEM, "*"))
+                                           signature, previous, self._stamp(SYSTEM, "*"))
         self._save(checkpoint)
         return checkpoint.id
 
     @command
     def record_access(self, actor: Actor, code: str, purpose: str, fields: Sequence[str],
                       as_of: datetime | None = None) -> UUID:
-        """Log one read of a child's record (who, which child, which fields, why)."""
+        """Log one read of a child's record (who, which child, which fields, why): only
+        for a reader who may read it."""
         child = self.child(code)
+        access.check_may_read_child(actor, child.school_id, code)
         entry = AccessEntry.view(self.new_id(), str(child.id), code, purpose, fields,
                                  as_of.isoformat() if as_of else "",
                                  self._stamp(actor, child.school_id))
@@ -127,7 +129,7 @@ class Administration(Base):
                      as_of: datetime | None = None) -> list[KopirAggregate.Event]:
         """A child's events as recorded by `as_of` (store time), after an access check."""
         child = self.child(code)
-        access.check_may_read_child(actor, child.school_id)
+        access.check_may_read_child(actor, child.school_id, code)
         events = list(self.events.get(child.id))
         if as_of is not None:
             events = [e for e in events if e.timestamp <= as_of]

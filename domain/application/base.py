@@ -127,13 +127,26 @@ class Base(Application[UUID]):
             return False
         return True
 
-    def _child_for(self, actor: Actor, what: str, code: str,
-                   expected_version: int | None) -> Child:
+    def _child_for(self, actor: Actor, what: str, code: str) -> Child:
+        """The child, once the actor may record `what` for them (a child of a school they
+        do not work with answers as an unknown one)."""
         child = self.child(code)
+        access.check_in_scope(actor, child.school_id, code, f"record {what}")
         access.check_may_record(actor, what, child.school_id)
-        if expected_version is not None and child.version != expected_version:
-            raise RecordChanged(child=code)
         return child
+
+    @staticmethod
+    def _check_version(child: Child, expected_version: int | None) -> None:
+        """Raised when someone saved the child's record since the form was opened."""
+        if expected_version is not None and child.version != expected_version:
+            raise RecordChanged(child=child.code)
+
+    @staticmethod
+    def _already_recorded(child: Child, entry_id: str | None) -> bool:
+        """True when an entry with this id is already in the child's record: a form sent
+        twice (a double click, a retried request) records once."""
+        return entry_id is not None and (entry_id in child.entries
+                                         or entry_id in child.corrections)
 
     @staticmethod
     def actor(account: StaffAccount) -> Actor:

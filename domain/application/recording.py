@@ -50,7 +50,8 @@ class Recording(Base):
     @command
     def transfer_child(self, actor: Actor, code: str, to_school_id: str, reason: str,
                        expected_version: int | None = None) -> None:
-        child = self._child_for(actor, "transfer", code, expected_version)
+        child = self._child_for(actor, "transfer", code)
+        self._check_version(child, expected_version)
         problems = Problems()
         if not to_school_id or to_school_id == child.school_id:
             problems.add("to_school_id", "transfer.school")
@@ -63,7 +64,8 @@ class Recording(Base):
     @command
     def close_enrolment(self, actor: Actor, code: str, reason: str,
                         expected_version: int | None = None) -> None:
-        child = self._child_for(actor, "closure", code, expected_version)
+        child = self._child_for(actor, "closure", code)
+        self._check_version(child, expected_version)
         if not reason.strip():
             raise InvalidEntry.one("reason", "closure.reason")
         child.close(reason, self._stamp(actor, child.school_id))
@@ -74,8 +76,7 @@ class Recording(Base):
                   participants: Sequence[Participant]) -> list[Child]:
         others = []
         for part in participants:
-            other = self.child(part.child_code)
-            access.check_may_record(actor, what, other.school_id)
+            other = self._child_for(actor, what, part.child_code)
             other.check_open()
             others.append(other)
         return others
@@ -84,9 +85,10 @@ class Recording(Base):
                          form: ConflictReport | PeerIncidentReport,
                          event_class: type[Child.Entry],
                          expected_version: int | None, entry_id: str | None) -> str:
-        if entry_id is not None and self._already_recorded(code, entry_id):
+        subject = self._child_for(actor, what, code)
+        if entry_id is not None and self._already_recorded(subject, entry_id):
             return entry_id
-        subject = self._child_for(actor, what, code, expected_version)
+        self._check_version(subject, expected_version)
         form.problems(self._now(), subject=code).raise_if_any()
         others = self._involved(actor, what, form.participants)
         incident_id = str(self.new_id())
@@ -105,14 +107,6 @@ class Recording(Base):
             }, self._stamp(actor, child.school_id, occurred_at))
         self._save(subject, *others)
         return first
-
-    def _already_recorded(self, code: str, entry_id: str | None) -> bool:
-        """True when an entry with this id is already in the child's record: a form sent
-        twice (a double click, a retried request) records once."""
-        if entry_id is None:
-            return False
-        child = self.child(code)
-        return entry_id in child.entries or entry_id in child.corrections
 
     @command
     def record_conflict(self, actor: Actor, code: str, form: ConflictReport,
@@ -133,9 +127,10 @@ class Recording(Base):
     def record_counselling_session(self, actor: Actor, code: str, form: CounsellingSession,
                                    expected_version: int | None = None,
                                    entry_id: str | None = None) -> str:
-        if entry_id is not None and self._already_recorded(code, entry_id):
+        child = self._child_for(actor, "counselling", code)
+        if entry_id is not None and self._already_recorded(child, entry_id):
             return entry_id
-        child = self._child_for(actor, "counselling", code, expected_version)
+        self._check_version(child, expected_version)
         form.validate(self._now())
         content = form.as_event_fields()
         entry_id = entry_id or str(self.new_id())
@@ -149,9 +144,10 @@ class Recording(Base):
                       expected_version: int | None = None,
                       entry_id: str | None = None) -> UUID:
         """A psychologist raises a concern by hand: it goes straight to the escalation queue."""
-        if entry_id is not None and self._already_recorded(code, entry_id):
+        child = self._child_for(actor, "concern", code)
+        if entry_id is not None and self._already_recorded(child, entry_id):
             return uuid5(UUID(entry_id), "escalation")
-        child = self._child_for(actor, "concern", code, expected_version)
+        self._check_version(child, expected_version)
         form.validate(self._now())
         content = form.as_event_fields()
         entry_id = entry_id or str(self.new_id())
@@ -170,20 +166,25 @@ class Recording(Base):
 
     # --- corrections ----------------------------------------------------------------------
     def _correcting(self, actor: Actor, code: str, correction: Correction,
-                    expected_version: int | None) -> tuple[Child, str]:
-        """The child whose entry is corrected, and the kind of that entry."""
-        child = self._child_for(actor, "correction", code, expected_version)
+                    expected_version: int | None) -> tuple[Child, str, dict[str, Any]]:
+        """The child whose entry is corrected, the kind of that entry and its content as
+        it stands, once the actor may correct it (teachers: only their own entries)."""
+        child = self._child_for(actor, "correction", code)
+        self._check_version(child, expected_version)
         correction.validate(self._now())
-        return child, child.check_correctable(correction.entry_id)
+        kind = child.check_correctable(correction.entry_id)
+        original = self.entry_fields(child, correction.entry_id)
+        access.check_may_correct(actor, child.school_id, original.get("recorded_by", ""))
+        return child, kind, original
 
     @command
     def amend_entry(self, actor: Actor, code: str, correction: Correction,
                     expected_version: int | None = None, entry_id: str | None = None) -> str:
-        if entry_id is not None and self._already_recorded(code, entry_id):
+        if entry_id is not None and self._already_recorded(
+                self._child_for(actor, "correction", code), entry_id):
             return entry_id
-        child, kind = self._correcting(actor, code, correction, expected_version)
-        self._check_changes(kind, self.entry_fields(child, correction.entry_id),
-                            correction.changes)
+        child, kind, original = self._correcting(actor, code, correction, expected_version)
+        self._check_changes(kind, original, correction.changes)
         changes = {k: plain(v) for k, v in correction.changes.items()}
         entry_id = entry_id or str(self.new_id())
         child.amend(entry_id, correction.entry_id, changes, correction.reason,
@@ -224,9 +225,10 @@ class Recording(Base):
     @command
     def retract_entry(self, actor: Actor, code: str, correction: Correction,
                       expected_version: int | None = None, entry_id: str | None = None) -> str:
-        if entry_id is not None and self._already_recorded(code, entry_id):
+        if entry_id is not None and self._already_recorded(
+                self._child_for(actor, "correction", code), entry_id):
             return entry_id
-        child, _ = self._correcting(actor, code, correction, expected_version)
+        child, _, _ = self._correcting(actor, code, correction, expected_version)
         entry_id = entry_id or str(self.new_id())
         child.retract(entry_id, correction.entry_id, correction.reason,
                       self._stamp(actor, child.school_id))

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from domain.errors import KopirError
+from infrastructure import ledger
 from infrastructure.keyring import new_key_file
 from infrastructure.settings import Settings, settings
 from kopir import bootstrap
@@ -66,6 +67,7 @@ def demo_command(args: argparse.Namespace) -> int:
     config = settings()
     if args.reset:
         _reset_sqlite(config.events_url(), config.read_models_url())
+        config.ledger_heads_path().unlink(missing_ok=True)  # the heads of the store deleted
     _own_master_key(config)
     _require_empty(config, "use `kopir demo --reset` to start over (SQLite only)")
     app, actions = demo.seed(
@@ -75,7 +77,8 @@ def demo_command(args: argparse.Namespace) -> int:
     if config.embedded_projections:  # otherwise the consumers project from Kafka
         _, runner = bootstrap.read_models(config, app)
         runner.process_available(progress=ProgressBar("projecting"))
-    audit.checkpoint(app, bootstrap.signing_key(config, create=True))  # the history, signed
+    audit.checkpoint(app, bootstrap.signing_key(config, create=True),  # the history, signed
+                     ledger.HeadsFile(config.ledger_heads_path()))
     events = app.recorder.max_notification_id() or 0
     print(f"Seeded {args.children} children in {len(demo.SCHOOLS)} schools: {actions} actions, "
           f"{events} events. Demo users (password {demo.DEMO_PASSWORD!r}): "

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from infrastructure import ledger
+from infrastructure.settings import settings
 from kopir import bootstrap
 from kopir.cli.parser import subcommands
 from kopir.cli.progress import ProgressBar
@@ -39,7 +40,12 @@ def register(sub: Any) -> None:
                         help="sign a checkpoint, then write an export an auditor verifies "
                              "offline")
     parser.add_argument("--trust", nargs="*", default=[], metavar="PUBLIC_KEY",
-                        help="accept only checkpoints signed by these keys (hex)")
+                        help="accept only checkpoints signed by these keys (hex), instead of "
+                             "the configured ones (KOPIR_LEDGER_TRUSTED_KEYS, the signing key)")
+    parser.add_argument("--expect-head", nargs="*", default=[], metavar="POSITION:HEAD",
+                        dest="expect_head",
+                        help="heads an auditor kept: each must be in the log, so a log rolled "
+                             "back past them does not verify")
     parser.add_argument("--json", action="store_true")
     parser.set_defaults(run=verify_log)
 
@@ -52,7 +58,8 @@ def keygen(args: argparse.Namespace) -> int:
 
 
 def checkpoint(args: argparse.Namespace) -> int:
-    signed = audit.checkpoint(bootstrap.application(), bootstrap.signing_key())
+    rt = bootstrap.build()
+    signed = audit.checkpoint(rt.app, bootstrap.signing_key(), rt.heads())
     print(f"checkpoint at event {signed.position}: {signed.count} events, "
           f"head {signed.head[:16]}…, key {ledger.key_id(signed.public_key)}")
     return 0
@@ -67,17 +74,23 @@ def erase(args: argparse.Namespace) -> int:
 
 
 def verify_log(args: argparse.Namespace) -> int:
-    if args.file is not None:
+    expected = [ledger.expected_head(text) for text in args.expect_head]
+    config = settings()
+    trusted = tuple(key.lower() for key in args.trust) or \
+        bootstrap.trusted_keys(config, bootstrap.signing_key_if_any(config))
+    if args.file is not None:  # offline: no store is opened
         checkpoints, rows = ledger.read_export(args.file)
-        verdict = ledger.verify(rows, checkpoints, tuple(args.trust))
+        verdict = ledger.verify(rows, checkpoints, trusted)
+        missing = ledger.missing_heads(checkpoints, expected)
+        verdict.ok, verdict.problems = verdict.ok and not missing, verdict.problems + missing
     else:
-        app = bootstrap.application()
-        total = app.recorder.max_notification_id() or 0
+        rt = bootstrap.build(config)
+        total = rt.app.recorder.max_notification_id() or 0
         bar = ProgressBar("verifying")
-        verdict = audit.verify(app, tuple(args.trust), lambda n: bar(n, total))
+        verdict = audit.verify(rt.app, trusted, lambda n: bar(n, total), rt.heads(), expected)
         if args.export is not None and verdict.ok:
-            audit.checkpoint(app, bootstrap.signing_key())
-            written = audit.export(app, args.export)
+            audit.checkpoint(rt.app, bootstrap.signing_key(), rt.heads())
+            written = audit.export(rt.app, args.export)
             print(f"exported {written} events and their checkpoints to {args.export}")
     if args.json:
         print(json.dumps(dataclasses.asdict(verdict)))

@@ -35,7 +35,7 @@ class AuditQueries(StaffQueries):
                 "recorded_at": event.timestamp, "recorded_by": event.recorded_by,
                 "role": event.role, "school_id": event.school_id,
                 "occurred_at": event.occurred_at,
-                "fields": {k: v for k, v in values.items() if k not in hidden}})
+                "fields": access.redact(values, hidden)})
         return result
 
     def access_log(self, actor: Actor, code: str | None = None,
@@ -71,7 +71,7 @@ class AuditQueries(StaffQueries):
             problems.append("recording times go backwards")
         replayed = {r["entry_id"]: (r["status"], r["fields"], r["occurred_at"])
                     for r in chronology_rows.replay(events)}
-        summary = self.child_summary(actor, code)
+        summary = self._summary(actor, code)
         stored = {r["entry_id"]: (r["status"], r["fields"], r["occurred_at"])
                   for r in self._select(select(chronology).where(
                       chronology.c.child_id == summary["child_id"]))}
@@ -87,7 +87,7 @@ class AuditQueries(StaffQueries):
         """An audit bundle of one child: summary, chronology, raw events, access entries
         and the integrity check. The export is itself logged as a read."""
         access.check_may_audit(actor)
-        bundle = {"child": self.child_summary(actor, code),
+        bundle = {"child": self._summary(actor, code),
                   "chronology": self._chronology(actor, code, None),
                   "events": self._events(actor, code),
                   "access_log": self.access_log(actor, code),

@@ -59,13 +59,11 @@ def visible(row: dict[str, Any], actor: Actor) -> bool:
 
 
 def present(row: dict[str, Any], actor: Actor) -> dict[str, Any]:
-    """A chronology row as plain data with the fields the actor may see."""
+    """A chronology row as plain data with the fields the actor may see (at any depth: an
+    amendment's changes too)."""
     hidden = access.hidden_fields(actor)
-    out = dict(row)
-    out["fields"] = {k: v for k, v in json.loads(row["fields"]).items() if k not in hidden}
+    out = access.redact(dict(row), hidden)
+    out["fields"] = access.redact(json.loads(row["fields"]), hidden)
     if row.get("original_fields"):
-        out["original_fields"] = {k: v for k, v in json.loads(row["original_fields"]).items()
-                                  if k not in hidden}
-    if "confidential_notes" in hidden:
-        out.pop("confidential_notes", None)
+        out["original_fields"] = access.redact(json.loads(row["original_fields"]), hidden)
     return out

@@ -116,6 +116,8 @@ class OversightQueries(Reader):
         rows = self._select(select(chronology).where(chronology.c.entry_id.in_(wanted)))
         why["entries"] = [present(r, actor) for r in chronology_rows.sort_rows(rows)
                           if visible(r, actor)]
+        self.app.record_access(actor, row["child_code"], "explain",
+                               sorted({"kind", *(k for r in why["entries"] for k in r["fields"])}))
         return why
 
     def escalation_metrics(self, actor: Actor) -> list[dict[str, Any]]:

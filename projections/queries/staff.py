@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from typing import Any
+from typing import Any, Sequence
 
 from sqlalchemy import select
 
 from domain import access
 from domain.access import Actor
 from domain.errors import UnknownChild
+from domain.vocabulary import INDICATORS
 from projections import chronology as chronology_rows
 from projections.queries.common import Reader, age_band, present, visible
 from projections.tables import children, chronology, schools, wellbeing
@@ -31,22 +32,40 @@ class StaffQueries(Reader):
                            c.open_escalations, c.last_session_at).order_by(c.code)
         if school_id is not None:
             statement = statement.where(c.school_id == school_id)
-        now = self.app.clock.now()
-        rows = [r for r in self._select(statement) if actor.covers(r["school_id"])]
+        now, hidden = self.app.clock.now(), access.hidden_fields(actor)
+        rows = [access.redact(r, hidden) for r in self._select(statement)
+                if actor.covers(r["school_id"])]
         for row in rows:
             row["age_band"] = age_band(row.pop("birth_year"), now)
         return rows
 
     def child_summary(self, actor: Actor, code: str) -> dict[str, Any]:
+        """A child's enrolment and counters, the fields the reader may see; logged."""
+        summary = self._summary(actor, code)
+        self.app.record_access(actor, code, "summary", list(summary))
+        return summary
+
+    def _summary(self, actor: Actor, code: str) -> dict[str, Any]:
         found = self._select(select(children).where(children.c.code == code))
         if not found:
             raise UnknownChild(child=code)
         row = found[0]
-        access.check_may_read_child(actor, row["school_id"])
-        hidden = access.hidden_fields(actor)
+        access.check_may_read_child(actor, row["school_id"], code)
         row["languages"] = json.loads(row["languages"])
         row["age_band"] = age_band(row["birth_year"], self.app.clock.now())
-        return {k: v for k, v in row.items() if k not in hidden}
+        return access.redact(row, access.hidden_fields(actor))
+
+    def record(self, actor: Actor, code: str, as_of: datetime | None = None) -> dict[str, Any]:
+        """A child's record as the chronology page shows it (the summary, the entries, and
+        the wellbeing trajectory when the reader may see it): one read, logged once."""
+        summary = self._summary(actor, code)
+        entries = self._chronology(actor, code, as_of)
+        points = None
+        if as_of is None and "wellbeing" not in access.hidden_fields(actor):
+            points = self._wellbeing(summary["child_id"])
+        self._log_read(actor, code, "chronology" if as_of is None else "replay", entries,
+                       as_of, also=[*summary, *(["wellbeing"] if points is not None else [])])
+        return {"summary": summary, "entries": entries, "wellbeing": points}
 
     def chronology(self, actor: Actor, code: str, as_of: datetime | None = None,
                    purpose: str = "chronology") -> list[dict[str, Any]]:
@@ -59,7 +78,7 @@ class StaffQueries(Reader):
     def _chronology(self, actor: Actor, code: str,
                     as_of: datetime | None) -> list[dict[str, Any]]:
         if as_of is None:
-            summary = self.child_summary(actor, code)
+            summary = self._summary(actor, code)
             rows = chronology_rows.sort_rows(self._select(
                 select(chronology).where(chronology.c.child_id == summary["child_id"])))
         else:
@@ -67,8 +86,8 @@ class StaffQueries(Reader):
         return [present(row, actor) for row in rows if visible(row, actor)]
 
     def _log_read(self, actor: Actor, code: str, purpose: str, rows: list[dict[str, Any]],
-                  as_of: datetime | None = None) -> None:
-        shown = {"occurred_at", "kind", "recorded_by"}
+                  as_of: datetime | None = None, also: Sequence[str] = ()) -> None:
+        shown = {"occurred_at", "kind", "recorded_by", *also}
         for row in rows:
             shown.update(row.get("fields", {}))
             if row.get("confidential_notes"):
@@ -90,11 +109,17 @@ class StaffQueries(Reader):
         return {"added": added, "changed": changed}
 
     def wellbeing(self, actor: Actor, code: str) -> list[dict[str, Any]]:
-        summary = self.child_summary(actor, code)
+        """A child's wellbeing scores session by session (not for class tutors); logged."""
+        access.check_may_see_wellbeing(actor)
+        points = self._wellbeing(self._summary(actor, code)["child_id"])
+        self.app.record_access(actor, code, "wellbeing", ["wellbeing", *INDICATORS])
+        return points
+
+    def _wellbeing(self, child_id: str) -> list[dict[str, Any]]:
         w = wellbeing.c
         return self._select(select(w.occurred_at, w.social_ties, w.school_engagement,
                                    w.emotional_state, w.family_support)
-                            .where(w.child_id == summary["child_id"], w.retracted.is_(False))
+                            .where(w.child_id == child_id, w.retracted.is_(False))
                             .order_by(w.occurred_at))
 
     def schools(self, actor: Actor) -> list[dict[str, Any]]:

@@ -13,6 +13,7 @@ from Crypto.PublicKey import ECC
 
 from domain.commands import Concern, Correction, Resolution
 from domain.vocabulary import Level, Outcome
+from infrastructure import ledger
 from infrastructure.store import scrub
 from processes import audit
 from processes.rebuild import rebuild, snapshot
@@ -109,4 +110,4 @@ def test_an_erased_child_leaves_no_canary_and_the_others_keep_theirs(encrypted_w
     # A rebuild from the log gives the same read models, and the signed log verifies.
     report = rebuild(world.rt.runner)
     assert report.identical, report.differences
-    assert audit.verify(world.app).ok
+    assert audit.verify(world.app, [ledger.public_key_hex(KEY)]).ok

@@ -16,6 +16,7 @@ from processes import audit
 from tests import forms
 
 KEY = ECC.construct(curve="ed25519", seed=bytes(range(32)))
+TRUSTED = (ledger.public_key_hex(KEY),)
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -54,13 +55,13 @@ def test_rows_changed_behind_the_application_are_found(world, settings, how):
     signed = audit.checkpoint(world.app, KEY)
     seeded_more = world.app.recorder.max_notification_id()
     assert signed.position == seeded_more - 1  # the checkpoint is itself the next event
-    assert audit.verify(world.app).ok
+    assert audit.verify(world.app, TRUSTED).ok
     if how == "insert":  # an insertion among the signed rows: give it a signed position
         tamper(settings, "DELETE FROM schoolintegration_events WHERE id = 4")
         tamper(settings, TAMPERING[how].replace("4000", "4"))
     else:
         tamper(settings, TAMPERING[how])
-    verdict = audit.verify(world.app)
+    verdict = audit.verify(world.app, TRUSTED)
     assert not verdict.ok and verdict.problems, how
 
 

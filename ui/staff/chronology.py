@@ -27,17 +27,18 @@ if me.role == Role.PSYCHOLOGIST:
                                  key="chronology_as_of")
 
 try:
-    summary = services.staff().child_summary(me, code)
-    rows = services.staff().chronology(me, code, as_of=as_of)
+    record = services.staff().record(me, code, as_of=as_of)
 except KopirError as error:
     forms.show_refusal(error)
     st.stop()
+summary, rows, points = record["summary"], record["entries"], record["wellbeing"]
 
-facts = st.columns(4)
-facts[0].metric(t("col.grade"), summary["grade"])
-facts[1].metric(t("col.age_band"), summary["age_band"])
-facts[2].metric(t("col.open_escalations"), summary["open_escalations"])
-facts[3].metric(t("col.sessions_attended"), summary["sessions_attended"])
+facts = [("col.grade", "grade"), ("col.age_band", "age_band"),
+         ("col.open_escalations", "open_escalations"),
+         ("col.sessions_attended", "sessions_attended")]
+facts = [(label, summary[name]) for label, name in facts if name in summary]
+for column, (label, value) in zip(st.columns(len(facts)), facts, strict=True):
+    column.metric(t(label), value)
 if me.role == Role.TEACHER:
     st.caption(t("chronology.own_entries"))
 
@@ -78,10 +79,11 @@ if me.role == Role.PSYCHOLOGIST:
                 st.text(f"{fmt_datetime(r['occurred_at'])}: {r['confidential_notes']}")
 
 charts = st.columns(2)
-points = services.staff().wellbeing(me, code) if as_of is None else []
 with charts[0]:
     st.subheader(t("chronology.wellbeing"))
-    if points:
+    if points is None and as_of is None:
+        st.caption(t("chronology.wellbeing_not_shown"))
+    elif points:
         chart = pd.DataFrame(points).set_index("occurred_at")
         chart.columns = [t(f"field.{c}") for c in chart.columns]
         st.line_chart(chart)
