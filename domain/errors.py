@@ -91,6 +91,12 @@ class ChildAlreadyEnrolled(KopirError):
     code = "already_enrolled"
 
 
+class SubmissionReused(KopirError):
+    """Raised when a form's submission id was already recorded for another child."""
+
+    code = "submission_reused"
+
+
 class EnrolmentIsClosed(KopirError):
     """Raised when recording for a child whose enrolment has been closed or erased."""
 

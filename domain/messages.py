@@ -53,6 +53,8 @@ REFUSALS = {
     "enrolment_closed": "The enrolment of {child} is closed; nothing more can be recorded.",
     "erased": "The personal data of {child} was erased; nothing more can be recorded.",
     "already_erased": "The personal data of {child} was already erased.",
+    "submission_reused": "This form was already saved for another child: open a new form "
+                         "to record for this one.",
     "unknown_entry": "There is no entry {entry} in the record of {child}.",
     "entry_retracted": "That entry was already retracted; it cannot change.",
     "record_changed": "Someone else has just updated the record of {child}. Reload it and "

@@ -15,8 +15,10 @@ from domain.aggregate import (
 from domain.child import Child
 from domain.escalation import Escalation
 from domain.staff import School, StaffAccount
+from domain.submission import Submission
 from domain.trail import AccessEntry, LedgerCheckpoint
 
 __all__ = ["KOPIR_NAMESPACE", "AccessEntry", "Child", "Escalation", "KopirAggregate",
-           "LedgerCheckpoint", "School", "Stamp", "StaffAccount", "child_id", "school_uuid",
+           "LedgerCheckpoint", "School", "Stamp", "StaffAccount", "Submission", "child_id",
+           "school_uuid",
            "user_id_uuid"]

@@ -9,6 +9,7 @@ from domain.commands import (
     ConflictReport,
     CounsellingSession,
     Enrolment,
+    Participant,
     PeerIncidentReport,
     Wellbeing,
 )
@@ -51,3 +52,8 @@ def session(when: datetime, **changes: Any) -> CounsellingSession:
                                   confidential_notes="Sleeps badly before tests.")
     values.update(changes)
     return CounsellingSession(**values)
+
+
+def with_other(code: str, role: ParticipantRole = ParticipantRole.INITIATOR) -> tuple[Participant, ...]:
+    """One other child in the incident."""
+    return (Participant(code, role),)

@@ -20,8 +20,9 @@ from eventsourcing.persistence import IntegrityError, JSONTranscoder, Transcodin
 
 from domain import access, clock
 from domain.access import Actor, Role
-from domain.errors import RecordChanged, UnknownChild
+from domain.errors import RecordChanged, SubmissionReused, UnknownChild
 from domain.model import Child, KopirAggregate, StaffAccount, Stamp, child_id
+from domain.submission import Submission, submission_uuid
 
 Command = TypeVar("Command", bound=Callable[..., Any])
 
@@ -141,12 +142,43 @@ class Base(Application[UUID]):
         if expected_version is not None and child.version != expected_version:
             raise RecordChanged(child=child.code)
 
-    @staticmethod
-    def _already_recorded(child: Child, entry_id: str | None) -> bool:
-        """True when an entry with this id is already in the child's record: a form sent
-        twice (a double click, a retried request) records once."""
-        return entry_id is not None and (entry_id in child.entries
-                                         or entry_id in child.corrections)
+    # --- record once --------------------------------------------------------------------
+    def _already_recorded(self, child: Child, entry_id: str | None) -> bool:
+        """True when this submission is already recorded for the child: a form sent twice
+        (a double click, a retried request) records once. Raised (SubmissionReused) when
+        the submission id was recorded for another child."""
+        if entry_id is None:
+            return False
+        if entry_id in child.entries or entry_id in child.corrections:
+            return True
+        claimant = self._claimant(entry_id)
+        if claimant is not None and claimant != str(child.id):
+            raise SubmissionReused()
+        return claimant is not None
+
+    def _claimant(self, entry_id: str) -> str | None:
+        """The child a submission id was recorded for, if it was."""
+        try:
+            return str(self._get(submission_uuid(entry_id)).child_id)
+        except AggregateNotFoundError:
+            return None
+
+    def _save_entry(self, subject: Child, entry_id: str | None, stamp: Stamp,
+                    *aggregates: KopirAggregate) -> bool:
+        """Save an entry with the claim of its submission id, in one transaction; False when
+        a request with the same id was recorded first (the store let only one claim in)."""
+        claims = [Submission.claim(entry_id, str(subject.id), stamp)] if entry_id else []
+        try:
+            self._save(subject, *aggregates, *claims)
+        except RecordChanged:
+            # Who got in first? The store knows: `subject` carries this request's entry.
+            claimant = self._claimant(entry_id) if entry_id is not None else None
+            if claimant == str(subject.id):
+                return False
+            if claimant is not None:
+                raise SubmissionReused() from None
+            raise
+        return True
 
     @staticmethod
     def actor(account: StaffAccount) -> Actor:

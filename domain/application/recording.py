@@ -105,7 +105,7 @@ class Recording(Base):
                 "participants": [{"child_code": c, "role": r}
                                  for c, r in roles.items() if c != child.code],
             }, self._stamp(actor, child.school_id, occurred_at))
-        self._save(subject, *others)
+        self._save_entry(subject, entry_id, self._stamp(actor, subject.school_id), *others)
         return first
 
     @command
@@ -133,10 +133,10 @@ class Recording(Base):
         self._check_version(child, expected_version)
         form.validate(self._now())
         content = form.as_event_fields()
-        entry_id = entry_id or str(self.new_id())
-        child.record_entry(Child.CounsellingSessionRecorded, entry_id, content,
-                           self._stamp(actor, child.school_id, content.pop("occurred_at")))
-        self._save(child)
+        submitted, entry_id = entry_id, entry_id or str(self.new_id())
+        stamp = self._stamp(actor, child.school_id, content.pop("occurred_at"))
+        child.record_entry(Child.CounsellingSessionRecorded, entry_id, content, stamp)
+        self._save_entry(child, submitted, stamp)
         return entry_id
 
     @command
@@ -150,7 +150,7 @@ class Recording(Base):
         self._check_version(child, expected_version)
         form.validate(self._now())
         content = form.as_event_fields()
-        entry_id = entry_id or str(self.new_id())
+        submitted, entry_id = entry_id, entry_id or str(self.new_id())
         escalation_id = uuid5(UUID(entry_id), "escalation")
         stamp = self._stamp(actor, child.school_id, content.pop("occurred_at"))
         child.record_entry(Child.ConcernRaised, entry_id,
@@ -161,7 +161,7 @@ class Recording(Base):
             reason=content["reason"], triggering_entries=[entry_id],
             acknowledge_by=self._now() + ACK_DEADLINES[content["level"]],
             due_at=self._now(), detection_delay_seconds=0, stamp=stamp)
-        self._save(child, escalation)
+        self._save_entry(child, submitted, stamp, escalation)
         return escalation_id
 
     # --- corrections ----------------------------------------------------------------------
@@ -186,10 +186,10 @@ class Recording(Base):
         child, kind, original = self._correcting(actor, code, correction, expected_version)
         self._check_changes(kind, original, correction.changes)
         changes = {k: plain(v) for k, v in correction.changes.items()}
-        entry_id = entry_id or str(self.new_id())
-        child.amend(entry_id, correction.entry_id, changes, correction.reason,
-                    self._stamp(actor, child.school_id))
-        self._save(child)
+        submitted, entry_id = entry_id, entry_id or str(self.new_id())
+        stamp = self._stamp(actor, child.school_id)
+        child.amend(entry_id, correction.entry_id, changes, correction.reason, stamp)
+        self._save_entry(child, submitted, stamp)
         return entry_id
 
     def entry_fields(self, child: Child, entry_id: str) -> dict[str, Any]:
@@ -229,8 +229,8 @@ class Recording(Base):
                 self._child_for(actor, "correction", code), entry_id):
             return entry_id
         child, _, _ = self._correcting(actor, code, correction, expected_version)
-        entry_id = entry_id or str(self.new_id())
-        child.retract(entry_id, correction.entry_id, correction.reason,
-                      self._stamp(actor, child.school_id))
-        self._save(child)
+        submitted, entry_id = entry_id, entry_id or str(self.new_id())
+        stamp = self._stamp(actor, child.school_id)
+        child.retract(entry_id, correction.entry_id, correction.reason, stamp)
+        self._save_entry(child, submitted, stamp)
         return entry_id
