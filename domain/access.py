@@ -36,7 +36,8 @@ class Actor:
     display_name: str = ""
 
     def covers(self, school_id: str) -> bool:
-        return ALL_SCHOOLS in self.school_ids or school_id in self.school_ids
+        return isinstance(school_id, str) and (ALL_SCHOOLS in self.school_ids
+                                               or school_id in self.school_ids)
 
 
 @dataclass(frozen=True)
@@ -74,7 +75,7 @@ log = logging.getLogger("kopir.access")
 def deny(actor: Actor, action: str, code: str, **params: str) -> NotAuthorised:
     """A named refusal (`denied.<code>`), logged with who asked for what."""
     refusal = NotAuthorised(code=f"denied.{code}", **params)
-    log.warning("denied %s to %s (%s, schools %s): %s", action, actor.user_id,
+    log.warning("denied %.120s to %s (%s, schools %s): %s", action, actor.user_id,
                 actor.role.value, ",".join(sorted(actor.school_ids)), refusal)
     return refusal
 
@@ -84,7 +85,7 @@ def check_may_record(actor: Actor, what: str, school_id: str) -> None:
     if what not in POLICY[actor.role].records:
         raise deny(actor, f"record {what}", "record_kind", role=actor.role.value, what=what)
     if not actor.covers(school_id):
-        raise deny(actor, f"record {what} in {school_id}", "record_school")
+        raise deny(actor, f"record {what} in {str(school_id)[:40]}", "record_school")
 
 
 def check_may_read_child(actor: Actor, school_id: str, code: str = "") -> None:
@@ -99,7 +100,7 @@ def check_in_scope(actor: Actor, school_id: str, code: str, action: str) -> None
     """Raised (as an unknown child, and logged as a denial) when the child's school is not
     one the actor works with."""
     if not actor.covers(school_id):
-        log.warning("denied %s of %s to %s (%s, schools %s): not in scope", action, school_id,
+        log.warning("denied %s of %.40s to %s (%s, schools %s): not in scope", action, school_id,
                     actor.user_id, actor.role.value, ",".join(sorted(actor.school_ids)))
         raise ChildNotInScope(child=code)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import fields
-from datetime import date, datetime
+from datetime import date, datetime, timezone
 from enum import Enum
 from typing import Any
 
@@ -16,6 +16,13 @@ TEXT = 2000
 LONG_TEXT = 4000
 CHILD_CODE = re.compile(r"^[A-Z0-9][A-Z0-9-]{2,19}$")
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+LANGUAGE = re.compile(r"^[a-z]{2,3}$")  # ISO 639 codes: kk, ru, ar, uz, …
+SCHOOL_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{0,31}$")
+USER_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$")
+SUBMISSION = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+# Nothing about these children happened before this: an earlier date is a typing slip, and
+# dates far outside the calendar's range would stop whatever reads them.
+FLOOR = datetime(1990, 1, 1, tzinfo=timezone.utc)
 
 
 def text(p: Problems, name: str, value: str, *, required: bool, limit: int) -> None:
@@ -28,13 +35,55 @@ def text(p: Problems, name: str, value: str, *, required: bool, limit: int) -> N
         p.add(name, "text.too_long", length=len(value), limit=limit)
     if CONTROL.search(value):
         p.add(name, "text.control_characters")
+    if not encodable(value):
+        p.add(name, "text.invalid_characters")
+
+
+def encodable(value: str) -> bool:
+    """False for text that cannot be stored (a lone surrogate half of a character)."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def moment(p: Problems, name: str, value: datetime, now: datetime) -> None:
-    if not isinstance(value, datetime) or value.tzinfo is None:
+    if not isinstance(value, datetime) or value.utcoffset() is None:
         p.add(name, "moment.missing")
+    elif value.year < FLOOR.year or value < FLOOR:
+        p.add(name, "moment.too_early", year=FLOOR.year)
     elif value > now:
         p.add(name, "moment.future")
+
+
+def day(p: Problems, name: str, value: Any) -> bool:
+    """A calendar date (not a moment); True when it is one."""
+    if isinstance(value, datetime) or not isinstance(value, date):
+        p.add(name, "day.missing")
+        return False
+    if value.year < FLOOR.year:
+        p.add(name, "moment.too_early", year=FLOOR.year)
+        return False
+    return True
+
+
+def flag(p: Problems, name: str, value: Any) -> None:
+    if not isinstance(value, bool):
+        p.add(name, "flag.format")
+
+
+def languages(p: Problems, name: str, value: Any) -> None:
+    if not isinstance(value, (list, tuple)) or not 1 <= len(value) <= 6 or \
+            not all(isinstance(v, str) and LANGUAGE.match(v) for v in value) or \
+            len(set(value)) != len(value):
+        p.add(name, "languages.none" if value in ((), []) else "languages.format")
+
+
+def submission(p: Problems, name: str, value: Any) -> None:
+    """A form's submission id: None (the application makes one) or a UUID in text."""
+    if value is not None and not (isinstance(value, str) and SUBMISSION.match(value)):
+        p.add(name, "submission.format")
 
 
 def scale(p: Problems, name: str, value: Any, low: int, high: int) -> None:
@@ -45,7 +94,7 @@ def scale(p: Problems, name: str, value: Any, low: int, high: int) -> None:
 def choice(p: Problems, name: str, value: Any, enum: type[Enum]) -> None:
     try:
         enum(value)
-    except ValueError:
+    except (ValueError, TypeError):
         allowed = ", ".join(e.value for e in enum)  # type: ignore[attr-defined]
         p.add(name, "choice.unknown", allowed=allowed)
 

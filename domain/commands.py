@@ -62,12 +62,12 @@ class Enrolment(Payload):
     def problems(self, now: datetime) -> Problems:
         p = Problems()
         checks.child_code(p, "child_code", self.child_code)
+        checks.text(p, "school_id", self.school_id, required=True, limit=SHORT_TEXT)
         checks.scale(p, "grade", self.grade, 0, 11)
         checks.scale(p, "birth_year", self.birth_year, now.year - 20, now.year - 4)
         checks.moment(p, "occurred_at", self.occurred_at, now)
         checks.choice(p, "family_situation", self.family_situation, FamilySituation)
-        if not self.languages:
-            p.add("languages", "languages.none")
+        checks.languages(p, "languages", self.languages)
         checks.scale(p, "months_schooling_missed", self.months_schooling_missed, 0, 144)
         checks.text(p, "support_needs", self.support_needs, required=False, limit=TEXT)
         checks.text(p, "returned_from", self.returned_from, required=False, limit=SHORT_TEXT)
@@ -82,6 +82,10 @@ class Participant:
 
 
 def _participants(p: Problems, subject: str, participants: Iterable[Participant]) -> None:
+    if not isinstance(participants, (list, tuple)) or \
+            not all(isinstance(part, Participant) for part in participants):
+        p.add("participants", "participants.format")
+        return
     seen = {subject}
     for i, part in enumerate(participants):
         checks.child_code(p, f"participants[{i}]", part.child_code)
@@ -111,6 +115,8 @@ class ConflictReport(Payload):
         checks.choice(p, "child_role", self.child_role, ParticipantRole)
         checks.text(p, "description", self.description, required=True, limit=TEXT)
         checks.text(p, "action_taken", self.action_taken, required=False, limit=TEXT)
+        checks.flag(p, "others_not_in_system", self.others_not_in_system)
+        checks.flag(p, "staff_involved", self.staff_involved)
         _participants(p, subject, self.participants)
         return p
 
@@ -142,13 +148,14 @@ class PeerIncidentReport(Payload):
                     p.add("severity", "severity.positive")
             else:
                 checks.scale(p, "severity", self.severity, 1, 5)
-            if PeerIncidentKind(self.kind) == PeerIncidentKind.STIGMATISING_LABEL:
-                if self.label_about is None:
-                    p.add("label_about", "label_about.missing")
-                else:
-                    checks.choice(p, "label_about", self.label_about, LabelAbout)
+            if PeerIncidentKind(self.kind) == PeerIncidentKind.STIGMATISING_LABEL \
+                    and self.label_about is None:
+                p.add("label_about", "label_about.missing")
+        if self.label_about is not None:
+            checks.choice(p, "label_about", self.label_about, LabelAbout)
         checks.text(p, "description", self.description, required=True, limit=TEXT)
         checks.text(p, "action_taken", self.action_taken, required=False, limit=TEXT)
+        checks.flag(p, "others_not_in_system", self.others_not_in_system)
         _participants(p, subject, self.participants)
         return p
 
@@ -186,12 +193,15 @@ class CounsellingSession(Payload):
             p.add("wellbeing", "wellbeing.missing")
         if not attended and self.wellbeing is not None:
             p.add("wellbeing", "wellbeing.not_attended")
-        if self.wellbeing is not None:
+        if self.wellbeing is not None and not isinstance(self.wellbeing, Wellbeing):
+            p.add("wellbeing", "wellbeing.missing")
+        elif self.wellbeing is not None:
             for name in INDICATORS:
                 checks.scale(p, name, getattr(self.wellbeing, name), 1, 5)
-        if self.follow_up_on is not None and isinstance(self.occurred_at, datetime):
-            if self.follow_up_on < self.occurred_at.date():
-                p.add("follow_up_on", "follow_up.before_session")
+        if self.follow_up_on is not None and checks.day(p, "follow_up_on", self.follow_up_on) \
+                and isinstance(self.occurred_at, datetime) \
+                and self.follow_up_on < self.occurred_at.date():
+            p.add("follow_up_on", "follow_up.before_session")
         checks.text(p, "summary", self.summary, required=False, limit=TEXT)
         checks.text(p, "confidential_notes", self.confidential_notes, required=False,
                     limit=LONG_TEXT)
@@ -225,6 +235,8 @@ class Correction(Payload):
         checks.text(p, "reason", self.reason, required=True, limit=TEXT)
         if not isinstance(self.entry_id, str) or not self.entry_id:
             p.add("entry_id", "entry.missing")
+        if not isinstance(self.changes, dict) or not all(isinstance(k, str) for k in self.changes):
+            p.add("changes", "amendment.format")
         return p
 
 

@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from domain.commands import (
+    Concern,
     ConflictReport,
     CounsellingSession,
     Enrolment,
@@ -16,6 +17,7 @@ from domain.commands import (
 from domain.vocabulary import (
     Attendance,
     ConflictKind,
+    Level,
     ParticipantRole,
     PeerIncidentKind,
     SessionType,
@@ -57,3 +59,10 @@ def session(when: datetime, **changes: Any) -> CounsellingSession:
 def with_other(code: str, role: ParticipantRole = ParticipantRole.INITIATOR) -> tuple[Participant, ...]:
     """One other child in the incident."""
     return (Participant(code, role),)
+
+
+def concern(when: datetime, **changes: Any) -> Concern:
+    values: dict[str, Any] = dict(occurred_at=when, level=Level.MEDIUM,
+                                  reason="Withdrawn and quiet all week.")
+    values.update(changes)
+    return Concern(**values)

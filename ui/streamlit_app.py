@@ -11,7 +11,7 @@ import streamlit as st
 from domain.access import Actor
 from domain.errors import UnknownUser
 from infrastructure.settings import settings
-from ui import services
+from ui import forms, services
 from ui.i18n import LANGUAGES, current_language, t
 from ui.navigation import PAGES, SECTIONS, page_file
 
@@ -93,7 +93,7 @@ def main() -> None:
     st.session_state["actor"] = actor
     with st.sidebar:
         language_picker(st)
-        st.caption(t("signed_in_as", name=actor.display_name or actor.user_id,
+        st.caption(t("signed_in_as", name=forms.escape(actor.display_name or actor.user_id),
                      role=t(f"role.{actor.role.value}")))
         if st.button(t("logout"), key="logout", icon=":material/logout:"):
             sign_out()

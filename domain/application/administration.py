@@ -9,9 +9,10 @@ from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError
 
-from domain import access
+from domain import access, checks
 from domain.access import Actor, Role
 from domain.application.base import SYSTEM, Base, command
+from domain.checks import SHORT_TEXT
 from domain.errors import InvalidEntry, MissingMasterKey, Problems, UnknownUser
 from domain.model import (
     AccessEntry,
@@ -46,10 +47,10 @@ class Administration(Base):
     def register_school(self, actor: Actor, school_id: str, name: str, region: str) -> None:
         access.check_may_administer(actor)
         problems = Problems()
-        if not school_id.strip():
-            problems.add("school_id", "school.id_missing")
-        if not name.strip():
-            problems.add("name", "school.name_missing")
+        if not isinstance(school_id, str) or not checks.SCHOOL_ID.match(school_id):
+            problems.add("school_id", "school.id_format")
+        checks.text(problems, "name", name, required=True, limit=SHORT_TEXT)
+        checks.text(problems, "region", region, required=True, limit=SHORT_TEXT)
         problems.raise_if_any()
         school = School.register(school_id, name, region, self._stamp(actor, school_id))
         self._save(school, conflict=InvalidEntry.one("school_id", "school.exists",
@@ -60,10 +61,18 @@ class Administration(Base):
                          school_ids: Sequence[str], password: str) -> None:
         access.check_may_administer(actor)
         problems = Problems()
-        if not user_id.strip():
-            problems.add("user_id", "account.user_missing")
-        if len(password) < MINIMUM_PASSWORD:
+        if not isinstance(user_id, str) or not checks.USER_ID.match(user_id):
+            problems.add("user_id", "account.user_format")
+        checks.text(problems, "display_name", display_name, required=True, limit=SHORT_TEXT)
+        checks.choice(problems, "role", role, Role)
+        if not isinstance(school_ids, (list, tuple)) or not school_ids or \
+                not all(isinstance(s, str) and (s == "*" or checks.SCHOOL_ID.match(s))
+                        for s in school_ids):
+            problems.add("school_ids", "account.schools_format")
+        if not isinstance(password, str) or len(password) < MINIMUM_PASSWORD:
             problems.add("password", "account.password_short", minimum=MINIMUM_PASSWORD)
+        elif not checks.encodable(password):
+            problems.add("password", "text.invalid_characters")
         problems.raise_if_any()
         account = StaffAccount.register(user_id, display_name, Role(role).value, school_ids,
                                         hash_password(password), self._stamp(actor, "*"))
@@ -72,6 +81,9 @@ class Administration(Base):
 
     def log_in(self, user_id: str, password: str) -> Actor:
         """The actor for a user id and password; UnknownUser when either is wrong."""
+        if not isinstance(user_id, str) or not isinstance(password, str) or \
+                not checks.USER_ID.match(user_id) or not checks.encodable(password):
+            raise UnknownUser()
         try:
             account: StaffAccount = self.repository.get(user_id_uuid(user_id))
         except AggregateNotFoundError:
@@ -81,6 +93,8 @@ class Administration(Base):
         return self.actor(account)
 
     def actor_for(self, user_id: str) -> Actor:
+        if not isinstance(user_id, str) or not checks.USER_ID.match(user_id):
+            raise UnknownUser(code="unknown_user", user="?")
         try:
             return self.actor(self.repository.get(user_id_uuid(user_id)))
         except AggregateNotFoundError:
@@ -95,7 +109,7 @@ class Administration(Base):
         mapper = self.mapper
         if not (isinstance(mapper, Shredding) and mapper.encrypts):
             raise MissingMasterKey()
-        if not legal_basis.strip():
+        if not isinstance(legal_basis, str) or not legal_basis.strip():
             raise InvalidEntry.one("legal_basis", "erasure.legal_basis")
         child = self.child(code)
         child.erase(legal_basis, self._stamp(actor, child.school_id))

@@ -18,10 +18,10 @@ from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import DomainEventProtocol
 from eventsourcing.persistence import IntegrityError, JSONTranscoder, Transcoding
 
-from domain import access, clock
+from domain import access, checks, clock
 from domain.access import Actor, Role
-from domain.errors import RecordChanged, SubmissionReused, UnknownChild
-from domain.model import Child, KopirAggregate, StaffAccount, Stamp, child_id
+from domain.errors import Problems, RecordChanged, SubmissionReused, UnknownChild
+from domain.model import Child, KopirAggregate, StaffAccount, Stamp, child_id, school_uuid
 from domain.submission import Submission, submission_uuid
 
 Command = TypeVar("Command", bound=Callable[..., Any])
@@ -116,10 +116,22 @@ class Base(Application[UUID]):
         return Stamp(actor.user_id, actor.role.value, school_id, occurred_at or self._now())
 
     def child(self, code: str) -> Child:
+        if not isinstance(code, str) or not checks.CHILD_CODE.match(code):
+            raise UnknownChild(child="?")  # no child was ever enrolled under such a code
         try:
             return self._get(child_id(code))
         except AggregateNotFoundError:
             raise UnknownChild(child=code) from None
+
+    def is_school(self, school_id: str) -> bool:
+        """True when a school with this id is registered."""
+        if not isinstance(school_id, str) or not checks.SCHOOL_ID.match(school_id):
+            return False
+        try:
+            self._get(school_uuid(school_id))
+        except AggregateNotFoundError:
+            return False
+        return True
 
     def is_enrolled(self, code: str) -> bool:
         try:
@@ -149,6 +161,9 @@ class Base(Application[UUID]):
         the submission id was recorded for another child."""
         if entry_id is None:
             return False
+        problems = Problems()
+        checks.submission(problems, "entry_id", entry_id)
+        problems.raise_if_any()
         if entry_id in child.entries or entry_id in child.corrections:
             return True
         claimant = self._claimant(entry_id)

@@ -4,14 +4,14 @@ form, gets the child, calls the method named after what staff do, and saves."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date
 from typing import Any, Sequence
 from uuid import UUID, uuid5
 
-from domain import access
+from domain import access, checks
 from domain.access import Actor
 from domain.application.base import Base, command
-from domain.checks import plain
+from domain.checks import TEXT, plain
 from domain.commands import (
     AMENDABLE,
     Concern,
@@ -53,10 +53,12 @@ class Recording(Base):
         child = self._child_for(actor, "transfer", code)
         self._check_version(child, expected_version)
         problems = Problems()
-        if not to_school_id or to_school_id == child.school_id:
+        if not isinstance(to_school_id, str) or not to_school_id or \
+                to_school_id == child.school_id:
             problems.add("to_school_id", "transfer.school")
-        if not reason.strip():
-            problems.add("reason", "transfer.reason")
+        elif not self.is_school(to_school_id):
+            problems.add("to_school_id", "transfer.unknown_school", school=to_school_id[:40])
+        checks.text(problems, "reason", reason, required=True, limit=TEXT)
         problems.raise_if_any()
         child.transfer(to_school_id, reason, self._stamp(actor, child.school_id))
         self._save(child)
@@ -66,8 +68,9 @@ class Recording(Base):
                         expected_version: int | None = None) -> None:
         child = self._child_for(actor, "closure", code)
         self._check_version(child, expected_version)
-        if not reason.strip():
-            raise InvalidEntry.one("reason", "closure.reason")
+        problems = Problems()
+        checks.text(problems, "reason", reason, required=True, limit=TEXT)
+        problems.raise_if_any()
         child.close(reason, self._stamp(actor, child.school_id))
         self._save(child)
 
@@ -218,7 +221,10 @@ class Recording(Base):
         if isinstance(merged.get("wellbeing"), dict):
             merged["wellbeing"] = Wellbeing(**merged["wellbeing"])
         if "follow_up_on" in merged and isinstance(merged["follow_up_on"], str):
-            merged["follow_up_on"] = datetime.fromisoformat(merged["follow_up_on"]).date()
+            try:  # as stored: ISO text; anything else is left for the checks to name
+                merged["follow_up_on"] = date.fromisoformat(merged["follow_up_on"])
+            except ValueError:
+                pass
         merged.pop("participants", None)
         payload_class(**merged).validate(self._now())
 

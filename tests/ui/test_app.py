@@ -295,3 +295,16 @@ def test_an_auditor_replays_diffs_verifies_exports_and_sees_the_access_log(app_t
     log.text_input(key="access_child").input(child).run()
     purposes = set(log.dataframe[0].value["Purpose"])
     assert {"replay", "event log", "export"} <= purposes
+
+
+def test_a_name_with_markdown_is_shown_as_written_not_as_markup(app_test):
+    # Finding 12 (the sidebar's display name reached an unescaped placeholder).
+    from domain.access import Role
+    from domain.application import SYSTEM
+
+    services.app().register_account(SYSTEM, "md.teacher", "**Bold** [link](http://x.example)",
+                                     Role.TEACHER, ["AST-12"], "password-1")
+    at = app_test("md.teacher")
+    [caption] = [c.value for c in at.sidebar.caption if "md.teacher" in c.value
+                 or "Bold" in c.value]
+    assert r"\*\*Bold\*\*" in caption and r"\[link\]" in caption

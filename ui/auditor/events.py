@@ -44,7 +44,7 @@ with left:
         if result["ok"]:
             st.success(t("events.intact", n=result["events"]), icon=":material/verified_user:")
         else:
-            st.error(t("events.problems", problems="; ".join(result["problems"])))
+            st.error(t("events.problems", problems=forms.escape("; ".join(result["problems"]))))
     st.caption(t("events.ledger.help"))
     if st.button(t("events.ledger"), icon=":material/link:", key="events_ledger"):
         with st.status(t("events.verifying"), expanded=False) as status:
@@ -57,7 +57,7 @@ with left:
                          checkpoints=verdict.checkpoints, covered=fmt_number(verdict.covered),
                          keys=", ".join(verdict.key_ids)), icon=":material/verified_user:")
         else:
-            st.error(t("events.problems", problems="; ".join(verdict.problems)))
+            st.error(t("events.problems", problems=forms.escape("; ".join(verdict.problems))))
 with right:
     st.subheader(t("events.export"))
     st.caption(t("events.export.help"))

@@ -56,11 +56,11 @@ def show(rows: list[dict]) -> None:  # type: ignore[type-arg]
 try:
     if mode == "stood":
         rows = services.staff().chronology(me, code, as_of=moment)
-        st.markdown(t("replay.stood.title", code=code, when=fmt_datetime(moment), n=len(rows)))
+        st.markdown(t("replay.stood.title", code=forms.escape(code), when=fmt_datetime(moment), n=len(rows)))
         show(rows)
     elif mode == "happened":
         rows = [r for r in services.staff().chronology(me, code) if r["occurred_at"] <= moment]
-        st.markdown(t("replay.happened.title", code=code, when=fmt_datetime(moment), n=len(rows)))
+        st.markdown(t("replay.happened.title", code=forms.escape(code), when=fmt_datetime(moment), n=len(rows)))
         show(rows)
     elif earlier is not None:
         first, second = sorted((earlier, moment))

@@ -111,7 +111,8 @@ except KopirError as error:
 row = why["escalation"]
 st.subheader(t("monitor.selected", level=t(f"choice.level.{row['level']}"),
                code=row["child_code"]))
-st.caption(t("monitor.details", school=row["school_id"], raised=fmt_datetime(row["raised_at"]),
+st.caption(t("monitor.details", school=forms.escape(row["school_id"]),
+             raised=fmt_datetime(row["raised_at"]),
              deadline=fmt_datetime(row["acknowledge_by"]),
              status=t(f"status.{row['status']}")))
 
