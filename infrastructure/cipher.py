@@ -39,6 +39,8 @@ from infrastructure.errors import KeyDestroyed, UnreadableRow
 from infrastructure.keyring import SYSTEM_KEY, Keyring, child_key, open_sealed, seal
 
 MAGIC = b"KP1"
+ENCRYPTED_WITHOUT_KEY = ("This store is encrypted: set its master key (KOPIR_CIPHER_KEY or "
+                         "KOPIR_CIPHER_KEY_FILE).")
 
 
 def build_mapper(env: Environment, transcoder: Transcoder, keys: Engine | None) -> "KopirMapper":
@@ -48,9 +50,12 @@ def build_mapper(env: Environment, transcoder: Transcoder, keys: Engine | None) 
     master = env.get("KOPIR_MASTER_KEY")
     if master and keys is not None:
         mapper.keyring = Keyring(keys, base64.b64decode(master))
+        mapper.keyring.probe()
     elif (env.get("KOPIR_PRODUCTION") or "").lower() in ("1", "true", "yes"):
         raise MissingMasterKey("Köpir refuses to start in production without a master key: "
                                "set KOPIR_CIPHER_KEY or KOPIR_CIPHER_KEY_FILE.")
+    elif keys is not None and Keyring.present(keys):
+        raise MissingMasterKey(ENCRYPTED_WITHOUT_KEY)
     return mapper
 
 
@@ -140,6 +145,8 @@ class KopirMapper(Mapper[UUID]):
     def to_domain_event(self, stored_event: StoredEvent) -> DomainEventProtocol[UUID]:
         state = stored_event.state
         if self.keyring is None:
+            if bytes(state[:3]) == MAGIC:
+                raise MissingMasterKey(ENCRYPTED_WITHOUT_KEY)
             return super().to_domain_event(stored_event)
         if bytes(state[:3]) != MAGIC:  # with a master key every row is sealed: not this one
             raise UnreadableRow(

@@ -26,3 +26,11 @@ class UnreadableRow(KopirError, MapperDeserialisationError):
 
     def __init__(self, detail: str) -> None:
         super().__init__(detail, code="record_unreadable")
+
+
+class WrongMasterKey(KopirError):
+    """Raised when the master key configured does not open the store's data keys."""
+
+    def __init__(self) -> None:
+        super().__init__("The master key configured does not open this store's data keys: "
+                         "it is not the key the store was written with.")

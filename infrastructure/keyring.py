@@ -14,6 +14,7 @@ import threading
 import time
 from pathlib import Path
 
+from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from sqlalchemy import (
     Column,
@@ -23,13 +24,14 @@ from sqlalchemy import (
     Table,
     delete,
     insert,
+    inspect,
     or_,
     select,
 )
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
-from infrastructure.errors import KeyDestroyed
+from infrastructure.errors import KeyDestroyed, WrongMasterKey
 
 SYSTEM_KEY = "system"
 KEY_CACHE_SECONDS = 30.0
@@ -95,12 +97,35 @@ class Keyring:
             raise KeyDestroyed(key_id)
         return found
 
+    def probe(self) -> None:
+        """Open one stored data key, so a wrong master key is reported before any work."""
+        with self.engine.connect() as connection:
+            row = connection.execute(select(data_keys.c.key_id, data_keys.c.wrapped)
+                                     .limit(1)).first()
+        if row is not None:
+            try:
+                open_sealed(self.master, bytes(row.wrapped), row.key_id.encode())
+            except InvalidTag:
+                raise WrongMasterKey() from None
+
+    @staticmethod
+    def present(engine: Engine) -> bool:
+        """True when the store holds wrapped data keys (it was written encrypted)."""
+        if not inspect(engine).has_table(data_keys.name):
+            return False
+        with engine.connect() as connection:
+            return connection.execute(select(data_keys.c.key_id).limit(1)).first() is not None
+
     def _load(self, key_id: str) -> bytes | None:
         with self.engine.connect() as connection:
             wrapped = connection.execute(select(data_keys.c.wrapped)
                                          .where(data_keys.c.key_id == key_id)).scalar()
-        return None if wrapped is None else open_sealed(self.master, bytes(wrapped),
-                                                        key_id.encode())
+        if wrapped is None:
+            return None
+        try:
+            return open_sealed(self.master, bytes(wrapped), key_id.encode())
+        except InvalidTag:
+            raise WrongMasterKey() from None
 
     def _create(self, key_id: str, owner: str) -> bytes:
         fresh = os.urandom(32)

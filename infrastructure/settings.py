@@ -7,8 +7,10 @@ keys, the embedded followers, the interface, and Kafka (`settings().kafka`, from
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -25,14 +27,14 @@ class KafkaSettings(BaseSettings):
     bootstrap: str = "127.0.0.1:9092"
     topic: str = "kopir.events.v1"
     dlq_topic: str = "kopir.events.v1.dlq"
-    partitions: int = 6
+    partitions: int = Field(6, ge=1, le=1000)
     retention_ms: int = 30 * 24 * 3600 * 1000  # the event store keeps everything; Kafka a month
     group_id: str = "kopir-read-models"
-    relay_batch: int = 1000
-    relay_poll_interval: float = 0.05
-    consumer_batch: int = 5000  # 1,000 → 5,000 measured 5.6k → 7.5k events/s per process
-    consumer_batch_timeout_ms: int = 50
-    session_timeout_ms: int = 10000  # how soon a dead consumer's partitions move on
+    relay_batch: int = Field(1000, ge=1)
+    relay_poll_interval: float = Field(0.05, gt=0)
+    consumer_batch: int = Field(5000, ge=1)  # 1,000 → 5,000 measured 5.6k → 7.5k events/s
+    consumer_batch_timeout_ms: int = Field(50, ge=0)
+    session_timeout_ms: int = Field(10000, ge=1000)  # how soon a dead consumer's partitions move
 
 
 class Settings(BaseSettings):
@@ -47,8 +49,8 @@ class Settings(BaseSettings):
     # Embedded projection driver. Off in the distributed mode, where consumers keep the
     # read models current from Kafka.
     embedded_projections: bool = True
-    poll_interval: float = 0.1
-    batch_size: int = 1000
+    poll_interval: float = Field(0.1, gt=0)
+    batch_size: int = Field(1000, ge=1)
     # The master key (base64 of 16, 24 or 32 bytes) that wraps the per-child data keys
     # of the event store's encryption, or a file holding it (default: master.key beside
     # the SQLite store, used when it exists; `kopir demo` creates it). Required by the
@@ -68,19 +70,22 @@ class Settings(BaseSettings):
     ledger_heads_file: str = ""
     # A checkpoint is signed by the embedded checkpointer after this many events, or this
     # many minutes after the last one when something was recorded since.
-    checkpoint_every: int = 1000
-    checkpoint_minutes: float = 60.0
+    checkpoint_every: int = Field(1000, ge=1)
+    checkpoint_minutes: float = Field(60.0, gt=0)
     # The interface language a new session starts in (kk, ru or en); users switch any time.
     language: str = "kk"
     # How often the supervisors' live monitor refreshes itself (seconds).
-    monitor_refresh_seconds: float = 1.0
+    monitor_refresh_seconds: float = Field(1.0, gt=0)
     # Minutes of inactivity after which a signed-in session must sign in again.
-    session_minutes: int = 30
+    session_minutes: int = Field(30, ge=1)
     # "password" (accounts in the event store, scrypt hashes) or "oidc" (st.login with the
     # identity provider configured in .streamlit/secrets.toml; accounts matched by e-mail).
-    auth: str = "password"
+    auth: Literal["password", "oidc"] = "password"
     # Print tracebacks instead of one sentence at the command line.
     debug: bool = False
+    # Open SQLite stores read-only (an archived copy, a read-only disk): commands that read
+    # and verify work, those that write say so. Set by itself for files nobody may write.
+    read_only: bool = False
     kafka: KafkaSettings = Field(default_factory=KafkaSettings)
 
     @property
@@ -88,24 +93,38 @@ class Settings(BaseSettings):
         return self.database_url == MEMORY
 
     def events_url(self) -> str:
-        return sqlalchemy_url(self.database_url)
+        return self._maybe_read_only(sqlalchemy_url(self.database_url))
 
     def read_models_url(self) -> str:
         if self.views_url:
-            return sqlalchemy_url(self.views_url)
+            return self._maybe_read_only(sqlalchemy_url(self.views_url))
         if self.in_memory:
             return "sqlite:///:memory:"
-        url = self.events_url()
+        url = sqlalchemy_url(self.database_url)
         if url.startswith("sqlite:///") and url.endswith(".db"):
-            return url[: -len(".db")] + "-views.db"
-        return url
+            url = url[: -len(".db")] + "-views.db"
+        return self._maybe_read_only(url)
+
+    def store_read_only(self) -> bool:
+        """True when the SQLite store is to be opened read-only (asked, or not writable)."""
+        path = sqlite_path(sqlalchemy_url(self.database_url))
+        return self.read_only or (path is not None and path.exists()
+                                  and not os.access(path, os.W_OK))
+
+    def _maybe_read_only(self, url: str) -> str:
+        path = sqlite_path(url)
+        if path is None or not self.store_read_only():
+            return url
+        wal = Path(f"{path}-wal")
+        if wal.exists() and wal.stat().st_size:  # recent writes not yet in the file itself
+            return f"sqlite:///file:{path}?mode=ro&uri=true"
+        # SQLite reads an unchanging file without locks or a write-ahead log.
+        return f"sqlite:///file:{path}?immutable=1&uri=true"
 
     def beside_store(self, name: str) -> Path:
         """A key file's default place: beside the SQLite store, or in var/."""
-        url = self.events_url()
-        if url.startswith("sqlite:///") and ":memory:" not in url:
-            return Path(url[len("sqlite:///"):]).with_name(name)
-        return Path("var") / name
+        path = sqlite_path(sqlalchemy_url(self.database_url))
+        return path.with_name(name) if path is not None else Path("var") / name
 
     def ledger_heads_path(self) -> Path:
         return Path(self.ledger_heads_file) if self.ledger_heads_file \
@@ -144,6 +163,13 @@ class Settings(BaseSettings):
         if self.production:
             env["KOPIR_PRODUCTION"] = "true"
         return env
+
+
+def sqlite_path(url: str) -> Path | None:
+    """The file of a SQLite URL (None for other databases and in-memory ones)."""
+    if not url.startswith("sqlite:///") or ":memory:" in url or url.startswith("sqlite:///file:"):
+        return None
+    return Path(url[len("sqlite:///"):])
 
 
 def sqlalchemy_url(url: str) -> str:

@@ -84,7 +84,9 @@ class LogFollower(ABC):
         return done
 
     # --- running ----------------------------------------------------------------------
-    def _loop(self) -> None:
+    def _loop(self, report: bool = True) -> None:
+        """The loop; an error that ends it is logged when `report` (a thread's follower),
+        and left to the caller to say otherwise (`run` in the foreground)."""
         backoff = FIRST_BACKOFF
         while not self._stop.is_set():
             try:
@@ -96,8 +98,9 @@ class LogFollower(ABC):
                 backoff = min(backoff * 2, LAST_BACKOFF)
                 continue
             except Exception as error:  # kept for wait() and run(); the loop ends
-                log.error("%s stopped: %s", self.name, error,
-                          exc_info=log.isEnabledFor(logging.DEBUG))
+                if report:
+                    log.error("%s stopped: %s", self.name, error,
+                              exc_info=log.isEnabledFor(logging.DEBUG))
                 self.error = error
                 self._stop.set()
                 return
@@ -109,7 +112,7 @@ class LogFollower(ABC):
         """Follow the log in this thread until stopped (a stop that came first counts); an
         error ends the run and is raised."""
         self.error = None
-        self._loop()
+        self._loop(report=False)
         if self.error is not None:
             raise self.error
 

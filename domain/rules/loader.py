@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from domain.errors import KopirError
+from domain.rules import schema
 from domain.vocabulary import INDICATORS, LEVELS
 
 RULES_FILE = Path(__file__).resolve().parent / "rules.toml"
@@ -118,6 +119,9 @@ def load_rules(path: Path | str = RULES_FILE) -> RuleSet:
 
 
 def parse_rules(text: str, source: str = "rules") -> RuleSet:
+    problem = schema.file_problem(text)
+    if problem is not None:
+        raise RuleFileError(f"{source}:{problem[0]}: {problem[1]}")
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
@@ -185,15 +189,24 @@ def _rule(raw: dict[str, Any], where: str, line: int, text: str) -> Rule:
     if not isinstance(hours, (int, float)) or isinstance(hours, bool) or hours <= 0:
         raise fail("acknowledge_within_hours",
                    f"rule {rule_id!r}: acknowledge_within_hours must be a positive number")
+    if hours > 24 * 90:
+        raise fail("acknowledge_within_hours",
+                   f"rule {rule_id!r}: acknowledge_within_hours is at most 2160 (90 days)")
     reasons = raw.get("reason", {})
+    if not isinstance(reasons, dict):
+        raise fail("reason", f"rule {rule_id!r}: reason is a table of kk, ru and en")
     missing = [lang for lang in LANGUAGES if not isinstance(reasons.get(lang), str)]
     if missing:
         raise fail("reason." + missing[0], f"rule {rule_id!r}: reason.{missing[0]} is missing")
     when = raw.get("when")
     if not isinstance(when, dict):
         raise fail("kind", f"rule {rule_id!r}: needs a [rule.when] table")
-    return Rule(rule_id, version, level, timedelta(hours=hours), dict(reasons),
-                _condition(when, rule_id, fail), line)
+    condition = _condition(when, rule_id, fail)
+    for language in LANGUAGES:
+        problem = schema.reason_problem(reasons[language], condition.kind)
+        if problem is not None:
+            raise fail(f"reason.{language}", f"rule {rule_id!r}: {problem}")
+    return Rule(rule_id, version, level, timedelta(hours=hours), dict(reasons), condition, line)
 
 
 def _condition(raw: dict[str, Any], rule_id: str, fail: Any) -> Condition:
@@ -205,6 +218,10 @@ def _condition(raw: dict[str, Any], rule_id: str, fail: Any) -> Condition:
     unknown = [k for k in raw if k not in known]
     if unknown:
         raise fail(unknown[0], f"rule {rule_id!r}: unknown setting {unknown[0]!r}")
+    for name, value in raw.items():
+        problem = schema.setting_problem(name, value)
+        if problem is not None:
+            raise fail(name, f"rule {rule_id!r}: {problem}")
     values = {k: tuple(v) if isinstance(v, list) else v for k, v in raw.items()}
     condition = Condition(**values)
     needs = {"event": ("events",), "window": ("events", "days", "threshold"),

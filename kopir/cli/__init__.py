@@ -12,9 +12,9 @@ import sys
 from typing import Sequence
 
 from domain.errors import KopirError
-from infrastructure.disk import is_disk_full
 from kopir.cli import data, distributed, integrity, reading, running
 from kopir.cli.parser import Parser, UsageError, subcommands
+from kopir.cli.sentences import sentence
 
 GROUPS = (data, running, reading, distributed, integrity)
 
@@ -34,22 +34,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = build_parser().parse_args(argv)
         return int(args.run(args))
     except UsageError as error:
-        print(f"kopir: {error}", file=sys.stderr)
+        print(f"kopir: {one_line(str(error))}", file=sys.stderr)
         return 2
     except KopirError as error:
-        print(f"kopir: {error}", file=sys.stderr)
+        print(f"kopir: {one_line(str(error))}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130
     except Exception as error:  # one line for people; the trace on request
         if _debug():
             raise
-        if is_disk_full(error):
-            print("kopir: the disk is full. Everything saved before this moment is intact; "
-                  "free some space and run the command again.", file=sys.stderr)
-            return 1
-        print(f"kopir: {type(error).__name__}: {error}", file=sys.stderr)
+        print(f"kopir: {sentence(error)}", file=sys.stderr)
         return 1
+
+
+def one_line(text: str) -> str:
+    return " ".join(text.split()) or "refused"
 
 
 def _debug() -> bool:

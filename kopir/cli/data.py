@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +12,7 @@ from infrastructure import ledger
 from infrastructure.keyring import new_key_file
 from infrastructure.settings import Settings, settings
 from kopir import bootstrap
-from kopir.cli.parser import UsageError, day, positive
+from kopir.cli.parser import FLOOR, UsageError, day, positive
 from kopir.cli.progress import ProgressBar
 from kopir.seed import demo, national
 from processes import audit
@@ -65,20 +66,26 @@ def _own_master_key(config: Settings) -> None:
 
 def demo_command(args: argparse.Namespace) -> int:
     config = settings()
+    today = datetime.now(tz=UTC).date()
+    if args.until and args.until > today:
+        raise UsageError(f"--until is the demo history's last day; it cannot be after today "
+                         f"({today.isoformat()})")
+    if args.until and args.until.year < FLOOR.year + 3:
+        raise UsageError(f"--until needs three school years after {FLOOR.year} before it")
     if args.reset:
         _reset_sqlite(config.events_url(), config.read_models_url())
         config.ledger_heads_path().unlink(missing_ok=True)  # the heads of the store deleted
-    _own_master_key(config)
     _require_empty(config, "use `kopir demo --reset` to start over (SQLite only)")
+    _own_master_key(config)  # only once the store is known to be there, and empty
     app, actions = demo.seed(
         lambda clk, ids: bootstrap.application(config, clk, ids),
         children=args.children, seed_value=args.seed, until=args.until,
         progress=ProgressBar("recording"))
+    audit.checkpoint(app, bootstrap.signing_key(config, create=True),  # the history, signed
+                     ledger.HeadsFile(config.ledger_heads_path()))
     if config.embedded_projections:  # otherwise the consumers project from Kafka
         _, runner = bootstrap.read_models(config, app)
         runner.process_available(progress=ProgressBar("projecting"))
-    audit.checkpoint(app, bootstrap.signing_key(config, create=True),  # the history, signed
-                     ledger.HeadsFile(config.ledger_heads_path()))
     events = app.recorder.max_notification_id() or 0
     print(f"Seeded {args.children} children in {len(demo.SCHOOLS)} schools: {actions} actions, "
           f"{events} events. Demo users (password {demo.DEMO_PASSWORD!r}): "

@@ -12,7 +12,7 @@ from typing import Any
 from infrastructure import ledger
 from infrastructure.settings import settings
 from kopir import bootstrap
-from kopir.cli.parser import subcommands
+from kopir.cli.parser import OPERATOR, CheckFailed, public_key, subcommands
 from kopir.cli.progress import ProgressBar
 from processes import audit
 
@@ -39,7 +39,7 @@ def register(sub: Any) -> None:
     parser.add_argument("--export", type=Path, default=None,
                         help="sign a checkpoint, then write an export an auditor verifies "
                              "offline")
-    parser.add_argument("--trust", nargs="*", default=[], metavar="PUBLIC_KEY",
+    parser.add_argument("--trust", nargs="*", default=[], metavar="PUBLIC_KEY", type=public_key,
                         help="accept only checkpoints signed by these keys (hex), instead of "
                              "the configured ones (KOPIR_LEDGER_TRUSTED_KEYS, the signing key)")
     parser.add_argument("--expect-head", nargs="*", default=[], metavar="POSITION:HEAD",
@@ -48,6 +48,13 @@ def register(sub: Any) -> None:
                              "back past them does not verify")
     parser.add_argument("--json", action="store_true")
     parser.set_defaults(run=verify_log)
+
+    parser = sub.add_parser("integrity", help="check a child's stored record (or every "
+                                              "child's): readable, in order, and equal to "
+                                              "its read model")
+    parser.add_argument("child_code", nargs="?", default=None)
+    parser.add_argument("--json", action="store_true")
+    parser.set_defaults(run=integrity)
 
 
 def keygen(args: argparse.Namespace) -> int:
@@ -76,7 +83,7 @@ def erase(args: argparse.Namespace) -> int:
 def verify_log(args: argparse.Namespace) -> int:
     expected = [ledger.expected_head(text) for text in args.expect_head]
     config = settings()
-    trusted = tuple(key.lower() for key in args.trust) or \
+    trusted = tuple(args.trust) or \
         bootstrap.trusted_keys(config, bootstrap.signing_key_if_any(config))
     if args.file is not None:  # offline: no store is opened
         checkpoints, rows = ledger.read_export(args.file)
@@ -96,4 +103,33 @@ def verify_log(args: argparse.Namespace) -> int:
         print(json.dumps(dataclasses.asdict(verdict)))
     else:
         print(verdict.summary())
-    return 0 if verdict.ok else 1
+    if not verdict.ok:
+        raise CheckFailed(f"the log did not verify: {len(verdict.problems)} "
+                          f"problem{'s' if len(verdict.problems) != 1 else ''}, listed above")
+    return 0
+
+
+def integrity(args: argparse.Namespace) -> int:
+    rt = bootstrap.build()
+    if not rt.config.store_read_only():
+        rt.runner.process_available()
+    codes = [args.child_code] if args.child_code else \
+        [row["code"] for row in rt.staff().children(OPERATOR)]
+    bar = ProgressBar("checking")
+    reports = {}
+    for done, code in enumerate(codes, 1):
+        reports[code] = rt.audit().integrity(OPERATOR, code)
+        bar(done, len(codes))
+    failed = sorted(code for code, report in reports.items() if not report["ok"])
+    if args.json:
+        print(json.dumps(reports, default=str))
+    else:
+        for code in failed:
+            print(f"{code}: " + "; ".join(reports[code]["problems"]))
+        events = sum(report["events"] for report in reports.values())
+        print(f"{len(codes) - len(failed)} of {len(codes)} records intact "
+              f"({events} events checked)" + (f"; {len(failed)} with problems" if failed else ""))
+    if failed:
+        raise CheckFailed(f"{len(failed)} of {len(codes)} records failed the integrity check: "
+                          + ", ".join(failed[:10]) + (" …" if len(failed) > 10 else ""))
+    return 0

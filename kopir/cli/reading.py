@@ -10,7 +10,7 @@ from typing import Any
 from domain.errors import KopirError
 from domain.rules.loader import load_rules
 from kopir import bootstrap
-from kopir.cli.parser import OPERATOR, moment, subcommands
+from kopir.cli.parser import OPERATOR, CheckFailed, UsageError, moment, subcommands
 from kopir.cli.progress import ProgressBar
 from processes.backtest import backtest
 from processes.rebuild import rebuild, report_json
@@ -54,9 +54,11 @@ def print_json(value: Any) -> None:
 
 
 def current() -> bootstrap.Runtime:
-    """The runtime with the read models brought up to the log."""
+    """The runtime with the read models brought up to the log (as they are, for a store
+    opened read-only)."""
     rt = bootstrap.build()
-    rt.runner.process_available()
+    if not rt.config.store_read_only():
+        rt.runner.process_available()
     return rt
 
 
@@ -71,7 +73,10 @@ def rebuild_command(args: argparse.Namespace) -> int:
         for table, lines in report.differences.items():
             for line in lines:
                 print(f"  {table}: {line}")
-    return 1 if args.verify and not report.identical else 0
+    if args.verify and not report.identical:
+        raise CheckFailed("the rebuilt read models differ from the previous ones, as listed "
+                          "above")
+    return 0
 
 
 def children(args: argparse.Namespace) -> int:
@@ -125,6 +130,8 @@ def rules_check(args: argparse.Namespace) -> int:
 
 
 def rules_backtest(args: argparse.Namespace) -> int:
+    if args.start and args.end and args.start > args.end:
+        raise UsageError("--from is after --to: give the earlier moment first")
     rules = load_rules(args.rules_file)
     rt = current()
     report = backtest(rt.app, rt.view, rules, args.start, args.end)

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from domain import access
 from domain.access import Actor
+from domain.errors import KopirError
 from projections import chronology as chronology_rows
 from projections.queries.staff import StaffQueries
 from projections.tables import access_log, chronology
@@ -58,11 +59,16 @@ class AuditQueries(StaffQueries):
         AES-GCM refuses altered ciphertext), versions run 1..n without a gap, recording
         times never go backwards, and the read model equals a replay of the log."""
         access.check_may_audit(actor)
+        summary = self._summary(actor, code)  # an unknown child is an error, not a finding
         problems: list[str] = []
         try:
             events = self.app.child_events(actor, code)
-        except Exception as error:  # noqa: BLE001 - any failure to read is the finding
+        except KopirError as error:
             return {"ok": False, "events": 0, "problems": [f"the log cannot be read: {error}"]}
+        except Exception:  # noqa: BLE001 - any failure to read is the finding
+            return {"ok": False, "events": 0, "problems": [
+                "the log cannot be read: a stored event does not decode (altered, or written "
+                "under another key)"]}
         versions = [e.originator_version for e in events]
         if versions != list(range(1, len(events) + 1)):
             problems.append("event versions have a gap or are out of order")
@@ -71,7 +77,6 @@ class AuditQueries(StaffQueries):
             problems.append("recording times go backwards")
         replayed = {r["entry_id"]: (r["status"], r["fields"], r["occurred_at"])
                     for r in chronology_rows.replay(events)}
-        summary = self._summary(actor, code)
         stored = {r["entry_id"]: (r["status"], r["fields"], r["occurred_at"])
                   for r in self._select(select(chronology).where(
                       chronology.c.child_id == summary["child_id"]))}

@@ -91,6 +91,7 @@ def live() -> None:
                          t("monitor.raised_ago", span=fmt_duration(now - r["raised_at"])))
             if c[5].button(t("monitor.open"), key=f"open_{r['escalation_id']}"):
                 st.session_state["monitor_selected"] = r["escalation_id"]
+                st.session_state.pop("monitor_done", None)  # the last action's note is read
                 st.rerun(scope="app")
 
 
@@ -98,7 +99,8 @@ live()
 
 selected = st.session_state.get("monitor_selected")
 st.divider()
-if done := st.session_state.pop("monitor_done", None):
+# The last action's confirmation stays until the supervisor opens another escalation.
+if done := st.session_state.get("monitor_done"):
     st.success(done, icon=":material/check_circle:")
 if not selected:
     st.info(t("monitor.pick"), icon=":material/touch_app:")
