@@ -23,6 +23,7 @@ from consumers.topics import ensure_topics, producer
 from domain.application import SchoolIntegration
 from domain.errors import KopirError
 from domain.model import Escalation
+from infrastructure.locks import FollowerLock
 from infrastructure.settings import KafkaSettings
 from infrastructure.store import datastore_of, schema_lock
 from processes.follower import LogFollower
@@ -60,12 +61,12 @@ class Relay(LogFollower):
     transient = (KafkaError, *TRANSIENT)
 
     def __init__(self, app: SchoolIntegration, settings: KafkaSettings,
-                 kafka_producer: Any | None = None) -> None:
+                 kafka_producer: Any | None = None, lock: FollowerLock | None = None) -> None:
         if not getattr(app.mapper, "encrypts", False):
             raise PlaintextRefused("The relay publishes only ciphertext: set KOPIR_CIPHER_KEY "
                                    "(base64 of 16, 24 or 32 random bytes).")
         super().__init__(app, batch_size=settings.relay_batch,
-                         poll_interval=settings.relay_poll_interval)
+                         poll_interval=settings.relay_poll_interval, lock=lock)
         self.settings = settings
         self.name = relay_name(settings)
         self.tracking = relay_tracking(app)
@@ -122,4 +123,5 @@ class Relay(LogFollower):
         return len(batch)
 
     def close(self) -> None:
+        super().close()
         self.producer.close(timeout=10)

@@ -12,6 +12,7 @@ also builds the application's mapper (per-child encryption, `infrastructure.ciph
 
 from __future__ import annotations
 
+import fcntl
 import warnings
 from contextlib import contextmanager
 from typing import Any, Iterator, List, Optional, Sequence
@@ -122,9 +123,19 @@ def datastore_of(recorder: Any, who: str) -> Any:
 
 @contextmanager
 def schema_lock(engine: Engine | Connection | None) -> Iterator[None]:
-    """Serialise table creation between processes starting together (PostgreSQL)."""
-    if engine is None or engine.dialect.name != "postgresql":
+    """Serialise table creation between processes starting together: an advisory lock on
+    PostgreSQL, a file lock beside a SQLite file."""
+    if engine is None:
         yield
+        return
+    if engine.dialect.name == "sqlite":
+        database = engine.url.database if isinstance(engine, Engine) else None
+        if not database or database == ":memory:" or database.startswith("file:"):
+            yield  # in memory, or opened read-only: nobody else creates tables there
+            return
+        with open(f"{database}.schema.lock", "a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            yield
         return
     with engine.connect() as connection:  # type: ignore[union-attr]
         connection.execute(text("SELECT pg_advisory_lock(:k)"), {"k": SCHEMA_LOCK})

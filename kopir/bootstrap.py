@@ -9,7 +9,7 @@ themselves.
 
 from __future__ import annotations
 
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 from uuid import UUID, uuid4
 
 from Crypto.PublicKey import ECC
@@ -18,11 +18,15 @@ from consumers.parking import ReadModelConsumer
 from domain import clock
 from domain.application import SchoolIntegration
 from infrastructure import ledger
+from infrastructure.locks import follower_lock
 from infrastructure.settings import KafkaSettings, Settings, settings
-from processes.engine_runner import EngineRunner
+from processes.engine_runner import ENGINE, EngineRunner
 from processes.projection_runner import ProjectionRunner
 from processes.runtime import Runtime
 from projections.views import ReadModelView
+
+if TYPE_CHECKING:
+    from consumers.relay import Relay
 
 
 def application(config: Settings | None = None, clock_: clock.Clock | None = None,
@@ -54,13 +58,27 @@ def read_models(config: Settings,
                 app: SchoolIntegration) -> tuple[ReadModelView, ProjectionRunner]:
     """The read models, and the runner that keeps them current from `app`'s log."""
     view = ReadModelView.from_url(config.read_models_url())
+    lock = follower_lock(ProjectionRunner.name, config.read_models_url(),
+                         read_only=config.store_read_only())
     return view, ProjectionRunner(app, view, batch_size=config.batch_size,
-                                  poll_interval=config.poll_interval)
+                                  poll_interval=config.poll_interval, lock=lock)
 
 
-def engine_runner(app: SchoolIntegration, reraise_new_versions: bool = False) -> EngineRunner:
-    """The escalation engine on `app`'s log, with the shipped rules."""
-    return EngineRunner(app, reraise_new_versions=reraise_new_versions)
+def engine_runner(app: SchoolIntegration, reraise_new_versions: bool = False,
+                  config: Settings | None = None) -> EngineRunner:
+    """The escalation engine on `app`'s log, with the shipped rules; one active at a time."""
+    config = config or settings()
+    return EngineRunner(app, reraise_new_versions=reraise_new_versions,
+                        lock=follower_lock(ENGINE, config.events_url()))
+
+
+def relay(app: SchoolIntegration, config: Settings | None = None) -> "Relay":
+    """The relay of the distributed mode; one active at a time."""
+    from consumers.relay import Relay, relay_name  # Kafka's clients load only here
+
+    config = config or settings()
+    return Relay(app, config.kafka,
+                 lock=follower_lock(relay_name(config.kafka), config.events_url()))
 
 
 def build(config: Settings | None = None, clock_: clock.Clock | None = None) -> Runtime:

@@ -17,7 +17,7 @@ from domain.application import SchoolIntegration
 from domain.model import Child, LedgerCheckpoint
 from infrastructure import ledger
 from infrastructure.cipher import KopirMapper
-from processes.follower import LogScan
+from processes.scan import LogScan
 
 CHECKPOINT_TOPIC = get_topic(LedgerCheckpoint.Checkpointed)
 ENROLLED_TOPIC = get_topic(Child.ChildEnrolled)

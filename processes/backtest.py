@@ -17,7 +17,7 @@ from domain.application import SchoolIntegration
 from domain.model import Escalation
 from domain.rules.engine import Decision, Engine
 from domain.rules.loader import RuleSet
-from processes.follower import LogScan
+from processes.scan import LogScan
 from projections.tables import escalations
 from projections.views import ReadModelView
 

@@ -13,6 +13,7 @@ from eventsourcing.persistence import Notification
 
 from domain.application import SchoolIntegration
 from infrastructure import ledger
+from infrastructure.locks import FollowerLock
 from processes import audit
 from processes.follower import LogFollower
 
@@ -22,11 +23,15 @@ class Checkpointer(LogFollower):
 
     def __init__(self, app: SchoolIntegration, key: ECC.EccKey, *, every: int = 1000,
                  minutes: float = 60.0, heads: ledger.HeadsFile | None = None,
-                 poll_interval: float = 1.0) -> None:
-        super().__init__(app, batch_size=5000, poll_interval=poll_interval)
+                 poll_interval: float = 1.0, lock: FollowerLock | None = None) -> None:
+        super().__init__(app, batch_size=5000, poll_interval=poll_interval, lock=lock)
         self.key, self.every, self.minutes, self.heads = key, every, minutes, heads
+        self.activated()
+
+    def activated(self) -> None:
+        """From the log as it stands: another instance may have signed meanwhile."""
         self.chain = ledger.Chain()
-        stored = audit.checkpoints(app)
+        stored = audit.checkpoints(self.app)
         self.previous = ledger.follows(stored)
         # A checkpoint's own row comes right after what it signs: it is not something new.
         self.signed_at = max((c.position + 1 for c in stored), default=0)

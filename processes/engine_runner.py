@@ -12,6 +12,7 @@ clock.
 
 from __future__ import annotations
 
+import logging
 import time
 from typing import Any, Sequence
 from uuid import UUID, uuid5
@@ -24,9 +25,13 @@ from domain.application import SchoolIntegration
 from domain.model import KOPIR_NAMESPACE, Escalation, Stamp
 from domain.rules.engine import Decision, Engine
 from domain.rules.loader import RuleSet, load_rules
+from infrastructure.locks import FollowerLock
+from infrastructure.quarantine import Quarantine, isolatable, reason_of, stream_of
 from infrastructure.store import datastore_of, schema_lock
-from processes.follower import LogFollower, LogScan, Progress
+from processes.follower import LogFollower
+from processes.scan import LogScan
 
+log = logging.getLogger(__name__)
 ENGINE_TRACKING_TABLE = "engine_tracking"
 SAVE_EVERY = 1000  # events decided without raising anything before the position is written
 SAVE_INTERVAL = 5.0  # seconds
@@ -45,19 +50,22 @@ def versioned(decision: Decision) -> str:
 class EngineRunner(LogFollower):
     def __init__(self, app: SchoolIntegration, rules: RuleSet | None = None, *,
                  batch_size: int = 1000, poll_interval: float = 0.2,
-                 name: str = ENGINE, reraise_new_versions: bool = False) -> None:
-        super().__init__(app, batch_size=batch_size, poll_interval=poll_interval)
+                 name: str = ENGINE, reraise_new_versions: bool = False,
+                 lock: FollowerLock | None = None) -> None:
+        super().__init__(app, batch_size=batch_size, poll_interval=poll_interval, lock=lock)
         self.name = name
         # By default a decision is the same escalation whatever the rule's version, so a new
         # version does not raise old cases again; asked to, new versions raise their own.
         self.identity = (lambda d: escalation_id(versioned(d))) if reraise_new_versions \
             else (lambda d: escalation_id(d.key))
-        self.engine = Engine(rules or load_rules())
+        self.rules = rules or load_rules()
+        self.engine = Engine(self.rules)
         self.tracking = SQLAlchemyTrackingRecorder(
             datastore_of(app.recorder, "The escalation engine"),
             tracking_table_name=ENGINE_TRACKING_TABLE)
         with schema_lock(self.tracking.datastore.engine):
             self.tracking.create_table()
+        self.quarantine = Quarantine(self.tracking.datastore.engine, self.name)
         self._position: int | None = None
         self._unsaved = 0  # decided up to here, position not yet written (nothing raised)
         self._last_saved = time.monotonic()
@@ -81,17 +89,30 @@ class EngineRunner(LogFollower):
         decisions = self.engine.tick(moment) + self.engine.observe(event, moment)
         return [d for d in decisions if self.identity(d) not in self._recorded]
 
+    def activated(self) -> None:
+        """Start afresh: another instance may have decided meanwhile (a takeover, a retry)."""
+        self.engine = Engine(self.rules)
+        self._position, self._unsaved, self._replayed_to = None, 0, 0
+        self._recorded = set()
+        self.quarantine.reload()
+
+    def before_batches(self) -> None:
+        self.replay()
+
     def replay(self) -> int:
-        """Rebuild the engine's state from the log up to its tracked position."""
+        """Rebuild the engine's state from the log up to its tracked position (what is
+        parked was not decided, and is not replayed)."""
         position = self.position
         if self._replayed_to >= position:
             return 0
         done = 0
+        parked = {e["notification_id"] for e in self.quarantine.entries()}
 
         def observe(batch: Sequence[Notification]) -> None:
             nonlocal done
             for notification in batch:
-                self._observe(self.app.mapper.to_domain_event(notification))
+                if notification.id not in parked:
+                    self._observe(self.app.mapper.to_domain_event(notification))
             done += len(batch)
 
         LogScan(self.app, observe, batch_size=self.batch_size,
@@ -99,20 +120,31 @@ class EngineRunner(LogFollower):
         self._replayed_to = position
         return done
 
-    def process_available(self, stop: int | None = None, progress: Progress | None = None,
-                          batch_size: int | None = None) -> int:
-        self.replay()
-        return super().process_available(stop, progress, batch_size)
-
     def handle(self, notifications: Sequence[Notification]) -> None:
-        """Feed a batch to the rules; record decisions with the new position."""
+        """Feed a batch to the rules; record decisions with the new position. An event
+        that cannot be decided is parked with what waits behind it, in the same
+        transaction."""
         decisions: list[Decision] = []
+        parked: list[dict[str, Any]] = []
+        blocked: dict[str, int] = {}
         for notification in notifications:
-            decisions += self._observe(self.app.mapper.to_domain_event(notification))
+            behind = self.quarantine.behind(notification) or blocked.get(stream_of(notification))
+            if behind is not None:
+                parked.append(self.quarantine.waiting(notification, behind))
+                continue
+            try:
+                decisions += self._observe(self.app.mapper.to_domain_event(notification))
+            except Exception as error:
+                if not isolatable(error):
+                    raise
+                parked.append(self.quarantine.row(notification, reason_of(error)))
+                blocked[stream_of(notification)] = notification.id
+                log.warning("%s: event %s parked: %s", self.name, notification.id,
+                            parked[-1]["reason"])
         last = notifications[-1].id
-        if decisions or last - (self._position or 0) >= SAVE_EVERY or \
+        if decisions or parked or last - (self._position or 0) >= SAVE_EVERY or \
                 time.monotonic() - self._last_saved > SAVE_INTERVAL:
-            self._record(decisions, Tracking(self.name, last))
+            self._record(decisions, Tracking(self.name, last), parked)
         else:
             # Nothing raised: the position may lag; after a restart these events are
             # decided again, to the same (empty) result.
@@ -124,8 +156,11 @@ class EngineRunner(LogFollower):
 
     def tick(self) -> list[Decision]:
         """Catch up, then decide what is due because time passed (absences, deadlines)."""
-        self.process_available()
-        return self._decide_time()
+        with self.holding() as active:
+            if not active:  # another instance decides
+                return []
+            self.process_available()
+            return self._decide_time()
 
     def _decide_time(self) -> list[Decision]:
         decisions = [d for d in self.engine.tick(self.app.clock.now())
@@ -133,10 +168,16 @@ class EngineRunner(LogFollower):
         self._record(decisions, None)
         return decisions
 
-    def _record(self, decisions: list[Decision], tracking: Tracking | None) -> None:
+    def reapply(self, notification: Notification) -> None:
+        """Decide a parked event now, and unpark it, in one transaction."""
+        decisions = self._observe(self.app.mapper.to_domain_event(notification))
+        self._record(decisions, None, unpark=notification.id)
+
+    def _record(self, decisions: list[Decision], tracking: Tracking | None,
+                parked: Sequence[dict[str, Any]] = (), unpark: int | None = None) -> None:
         # An escalation already in the log (a replay after lost state) is not raised again.
         decisions = [d for d in decisions if not self._in_store(self.identity(d))]
-        if not decisions and tracking is None:
+        if not decisions and tracking is None and unpark is None:
             return
         with clock.using(self.app.clock):
             escalations = [self._escalation(d) for d in decisions]
@@ -146,6 +187,10 @@ class EngineRunner(LogFollower):
                 self.app.save(*events)
             if tracking is not None:
                 self.tracking._insert_tracking(session, tracking)
+            self.quarantine.write(session, parked)
+            if unpark is not None:
+                self.quarantine.remove(session, unpark)
+        self.quarantine.committed(parked)
         if tracking is not None:
             self._position, self._last_saved = tracking.notification_id, time.monotonic()
         self._recorded |= {e.id for e in escalations}

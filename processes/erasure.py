@@ -16,7 +16,7 @@ def erase_child(app: SchoolIntegration, actor: Actor, code: str, legal_basis: st
     runner (the distributed mode) the consumers apply the erasure to the read models."""
     destroyed = app.erase_personal_data(actor, code, legal_basis)
     if runner is not None:
-        runner.process_available()
+        runner.catch_up()  # here, or by the projection driver active elsewhere
         scrub(runner.view.engine)
     datastore = getattr(app.recorder, "datastore", None)  # an in-memory store has no files
     if datastore is not None:

@@ -1,12 +1,19 @@
 """One way to follow the event log: a batch loop from a tracked position.
 
 Every process that reads the notification log is a `LogFollower`: the embedded
-projection runner, the escalation engine, the relay, rebuild, back-test and the audit
-scan. A follower reads the notifications after its position in batches and hands each
-batch to `handle`, which applies it and records the new position. It runs in the
-foreground (`run`) or in a thread of its own (`start`), stops when told, waits out the
-errors it calls transient, and ends on any other error, keeping it for `wait()` and
-`run()` to raise: a follower that cannot go on does not live on doing nothing.
+projection runner, the escalation engine, the relay, the checkpointer, rebuild,
+back-test and the audit scan. A follower reads the notifications after its position in
+batches and hands each batch to `handle`, which applies it and records the new
+position. It runs in the foreground (`run`) or in a thread of its own (`start`), stops
+when told, waits out the errors it calls transient, and ends on any other error,
+keeping it for `wait()` and `run()` to raise: a follower that cannot go on does not
+live on doing nothing.
+
+A follower that writes holds its `lock` while it does (`infrastructure.locks`): one
+active writer per follower and database, the others standing by until the lock is
+free. The lock is checked before every batch; a follower that lost it, or was asked to
+pause by a rebuild, stops writing at once and stands by. Becoming active again it
+calls `activated`, where followers with state of their own start it afresh.
 
 SQLite has no LISTEN/NOTIFY, so eventsourcing's subscriptions are not available
 there; followers poll `select_notifications` instead, on every store alike.
@@ -18,9 +25,14 @@ import logging
 import threading
 import time
 from abc import ABC, abstractmethod
-from typing import Any, Callable, Sequence
+from contextlib import contextmanager
+from typing import Any, Callable, Iterator, Sequence
 
 from eventsourcing.persistence import Notification
+
+from infrastructure.locks import STANDBY_POLL, FollowerLock
+from infrastructure.quarantine import Quarantine
+from processes.quarantine import Retried, retry
 
 log = logging.getLogger(__name__)
 Progress = Callable[[int, int], None]  # (position reached, last position)
@@ -35,14 +47,22 @@ class LogFollower(ABC):
     # out with a growing pause, never taken for the end of the follower.
     transient: tuple[type[BaseException], ...] = ()
     topics: Sequence[str] = ()  # only notifications of these event topics (all when empty)
+    quarantine: Quarantine | None = None  # where the events it could not apply are parked
 
-    def __init__(self, app: Any, *, batch_size: int = 1000, poll_interval: float = 0.1) -> None:
+    def __init__(self, app: Any, *, batch_size: int = 1000, poll_interval: float = 0.1,
+                 lock: FollowerLock | None = None) -> None:
         self.app = app
         self.batch_size = batch_size
         self.poll_interval = poll_interval
+        self.lock = lock  # None: this follower is the only one (a test, a one-off scan)
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self.error: BaseException | None = None
+        self.active = False  # holds the lock (always, without one)
+        self._mutex = threading.RLock()  # one batch loop at a time in this process
+        self._keep = 0  # > 0: keep the lock between batches (a running follower)
+        self._standing_by = False
+        self._running = False  # in the loop (`run` or `start`)
 
     # --- what each follower does ------------------------------------------------------
     @property
@@ -57,6 +77,85 @@ class LogFollower(ABC):
     def caught_up(self) -> None:
         """Called each time the follower has read everything recorded so far."""
 
+    def activated(self) -> None:
+        """Called on becoming the active writer (another may have written meanwhile)."""
+
+    def before_batches(self) -> None:
+        """Called, active, before a run of batches."""
+
+    # --- the lock ---------------------------------------------------------------------
+    def _ensure_active(self) -> bool:
+        """True when this follower may write now: it holds the lock, or just took it."""
+        if self.lock is None:
+            return True
+        if self.active:
+            if self.lock.held():
+                return True
+            self.active = False
+            self.lock.release()
+            log.warning("%s: the lock was lost or a pause was asked for; standing by",
+                        self.name)
+            return False
+        if not self.lock.try_acquire():
+            if self._running and not self._standing_by:  # a one-off catch-up says nothing
+                self._standing_by = True
+                log.warning("%s: another instance is active; standing by", self.name)
+            return False
+        self.active = True
+        if self._standing_by:
+            log.warning("%s: active now, taking over", self.name)
+        self._standing_by = False
+        self.activated()
+        return True
+
+    def _deactivate(self) -> None:
+        if self.lock is not None and self.active:
+            self.active = False
+            self.lock.release()
+
+    def retry_parked(self, discard: Sequence[int] = (),
+                     waiting: Callable[[], None] | None = None) -> Retried:
+        """Apply this follower's parked events again, alone (`processes.quarantine`)."""
+        if self.quarantine is None:
+            return Retried()
+        with self.alone(waiting):
+            self.before_batches()
+            return retry(self.quarantine, self.app, self.reapply, discard)
+
+    def reapply(self, notification: Notification) -> None:
+        """Apply one parked event behind the position, and unpark it (followers that park)."""
+        raise NotImplementedError
+
+    @contextmanager
+    def alone(self, waiting: Callable[[], None] | None = None) -> Iterator[None]:
+        """Run the block as the only writer of this follower: an instance active elsewhere
+        is asked to pause, and this waits until it has (`waiting` is told once)."""
+        if self.lock is None:
+            with self.holding():
+                yield
+            return
+        with self._mutex, self.lock.exclusive(waiting):
+            self.active = True
+            self._keep += 1
+            try:
+                self.activated()
+                yield
+            finally:
+                self._keep -= 1
+                self.active = False  # the exclusive block lets go of the lock
+
+    @contextmanager
+    def holding(self) -> Iterator[bool]:
+        """Hold the lock for the block if it can be had; yields whether it is held."""
+        with self._mutex:
+            self._keep += 1
+            try:
+                yield self._ensure_active()
+            finally:
+                self._keep -= 1
+                if not self._keep:
+                    self._deactivate()
+
     # --- the batch loop ---------------------------------------------------------------
     def process_available(self, stop: int | None = None, progress: Progress | None = None,
                           batch_size: int | None = None) -> int:
@@ -64,30 +163,62 @@ class LogFollower(ABC):
         batch (the follower's own by default); returns how many events."""
         done = 0
         last = stop or 0
-        if progress is not None and stop is None:
-            last = self.app.recorder.max_notification_id() or 0
-        while not self._stop.is_set():
-            batch = self.app.recorder.select_notifications(
-                self.position + 1, batch_size or self.batch_size, stop=stop, topics=self.topics)
-            if not batch:
-                break
-            self.handle(batch)
-            done += len(batch)
-            if progress is not None:
-                progress(batch[-1].id, max(last, batch[-1].id))
+        with self.holding() as active:
+            if not active:  # another instance is the active writer
+                return 0
+            self.before_batches()
+            if progress is not None and stop is None:
+                last = self.app.recorder.max_notification_id() or 0
+            while not self._stop.is_set() and self._ensure_active():
+                batch = self.app.recorder.select_notifications(
+                    self.position + 1, batch_size or self.batch_size, stop=stop,
+                    topics=self.topics)
+                if not batch:
+                    break
+                self.handle(batch)
+                done += len(batch)
+                if progress is not None:
+                    progress(batch[-1].id, max(last, batch[-1].id))
         return done
 
     def step(self) -> int:
         """One turn of the loop: everything available, then what is due once caught up."""
-        done = self.process_available()
-        self.caught_up()
-        return done
+        with self.holding() as active:
+            if not active:
+                return 0
+            done = self.process_available()
+            if self.active or self.lock is None:
+                self.caught_up()
+            return done
+
+    def catch_up(self, timeout: float = 30.0) -> None:
+        """Bring this follower's position to the log's end: here when no other instance is
+        active, else by waiting (up to `timeout`) for the active one to get there."""
+        end = self.app.recorder.max_notification_id() or 0
+        self.process_available()
+        deadline = time.monotonic() + timeout
+        while self.position < end and time.monotonic() < deadline:
+            if self.process_available() == 0:
+                time.sleep(0.05)
 
     # --- running ----------------------------------------------------------------------
     def _loop(self, report: bool = True) -> None:
         """The loop; an error that ends it is logged when `report` (a thread's follower),
         and left to the caller to say otherwise (`run` in the foreground)."""
         backoff = FIRST_BACKOFF
+        with self._mutex:
+            self._keep += 1
+            self._running = True
+        try:
+            self._follow(report, backoff)
+        finally:
+            with self._mutex:
+                self._running = False
+                self._keep -= 1
+                if not self._keep:
+                    self._deactivate()
+
+    def _follow(self, report: bool, backoff: float) -> None:
         while not self._stop.is_set():
             try:
                 done = self.step()
@@ -105,7 +236,9 @@ class LogFollower(ABC):
                 self._stop.set()
                 return
             backoff = FIRST_BACKOFF
-            if not done:
+            if not self.active and self.lock is not None:  # standing by
+                self._stop.wait(max(self.poll_interval, STANDBY_POLL))
+            elif not done:
                 self._stop.wait(self.poll_interval)
 
     def run(self) -> None:
@@ -131,6 +264,14 @@ class LogFollower(ABC):
             self._thread.join()
             self._thread = None
 
+    def close(self) -> None:
+        """Stop, and let go of the lock's connection."""
+        self.stop()
+        if self.lock is not None:
+            with self._mutex:
+                self._deactivate()
+                self.lock.close()
+
     @property
     def alive(self) -> bool:
         return self._thread is not None and self._thread.is_alive()
@@ -154,26 +295,3 @@ class LogFollower(ABC):
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
-
-
-class LogScan(LogFollower):
-    """A one-off read of the log from its start (or `after` a position), tracking
-    nothing: each batch goes to `feed`, which may return False to end the scan early."""
-
-    name = "scan"
-
-    def __init__(self, app: Any, feed: Callable[[Sequence[Notification]], bool | None], *,
-                 topics: Sequence[str] = (), batch_size: int = 5000, after: int = 0) -> None:
-        super().__init__(app, batch_size=batch_size)
-        self.feed = feed
-        self.topics = tuple(topics)
-        self._position = after
-
-    @property
-    def position(self) -> int:
-        return self._position
-
-    def handle(self, notifications: Sequence[Notification]) -> None:
-        self._position = notifications[-1].id
-        if self.feed(notifications) is False:
-            self._stop.set()

@@ -13,9 +13,10 @@ from Crypto.PublicKey import ECC
 from domain.access import Actor
 from domain.application import SchoolIntegration
 from infrastructure import ledger
+from infrastructure.locks import FollowerLock, follower_lock
 from infrastructure.settings import Settings
 from processes.checkpointer import Checkpointer
-from processes.engine_runner import EngineRunner
+from processes.engine_runner import ENGINE, EngineRunner
 from processes.erasure import erase_child
 from processes.projection_runner import ProjectionRunner
 from projections.queries import AdminQueries, AuditQueries, OversightQueries, StaffQueries
@@ -47,17 +48,24 @@ class Runtime:
         return AdminQueries(self.app, self.view)
 
     # --- followers -----------------------------------------------------------------
+    def lock(self, name: str, url: str | None = None) -> FollowerLock:
+        """The lock of follower `name` writing to the store (or the database at `url`)."""
+        return follower_lock(name, url or self.config.events_url(),
+                             read_only=self.config.store_read_only())
+
     def start_embedded(self) -> None:
-        """The in-process followers of the embedded mode: projections and escalation engine."""
-        self.runner.process_available()
+        """The in-process followers of the embedded mode: projections, escalation engine and
+        checkpointer; each active here or standing by for an instance active elsewhere."""
+        self.runner.catch_up(timeout=5.0)
         self.runner.start()
         if self.engine is None:
-            self.engine = EngineRunner(self.app)
+            self.engine = EngineRunner(self.app, lock=self.lock(ENGINE))
         self.engine.start()
         if self.signing_key is not None and self.checkpointer is None:
             self.checkpointer = Checkpointer(
                 self.app, self.signing_key, every=self.config.checkpoint_every,
-                minutes=self.config.checkpoint_minutes, heads=self.heads())
+                minutes=self.config.checkpoint_minutes, heads=self.heads(),
+                lock=self.lock(Checkpointer.name))
             self.checkpointer.start()
 
     def heads(self) -> ledger.HeadsFile:
@@ -76,8 +84,7 @@ class Runtime:
         return erase_child(self.app, actor, code, legal_basis, runner)
 
     def close(self) -> None:
-        self.runner.stop()
-        for follower in (self.engine, self.checkpointer):
+        for follower in (self.runner, self.engine, self.checkpointer):
             if follower is not None:
-                follower.stop()
+                follower.close()
         self.app.close()

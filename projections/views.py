@@ -87,14 +87,15 @@ class ReadModelView(SQLAlchemyTrackingRecorder):
 
     # --- transactions --------------------------------------------------------------
     @contextmanager
-    def unit_of_work(self) -> Iterator[UnitOfWork]:
-        """One transaction for a batch of writes; positions recorded once at the end."""
+    def unit_of_work(self, out_of_order: bool = False) -> Iterator[UnitOfWork]:
+        """One transaction for a batch of writes; positions recorded once at the end
+        (`out_of_order`: events applied behind the position, which stays)."""
         current = self._uow.get()
         if current is not None:
             yield current
             return
         with self.transaction(commit=True) as session:
-            uow = UnitOfWork(session=session, view=self)
+            uow = UnitOfWork(session=session, view=self, out_of_order=out_of_order)
             token = self._uow.set(uow)
             try:
                 yield uow

@@ -69,6 +69,8 @@ def status_command(args: argparse.Namespace) -> int:
     from consumers.status import status
 
     rt = bootstrap.build()
+    if rt.config.embedded_projections:
+        return embedded_status(rt, args.json)
     report = status(rt.app, rt.view, settings().kafka)
     if args.json:
         print_json(report)
@@ -93,4 +95,24 @@ def asyncapi(args: argparse.Namespace) -> int:
         print("kopir: out of date: " + ", ".join(stale) + " (run `kopir asyncapi`)",
               file=sys.stderr)
         return 1
+    return 0
+
+
+def embedded_status(rt: bootstrap.Runtime, as_json: bool) -> int:
+    """The embedded followers: where each stands, whether one is running, what it parked."""
+    last = rt.app.recorder.max_notification_id() or 0
+    engine = bootstrap.engine_runner(rt.app, config=rt.config)
+    report = {"store": {"last_notification_id": last}, "followers": [
+        {"name": f.name, "position": f.position, "behind": max(0, last - f.position),
+         "running": f.lock.busy() if f.lock is not None else False,
+         "parked": len(f.quarantine.entries()) if f.quarantine is not None else 0}
+        for f in (rt.runner, engine)]}
+    engine.close()
+    if as_json:
+        print_json(report)
+        return 0
+    print(f"event store: last notification {last}")
+    for f in report["followers"]:
+        print(f"{f['name']}: position {f['position']} ({f['behind']} behind), "
+              f"{'running' if f['running'] else 'not running'}, {f['parked']} parked")
     return 0

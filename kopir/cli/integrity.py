@@ -14,6 +14,7 @@ from infrastructure.settings import settings
 from kopir import bootstrap
 from kopir.cli.parser import OPERATOR, CheckFailed, public_key, subcommands
 from kopir.cli.progress import ProgressBar
+from kopir.cli.reading import current
 from processes import audit
 
 
@@ -110,9 +111,7 @@ def verify_log(args: argparse.Namespace) -> int:
 
 
 def integrity(args: argparse.Namespace) -> int:
-    rt = bootstrap.build()
-    if not rt.config.store_read_only():
-        rt.runner.process_available()
+    rt = current()
     codes = [args.child_code] if args.child_code else \
         [row["code"] for row in rt.staff().children(OPERATOR)]
     bar = ProgressBar("checking")

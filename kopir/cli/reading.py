@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from typing import Any
 
 from domain.errors import KopirError
@@ -58,12 +59,14 @@ def current() -> bootstrap.Runtime:
     opened read-only)."""
     rt = bootstrap.build()
     if not rt.config.store_read_only():
-        rt.runner.process_available()
+        rt.runner.catch_up()  # here, or by a projection driver running beside
     return rt
 
 
 def rebuild_command(args: argparse.Namespace) -> int:
-    report = rebuild(bootstrap.build().runner, progress=ProgressBar("rebuilding"))
+    report = rebuild(bootstrap.build().runner, progress=ProgressBar("rebuilding"),
+                     waiting=lambda: print("waiting for the running projection driver to "
+                                           "pause…", file=sys.stderr, flush=True))
     if args.json:
         print(report_json(report))
     else:

@@ -70,12 +70,8 @@ def engine(args: argparse.Namespace) -> int:
 
 
 def relay(args: argparse.Namespace) -> int:
-    from consumers.relay import (
-        Relay,  # Kafka's clients load for the Kafka commands only
-    )
-
     kafka = settings().kafka
-    follower = Relay(bootstrap.application(), kafka)
+    follower = bootstrap.relay(bootstrap.application())
     try:
         return follow(follower, "relaying from position {position} "
                                 f"to {kafka.topic} at {kafka.bootstrap}")

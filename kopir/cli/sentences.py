@@ -9,7 +9,7 @@ from pydantic import ValidationError
 
 from infrastructure.disk import causes, is_disk_full
 
-# (what the error says, lower case) -> the sentence for the operator
+# (what the error says, lower case; or all of several phrases) -> the sentence for the operator
 KNOWN = (
     ("file is not a database", "the store is not a Köpir database, or it is damaged: check "
                                "KOPIR_DATABASE_URL, or restore the store from a backup"),
@@ -24,7 +24,8 @@ KNOWN = (
                                       "KOPIR_DATABASE_URL"),
     ("password authentication failed", "the database server refused the user name or "
                                        "password in KOPIR_DATABASE_URL"),
-    ("does not exist", "the database named in KOPIR_DATABASE_URL does not exist"),
+    (("database \"", "does not exist"), "the database named in KOPIR_DATABASE_URL does not "
+                                         "exist"),
     ("could not parse rfc 1738 url", "KOPIR_DATABASE_URL (or KOPIR_VIEWS_URL) is not a "
                                      "database address"),
     ("can't load plugin", "KOPIR_DATABASE_URL (or KOPIR_VIEWS_URL) names a kind of database "
@@ -43,7 +44,7 @@ def sentence(error: BaseException) -> str:
                 "space and run the command again.")
     said = " ".join(str(e) for e in causes(error)).lower()
     for words, meaning in KNOWN:
-        if words in said:
+        if all(w in said for w in ((words,) if isinstance(words, str) else words)):
             return meaning
     first = next((line.strip() for line in str(error).splitlines() if line.strip()), "")
     return (first[:300] or "the command failed") + " (KOPIR_DEBUG=1 shows the details)"

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from domain import access
 from domain.access import Actor
 from domain.errors import KopirError
+from infrastructure.quarantine import parked_entries
 from projections import chronology as chronology_rows
 from projections.queries.staff import StaffQueries
 from projections.tables import access_log, chronology
@@ -87,6 +88,18 @@ class AuditQueries(StaffQueries):
         return {"ok": not problems, "events": len(events), "problems": problems,
                 "first_recorded": times[0] if times else None,
                 "last_recorded": times[-1] if times else None}
+
+    def parked(self, actor: Actor, code: str | None = None) -> list[dict[str, Any]]:
+        """Events the followers could not apply, parked with their reasons (a child's, or
+        all): the record they belong to is incomplete until they are retried."""
+        access.check_may_audit(actor)
+        streams = None if code is None else [self._summary(actor, code)["child_id"]]
+        engines = [self.view.engine]
+        store = getattr(getattr(self.app.recorder, "datastore", None), "engine", None)
+        if store is not None and str(store.url) != str(self.view.engine.url):
+            engines.append(store)
+        return sorted((row for engine in engines for row in parked_entries(engine, streams)),
+                      key=lambda row: (row["notification_id"], row["follower"]))
 
     def export(self, actor: Actor, code: str) -> dict[str, Any]:
         """An audit bundle of one child: summary, chronology, raw events, access entries

@@ -308,3 +308,36 @@ def test_a_name_with_markdown_is_shown_as_written_not_as_markup(app_test):
     [caption] = [c.value for c in at.sidebar.caption if "md.teacher" in c.value
                  or "Bold" in c.value]
     assert r"\*\*Bold\*\*" in caption and r"\[link\]" in caption
+
+
+def test_an_auditor_sees_the_events_a_record_still_waits_for(app_test, monkeypatch):
+    # An event the read models could not apply is parked: the auditor's page says the
+    # record is incomplete, and why; after a retry it says nothing.
+    from datetime import datetime, timezone
+
+    from tests import forms as payloads
+
+    rt = services._runtime()
+    teacher = rt.app.actor_for("teacher.ast-12")
+    code = next(c["code"] for c in rt.staff().children(teacher))
+    child_id = str(rt.app.child(code).id)
+    original = rt.view.entry_recorded
+
+    def cannot_apply(event, tracking):  # type: ignore[no-untyped-def]
+        if str(event.originator_id) == child_id:
+            raise ValueError("the projection cannot apply this entry")
+        original(event, tracking)
+
+    monkeypatch.setattr(rt.view, "entry_recorded", cannot_apply)
+    rt.app.record_conflict(teacher, code, payloads.conflict(datetime.now(tz=timezone.utc)))
+    rt.runner.catch_up()
+    events = open_page(app_test, "auditor", "event_log")
+    events.selectbox(key="events_child").select(code).run()
+    assert any("could not be applied yet" in w.value for w in events.warning)
+    parked = events.dataframe[1].value
+    assert "cannot apply this entry" in parked["Reason"][0]
+    assert parked["Not applied by"][0] == "the read models"
+    monkeypatch.undo()
+    assert rt.runner.retry_parked().applied == 1
+    events.run()
+    assert not events.warning

@@ -10,7 +10,8 @@ from eventsourcing.persistence import Notification
 
 from domain.application import SYSTEM, SchoolIntegration
 from processes import follower
-from processes.follower import LogFollower, LogScan
+from processes.follower import LogFollower
+from processes.scan import LogScan
 
 
 def app_with(schools: int) -> SchoolIntegration:

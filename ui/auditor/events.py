@@ -12,6 +12,11 @@ from domain.errors import KopirError
 from ui import forms, printable, services
 from ui.i18n import fmt_datetime, fmt_number, t
 
+
+def kind_label(kind: str) -> str:
+    return t(f"kind.{kind}") if kind in printable.KINDS else kind
+
+
 me, children = forms.reading_page("nav.event_log")
 code = forms.pick_child(children, "events_child")
 
@@ -23,7 +28,7 @@ except KopirError as error:
 st.caption(t("events.count", n=len(log)))
 st.dataframe(pd.DataFrame([{
     t("events.version"): e["version"],
-    t("events.type"): t(f"kind.{e['type']}") if e["type"] in printable.KINDS else e["type"],
+    t("events.type"): kind_label(e["type"]),
     t("col.recorded_at"): fmt_datetime(e["recorded_at"]),
     t("col.recorded_by"): e["recorded_by"],
     t("events.role"): t(f"role.{e['role']}"),
@@ -31,6 +36,20 @@ st.dataframe(pd.DataFrame([{
     t("events.content"): json.dumps(e["fields"], ensure_ascii=False, default=str,
                                     sort_keys=True),
 } for e in log]), hide_index=True, width="stretch")
+
+# Events the followers could not apply: this record is incomplete until they are retried.
+parked = services.audit().parked(me, code)
+if parked:
+    st.warning(t("events.parked", n=len(parked)), icon=":material/pending_actions:")
+    st.dataframe(pd.DataFrame([{
+        t("events.parked.event"): p["notification_id"],
+        t("events.parked.by"): t(f"events.follower.{p['follower']}"),
+        t("events.type"): kind_label(p["topic"].rsplit(".", 1)[-1]),
+        t("events.parked.since"): fmt_datetime(p["parked_at"]),
+        t("events.parked.reason"): p["reason"],
+    } for p in parked]), hide_index=True, width="stretch")
+if everywhere := services.audit().parked(me):
+    st.caption(t("events.parked.all", n=fmt_number(len(everywhere))))
 
 left, right = st.columns(2)
 with left:
