@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select, update
 
-from domain.model import Escalation, KopirAggregate
+from domain.model import Child, Escalation, KopirAggregate
 from projections.chronology import dumps
 from projections.tables import escalations
 
@@ -90,3 +90,19 @@ def changed(uow: "UnitOfWork", event: KopirAggregate.Event) -> tuple[str, bool]:
     else:
         uow.session.execute(update(escalations).where(e.escalation_id == key).values(**values))
     return child_id, values["status"] == "resolved" and status != "resolved"
+
+
+def entry_corrected(uow: "UnitOfWork", event: KopirAggregate.Event) -> None:
+    """An entry that triggered escalations was amended or retracted: their history says so,
+    so a supervisor sees that what raised them has changed."""
+    retracted = isinstance(event, Child.EntryRetracted)
+    corrected = event.retracts if retracted else event.amends
+    session = uow.flushed()
+    for row in session.execute(select(e.escalation_id, e.triggering_entries, e.history)
+                               .where(e.child_id == str(event.originator_id))).all():
+        if corrected in json.loads(row.triggering_entries):
+            history = json.loads(row.history)
+            history.append(_step("entry_retracted" if retracted else "entry_amended", event,
+                                 event.reason))
+            session.execute(update(escalations).where(e.escalation_id == row.escalation_id)
+                            .values(history=dumps(history)))

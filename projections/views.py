@@ -163,6 +163,7 @@ class ReadModelView(SQLAlchemyTrackingRecorder):
             kind, fields = chronology.correct(uow, event)
             chronology.record(uow, event)
             caseload.corrected(uow, event, kind, fields)
+            escalations.entry_corrected(uow, event)
             if isinstance(event, Child.EntryRetracted):
                 wellbeing.retracted(uow, event)
             elif isinstance(event, Child.EntryAmended):

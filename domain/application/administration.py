@@ -3,8 +3,9 @@ application's own trail (reads of a child's record, signed checkpoints of the lo
 
 from __future__ import annotations
 
+import copy
 from datetime import datetime
-from typing import Protocol, Sequence, runtime_checkable
+from typing import Any, Protocol, Sequence, runtime_checkable
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError
@@ -13,7 +14,7 @@ from domain import access, checks
 from domain.access import Actor, Role
 from domain.application.base import SYSTEM, Base, command
 from domain.checks import SHORT_TEXT
-from domain.errors import InvalidEntry, MissingMasterKey, Problems, UnknownUser
+from domain.errors import InvalidEntry, MissingMasterKey, Problems, UnknownChild, UnknownUser
 from domain.model import (
     AccessEntry,
     KopirAggregate,
@@ -147,4 +148,29 @@ class Administration(Base):
         events = list(self.events.get(child.id))
         if as_of is not None:
             events = [e for e in events if e.timestamp <= as_of]
-        return events  # type: ignore[return-value]
+        return self._without_erased_participants(events)  # type: ignore[return-value]
+
+    def _without_erased_participants(self, events: list[Any]) -> list[Any]:
+        """The events as they read after other children's erasures: a shared incident names
+        an erased participant by an empty code (as the read models do)."""
+        erased: dict[str, bool] = {}
+
+        def is_erased(code: str) -> bool:
+            if code not in erased:
+                try:
+                    erased[code] = self.child(code).is_erased
+                except UnknownChild:
+                    erased[code] = False
+            return erased[code]
+
+        shown = []
+        for event in events:
+            parts = getattr(event, "participants", None)
+            if parts and any(is_erased(p.get("child_code") or "") for p in parts
+                             if p.get("child_code")):
+                event = copy.copy(event)
+                object.__setattr__(event, "participants", [
+                    {**p, "child_code": ""} if p.get("child_code") and is_erased(p["child_code"])
+                    else p for p in parts])
+            shown.append(event)
+        return shown

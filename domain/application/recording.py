@@ -23,7 +23,13 @@ from domain.commands import (
     PeerIncidentReport,
     Wellbeing,
 )
-from domain.errors import ChildAlreadyEnrolled, FieldProblem, InvalidEntry, Problems
+from domain.errors import (
+    ChildAlreadyEnrolled,
+    FieldProblem,
+    InvalidEntry,
+    Problems,
+    UnknownChild,
+)
 from domain.model import Child, Escalation
 from domain.vocabulary import ACK_DEADLINES
 
@@ -192,8 +198,37 @@ class Recording(Base):
         submitted, entry_id = entry_id, entry_id or str(self.new_id())
         stamp = self._stamp(actor, child.school_id)
         child.amend(entry_id, correction.entry_id, changes, correction.reason, stamp)
-        self._save_entry(child, submitted, stamp)
+        shared = {k: v for k, v in changes.items() if k != "child_role"}  # a role is one's own
+        copies = self._copies(original) if shared else []
+        for other, copy in copies:
+            other.amend(str(uuid5(UUID(entry_id), other.code)), copy, shared,
+                        correction.reason, self._stamp(actor, other.school_id))
+        self._save_entry(child, submitted, stamp, *(other for other, _ in copies))
         return entry_id
+
+    def _copies(self, original: dict[str, Any]) -> list[tuple[Child, str]]:
+        """The other participants' copies of a shared incident's entry: (their record, the
+        entry there). One incident, one truth: a correction reaches each of them. Records
+        closed or erased since are left as they are (nothing more is written to them)."""
+        incident = original.get("incident_id")
+        if not incident:
+            return []
+        copies = []
+        for part in original.get("participants") or []:
+            code = part.get("child_code") if isinstance(part, dict) else None
+            if not code:
+                continue  # a participant since erased
+            try:
+                other = self.child(code)
+            except UnknownChild:
+                continue
+            if other.is_erased or not other.is_open:
+                continue
+            entry = next((e.entry_id for e in self.events.get(other.id)
+                          if getattr(e, "incident_id", None) == incident), None)
+            if entry is not None and entry not in other.retracted:
+                copies.append((other, entry))
+        return copies
 
     def entry_fields(self, child: Child, entry_id: str) -> dict[str, Any]:
         """An entry's content as it stands now (amendments applied), read from the log."""
@@ -234,9 +269,13 @@ class Recording(Base):
         if entry_id is not None and self._already_recorded(
                 self._child_for(actor, "correction", code), entry_id):
             return entry_id
-        child, _, _ = self._correcting(actor, code, correction, expected_version)
+        child, _, original = self._correcting(actor, code, correction, expected_version)
         submitted, entry_id = entry_id, entry_id or str(self.new_id())
         stamp = self._stamp(actor, child.school_id)
         child.retract(entry_id, correction.entry_id, correction.reason, stamp)
-        self._save_entry(child, submitted, stamp)
+        copies = self._copies(original)
+        for other, copy in copies:
+            other.retract(str(uuid5(UUID(entry_id), other.code)), copy, correction.reason,
+                          self._stamp(actor, other.school_id))
+        self._save_entry(child, submitted, stamp, *(other for other, _ in copies))
         return entry_id
