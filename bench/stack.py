@@ -72,6 +72,8 @@ class Stack:
             "KOPIR_CIPHER_KEY": self.cipher_key, "KOPIR_EMBEDDED_PROJECTIONS": "false",
             "KOPIR_KAFKA_BOOTSTRAP": self.kafka.bootstrap, "KOPIR_KAFKA_TOPIC": self.kafka.topic,
             "KOPIR_KAFKA_DLQ_TOPIC": self.kafka.dlq_topic,
+            "KOPIR_KAFKA_HEADS_TOPIC": self.kafka.heads_topic,
+            "KOPIR_LEDGER_HEADS_FILE": str(self.log_dir / "ledger-heads.jsonl"),
             "KOPIR_KAFKA_GROUP_ID": self.kafka.group_id,
             "KOPIR_KAFKA_SESSION_TIMEOUT_MS": str(self.kafka.session_timeout_ms),
             "KOPIR_KAFKA_CONSUMER_BATCH": str(self.kafka.consumer_batch),
@@ -155,6 +157,7 @@ def new_stack(database: Callable[[], str], tmp_path: Path, **kafka_overrides: ob
     tag = uuid.uuid4().hex[:8]
     kafka = KafkaSettings(bootstrap=kafka_bootstrap(), topic=f"kopir.t{tag}.v1",
                           dlq_topic=f"kopir.t{tag}.v1.dlq", group_id=f"kopir-t{tag}",
+                          heads_topic=f"kopir.t{tag}.ledger-heads",
                           session_timeout_ms=6000, **kafka_overrides)
     return Stack(store_url=database(), views_url=database(), reference_url=database(),
                  kafka=kafka, cipher_key=AESCipher.create_key(32), log_dir=tmp_path)

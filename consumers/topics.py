@@ -22,7 +22,8 @@ def producer(settings: KafkaSettings) -> KafkaProducer:
 
 def ensure_topics(settings: KafkaSettings, patience: float = 60.0) -> None:
     """Create the event and dead-letter topics with the configured partitions and retention,
-    waiting up to `patience` seconds for a broker that is still starting."""
+    and the ledger's heads topic (one partition, kept for ever), waiting up to `patience`
+    seconds for a broker that is still starting."""
     deadline = time.monotonic() + patience
     while True:
         try:
@@ -40,6 +41,9 @@ def _ensure_topics(settings: KafkaSettings) -> None:
         wanted = [NewTopic(name=name, num_partitions=settings.partitions, replication_factor=1,
                            topic_configs={"retention.ms": str(settings.retention_ms)})
                   for name in (settings.topic, settings.dlq_topic) if name not in existing]
+        if settings.heads_topic not in existing:
+            wanted.append(NewTopic(name=settings.heads_topic, num_partitions=1,
+                                   replication_factor=1, topic_configs={"retention.ms": "-1"}))
         if wanted:
             with suppress(TopicAlreadyExistsError):  # another process was quicker
                 admin.create_topics(wanted)

@@ -19,6 +19,11 @@ class LedgerError(KopirError):
     """Raised when the ledger cannot be read, signed or verified as asked."""
 
 
+class HeadsUnavailable(LedgerError):
+    """Raised when the heads kept outside the store cannot be read (a broker that is down):
+    a rollback could not be ruled out."""
+
+
 class UnreadableRow(KopirError, MapperDeserialisationError):
     """Raised when a stored event cannot be read as Köpir wrote it: not encrypted although
     a master key is configured, or altered, or moved to another row. People are told the

@@ -27,6 +27,7 @@ class KafkaSettings(BaseSettings):
     bootstrap: str = "127.0.0.1:9092"
     topic: str = "kopir.events.v1"
     dlq_topic: str = "kopir.events.v1.dlq"
+    heads_topic: str = "kopir.ledger-heads.v1"  # every signed checkpoint, kept for ever
     partitions: int = Field(6, ge=1, le=1000)
     retention_ms: int = 30 * 24 * 3600 * 1000  # the event store keeps everything; Kafka a month
     group_id: str = "kopir-read-models"

@@ -20,6 +20,7 @@ from domain.application import SchoolIntegration
 from infrastructure import ledger
 from infrastructure.locks import follower_lock
 from infrastructure.settings import KafkaSettings, Settings, settings
+from processes.checkpointer import Checkpointer
 from processes.engine_runner import ENGINE, EngineRunner
 from processes.projection_runner import ProjectionRunner
 from processes.runtime import Runtime
@@ -81,14 +82,34 @@ def relay(app: SchoolIntegration, config: Settings | None = None) -> "Relay":
                  lock=follower_lock(relay_name(config.kafka), config.events_url()))
 
 
+def heads(config: Settings) -> ledger.Heads:
+    """Where checkpoints are written down outside the store: the heads file; in the
+    distributed mode also the ledger's heads topic on Kafka."""
+    written = ledger.HeadsFile(config.ledger_heads_path())
+    if config.embedded_projections:
+        return written
+    from consumers.heads import KafkaHeads  # Kafka's clients load only here
+
+    return ledger.KeptHeads(written, KafkaHeads(config.kafka))
+
+
+def checkpointer(rt: Runtime) -> Checkpointer:
+    """The checkpointer as a process of its own (the distributed mode); one active at a
+    time, signing with the configured key."""
+    config = rt.config
+    return Checkpointer(rt.app, signing_key(config), every=config.checkpoint_every,
+                        minutes=config.checkpoint_minutes, heads=rt.heads(),
+                        lock=follower_lock(Checkpointer.name, config.events_url()))
+
+
 def build(config: Settings | None = None, clock_: clock.Clock | None = None) -> Runtime:
-    """Everything a process of the embedded mode needs, from settings."""
+    """Everything a process needs, from settings."""
     config = config or settings()
     app = application(config, clock_)
     view, runner = read_models(config, app)
     key = signing_key_if_any(config)
     return Runtime(config=config, app=app, view=view, runner=runner, signing_key=key,
-                   trusted_keys=trusted_keys(config, key))
+                   trusted_keys=trusted_keys(config, key), kept_heads=heads(config))
 
 
 def read_model_consumer(kafka: KafkaSettings | None = None) -> ReadModelConsumer:

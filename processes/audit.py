@@ -17,6 +17,7 @@ from domain.application import SchoolIntegration
 from domain.model import Child, LedgerCheckpoint
 from infrastructure import ledger
 from infrastructure.cipher import KopirMapper
+from infrastructure.errors import HeadsUnavailable
 from processes.scan import LogScan
 
 CHECKPOINT_TOPIC = get_topic(LedgerCheckpoint.Checkpointed)
@@ -49,7 +50,7 @@ def each_row(app: SchoolIntegration, use: Callable[[ledger.Row], None]) -> None:
 
 
 def checkpoint(app: SchoolIntegration, key: ECC.EccKey,
-               heads: ledger.HeadsFile | None = None) -> ledger.Checkpoint:
+               heads: ledger.Heads | None = None) -> ledger.Checkpoint:
     """Sign the chain's head as it stands now, linked to the last checkpoint; store the
     checkpoint, and write it down outside the store too."""
     chain = ledger.Chain()
@@ -58,7 +59,7 @@ def checkpoint(app: SchoolIntegration, key: ECC.EccKey,
 
 
 def record(app: SchoolIntegration, key: ECC.EccKey, chain: ledger.Chain, previous: str,
-           heads: ledger.HeadsFile | None) -> ledger.Checkpoint:
+           heads: ledger.Heads | None) -> ledger.Checkpoint:
     """Sign `chain`'s head after the checkpoint whose digest is `previous`, and keep it."""
     signed = ledger.sign(key, chain.position, chain.count, chain.head,
                          app.clock.now().isoformat(), previous)
@@ -71,7 +72,7 @@ def record(app: SchoolIntegration, key: ECC.EccKey, chain: ledger.Chain, previou
 
 def verify(app: SchoolIntegration, trusted: Sequence[str] = (),
            progress: Callable[[int], None] | None = None,
-           heads: ledger.HeadsFile | None = None,
+           heads: ledger.Heads | None = None,
            expected: Sequence[ledger.Checkpoint] = ()) -> ledger.Verdict:
     """The whole log against its signed checkpoints (signed by a trusted key, each after
     the one before), against the heads kept outside the store and those an auditor
@@ -80,7 +81,12 @@ def verify(app: SchoolIntegration, trusted: Sequence[str] = (),
     verifier = ledger.Verifier(stored, tuple(trusted), progress)
     each_row(app, verifier.feed)
     verdict = verifier.verdict()
-    found = ledger.rolled_back(stored, heads.read() if heads is not None else [])
+    try:
+        kept = heads.read() if heads is not None else []
+    except HeadsUnavailable as error:
+        kept, verdict.ok = [], False
+        verdict.problems.append(str(error))
+    found = ledger.rolled_back(stored, kept)
     found += ledger.missing_heads(stored, expected)
     if found:
         verdict.ok = False
@@ -114,7 +120,7 @@ def missing_keys(app: SchoolIntegration) -> list[str]:
 
 
 def verify_for(actor: Actor, app: SchoolIntegration, trusted: Sequence[str],
-               heads: ledger.HeadsFile | None,
+               heads: ledger.Heads | None,
                progress: Callable[[int], None] | None = None) -> ledger.Verdict:
     """`verify`, for an auditor (the integrity check on the auditor's page)."""
     access.check_may_audit(actor)

@@ -22,7 +22,7 @@ class Checkpointer(LogFollower):
     name = "checkpointer"
 
     def __init__(self, app: SchoolIntegration, key: ECC.EccKey, *, every: int = 1000,
-                 minutes: float = 60.0, heads: ledger.HeadsFile | None = None,
+                 minutes: float = 60.0, heads: ledger.Heads | None = None,
                  poll_interval: float = 1.0, lock: FollowerLock | None = None) -> None:
         super().__init__(app, batch_size=5000, poll_interval=poll_interval, lock=lock)
         self.key, self.every, self.minutes, self.heads = key, every, minutes, heads

@@ -33,6 +33,7 @@ class Runtime:
     signing_key: ECC.EccKey | None = None  # signs checkpoints when the key is at hand
     trusted_keys: tuple[str, ...] = ()  # the public keys whose checkpoints verify
     checkpointer: Checkpointer | None = None
+    kept_heads: ledger.Heads | None = None  # where checkpoints go besides the store
 
     # --- queries, by audience ------------------------------------------------------
     def staff(self) -> StaffQueries:
@@ -68,9 +69,10 @@ class Runtime:
                 lock=self.lock(Checkpointer.name))
             self.checkpointer.start()
 
-    def heads(self) -> ledger.HeadsFile:
-        """Where checkpoints are written down outside the store."""
-        return ledger.HeadsFile(self.config.ledger_heads_path())
+    def heads(self) -> ledger.Heads:
+        """Where checkpoints are written down outside the store: the heads file, and
+        whatever else bootstrap gave (the Kafka topic in the distributed mode)."""
+        return self.kept_heads or ledger.HeadsFile(self.config.ledger_heads_path())
 
     def settled(self, timeout: float) -> None:
         """Wait until what was just recorded is in the read models (embedded mode)."""

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The distributed topology on this machine without Docker:
-# PostgreSQL + Kafka (scripts/services.sh), the relay, two consumers and the UI as processes.
+# PostgreSQL + Kafka (scripts/services.sh), the relay, the engine, the checkpointer, two
+# consumers and the UI as processes.
 #   scripts/stack.sh start|stop|status
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -14,9 +15,13 @@ environment() {
   if [ ! -s "$RUN/cipher.key" ]; then
     (umask 077; "$BIN/python" -c 'import base64, os; print(base64.b64encode(os.urandom(32)).decode())' > "$RUN/cipher.key")
   fi
+  if [ ! -s "$RUN/ledger.key" ]; then  # signs the log's checkpoints
+    (umask 077; "$BIN/python" -c 'import base64, os; print(base64.b64encode(os.urandom(32)).decode())' > "$RUN/ledger.key")
+  fi
   export KOPIR_DATABASE_URL KOPIR_KAFKA_BOOTSTRAP
   KOPIR_CIPHER_KEY="$(cat "$RUN/cipher.key")"
-  export KOPIR_CIPHER_KEY KOPIR_EMBEDDED_PROJECTIONS=false
+  KOPIR_LEDGER_KEY="$(cat "$RUN/ledger.key")"
+  export KOPIR_CIPHER_KEY KOPIR_LEDGER_KEY KOPIR_EMBEDDED_PROJECTIONS=false
 }
 
 launch() {  # name, kopir arguments...
@@ -37,6 +42,7 @@ start() {
   fi
   launch relay relay
   launch engine engine
+  launch checkpointer checkpointer
   launch consumer-1 consume
   launch consumer-2 consume
   launch ui serve --port "$PORT"

@@ -21,7 +21,9 @@ from infrastructure.ledger.chain import (
 )
 from infrastructure.ledger.files import (
     ExportFile,
+    Heads,
     HeadsFile,
+    KeptHeads,
     expected_head,
     missing_heads,
     read_export,
@@ -34,7 +36,8 @@ from infrastructure.ledger.verification import (
     verify,
 )
 
-__all__ = ["FIRST", "FORMAT", "GENESIS", "Chain", "Checkpoint", "ExportFile", "HeadsFile",
-           "Row", "Verdict", "Verifier", "broken_links", "checkpoint_message", "expected_head",
-           "follows", "key_id", "link", "load_signing_key", "missing_heads",
-           "public_key_hex", "read_export", "rolled_back", "rows_of", "sign", "verify"]
+__all__ = ["FIRST", "FORMAT", "GENESIS", "Chain", "Checkpoint", "ExportFile", "Heads",
+           "HeadsFile", "KeptHeads", "Row", "Verdict", "Verifier", "broken_links",
+           "checkpoint_message", "expected_head", "follows", "key_id", "link",
+           "load_signing_key", "missing_heads", "public_key_hex", "read_export",
+           "rolled_back", "rows_of", "sign", "verify"]

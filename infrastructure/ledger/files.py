@@ -7,7 +7,7 @@ import base64
 import json
 from dataclasses import asdict
 from pathlib import Path
-from typing import Iterable, Iterator, Sequence
+from typing import Iterable, Iterator, Protocol, Sequence
 
 from infrastructure.errors import LedgerError
 from infrastructure.ledger.chain import FORMAT, Checkpoint, Row
@@ -31,6 +31,33 @@ class ExportFile:
 
     def close(self) -> None:
         self.out.close()
+
+
+class Heads(Protocol):
+    """A place outside the store where every checkpoint is written down as it is made."""
+
+    def append(self, checkpoint: Checkpoint) -> None: ...
+
+    def read(self) -> list[Checkpoint]: ...
+
+
+class KeptHeads:
+    """Several places at once (the heads file, and the Kafka topic in the distributed mode):
+    each checkpoint goes to all of them; reading gives what any of them kept."""
+
+    def __init__(self, *places: Heads) -> None:
+        self.places = places
+
+    def append(self, checkpoint: Checkpoint) -> None:
+        for place in self.places:
+            place.append(checkpoint)
+
+    def read(self) -> list[Checkpoint]:
+        kept: dict[tuple[int, str, str], Checkpoint] = {}
+        for place in self.places:
+            for c in place.read():
+                kept.setdefault((c.position, c.head, c.signature), c)
+        return sorted(kept.values(), key=lambda c: c.position)
 
 
 class HeadsFile:

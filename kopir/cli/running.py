@@ -32,6 +32,9 @@ def register(sub: Any) -> None:
                    ).set_defaults(run=relay)
     sub.add_parser("consume", help="keep the read models current from Kafka (distributed mode)"
                    ).set_defaults(run=consume)
+    sub.add_parser("checkpointer", help="sign the log's head every so many events or minutes "
+                                        "(distributed mode; the app does it when embedded)"
+                   ).set_defaults(run=checkpointer)
     parser = sub.add_parser("engine", help="run the escalation rules on the log (distributed mode)")
     parser.add_argument("--reraise-new-versions", action="store_true",
                         help="let a rule's new version raise cases its old version already raised")
@@ -67,6 +70,13 @@ def engine(args: argparse.Namespace) -> int:
     runner = bootstrap.engine_runner(bootstrap.application(),
                                      reraise_new_versions=args.reraise_new_versions)
     return follow(runner, "escalation engine from position {position}")
+
+
+def checkpointer(args: argparse.Namespace) -> int:
+    rt = bootstrap.build()
+    follower = bootstrap.checkpointer(rt)
+    every = f"every {rt.config.checkpoint_every} events or {rt.config.checkpoint_minutes:g} min"
+    return follow(follower, f"checkpointer from position {{position}}, signing {every}")
 
 
 def relay(args: argparse.Namespace) -> int:

@@ -286,7 +286,7 @@ def test_bad_environment_values(demo: tuple[Path, str], tmp_path: Path, runs: Ru
     assert runs(["children"], {**env, "KOPIR_BATCH_SIZE": "0"}) == 1
 
 
-@pytest.mark.parametrize("command", ["project", "engine"])
+@pytest.mark.parametrize("command", ["project", "engine", "checkpointer"])
 @pytest.mark.parametrize("store", ["no master key", "wrong master key", "corrupt"])
 def test_followers_that_cannot_go_on_exit_in_one_sentence(
         demo: tuple[Path, str], tmp_path: Path, command: str, store: str) -> None:

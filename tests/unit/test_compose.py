@@ -31,10 +31,12 @@ def variables_read_by_the_code() -> set[str]:
 
 def test_the_topology_is_complete():
     services = compose()["services"]
-    assert {"postgres", "kafka", "relay", "engine", "consumer", "ui"} <= set(services)
+    assert {"postgres", "kafka", "relay", "engine", "checkpointer", "consumer", "ui"} \
+        <= set(services)
     assert services["kafka"]["image"].startswith("apache/kafka:4")
     assert services["postgres"]["image"].startswith("postgres:")
     assert services["consumer"]["deploy"]["replicas"] == 2
+    assert services["checkpointer"]["deploy"]["replicas"] == 2  # one signs, one stands by
     for name, service in services.items():
         assert "healthcheck" in service, f"{name} has no healthcheck"
 
@@ -42,7 +44,7 @@ def test_the_topology_is_complete():
 def test_every_application_command_exists_in_the_cli():
     services = compose()["services"]
     commands = cli_commands()
-    for name in ("relay", "engine", "consumer", "ui"):
+    for name in ("relay", "engine", "checkpointer", "consumer", "ui"):
         command = services[name]["command"]
         assert command[0] == "kopir" and command[1] in commands, name
         check = services[name]["healthcheck"]["test"]
