@@ -29,7 +29,7 @@ class Escalation(KopirAggregate):
         the detection delay.
         """
 
-        class_version = 2
+        class_version = 3
         child_id: str
         child_code: str
         level: str
@@ -40,11 +40,18 @@ class Escalation(KopirAggregate):
         acknowledge_by: datetime
         due_at: datetime
         detection_delay_seconds: int
+        fired: list[str]  # what held: "severity", "words" (empty: the kind of entry, or a window)
+        matched_words: list[str]  # the words of the entry that fired, as written (personal)
 
         @staticmethod
         def upcast_v1_v2(state: dict[str, Any]) -> None:
             state["due_at"] = state["timestamp"]
             state["detection_delay_seconds"] = 0
+
+        @staticmethod
+        def upcast_v2_v3(state: dict[str, Any]) -> None:
+            state["fired"] = []
+            state["matched_words"] = []
 
         def apply(self, aggregate: Escalation) -> None:  # type: ignore[override]
             aggregate.child_id = self.child_id
@@ -82,12 +89,14 @@ class Escalation(KopirAggregate):
     def raise_(cls, escalation_id: UUID, *, child_id: str, child_code: str, level: str,
                rule_id: str, rule_version: int, reason: str, triggering_entries: list[str],
                acknowledge_by: datetime, due_at: datetime, detection_delay_seconds: int,
-               stamp: Stamp) -> Escalation:
+               stamp: Stamp, fired: list[str] | None = None,
+               matched_words: list[str] | None = None) -> Escalation:
         return cls._create(cls.EscalationRaised, id=escalation_id, child_id=child_id,
                            child_code=child_code, level=level, rule_id=rule_id,
                            rule_version=rule_version, reason=reason,
                            triggering_entries=triggering_entries, acknowledge_by=acknowledge_by,
                            due_at=due_at, detection_delay_seconds=detection_delay_seconds,
+                           fired=list(fired or []), matched_words=list(matched_words or []),
                            **stamp.fields())
 
     def acknowledge(self, note: str, stamp: Stamp) -> None:

@@ -50,6 +50,16 @@ PROBLEMS = {
     "account.password_short": "a password needs at least {minimum} characters.",
     "account.exists": "user {user} already exists.",
     "erasure.legal_basis": "say on what lawful request the data is erased.",
+    "import.unknown_field": "is not a field of the {form} form.",
+    "import.missing": "is needed and missing.",
+    "import.number": "must be a whole number.",
+    "import.moment": "must be a date and time like 2026-03-02T10:30.",
+    "import.day": "must be a date like 2026-03-02.",
+    "import.participants": "list the other children as CODE:role separated by ';', "
+                           "e.g. AST-0042:initiator.",
+    "import.wellbeing": "the wellbeing scores are four numbers from 1 to 5: social_ties, "
+                        "school_engagement, emotional_state, family_support.",
+    "import.value": "cannot be read.",
 }
 
 REFUSALS = {

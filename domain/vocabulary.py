@@ -38,7 +38,7 @@ CORRECTABLE = ("ConflictRecorded", "PeerIncidentRecorded", "CounsellingSessionRe
 # --- fields, by who may see them and how they are kept ------------------------------
 # Free text people write: encrypted under the key of the child it is about.
 FREE_TEXT = frozenset({"description", "action_taken", "summary", "confidential_notes",
-                       "reason", "support_needs", "rationale", "note"})
+                       "reason", "support_needs", "rationale", "note", "matched_words"})
 # Where a child comes from and their name: only roles that need them see them.
 ORIGIN_FIELDS = frozenset({"returned_from", "personal_name"})
 # Session notes: psychologists only.

@@ -210,4 +210,6 @@ class EngineRunner(LogFollower):
             triggering_entries=list(decision.triggering),
             acknowledge_by=now + decision.rule.acknowledge_within, due_at=decision.due_at,
             detection_delay_seconds=int(decision.detection_delay.total_seconds()),
-            stamp=Stamp(ENGINE, "system", decision.school_id, now))
+            stamp=Stamp(ENGINE, "system", decision.school_id, now),
+            fired=sorted(decision.values.get("matched") or {}),
+            matched_words=list((decision.values.get("matched") or {}).get("words", [])))

@@ -34,11 +34,20 @@ def raised(uow: "UnitOfWork", event: Escalation.EscalationRaised) -> None:
         "acknowledge_by": event.acknowledge_by,
         "due_at": event.due_at,
         "detection_delay_seconds": event.detection_delay_seconds,
-        "history": dumps([_step("raised", event, event.reason)]),
+        "history": dumps([{**_step("raised", event, event.reason), **_fired(event)}]),
         # Every column, so rows gathered in one batch insert together even once changed.
         "acknowledged_at": None, "acknowledged_by": None, "assignee": None,
         "resolved_at": None, "resolved_by": None, "outcome": None, "rationale": None,
     })
+
+
+def _fired(event: Escalation.EscalationRaised) -> dict[str, Any]:
+    """What held when the rule fired, for "why?": kept on the history's first step (the
+    words are the entry's own, erased with the child's other text)."""
+    fired = {"fired": list(event.fired)} if event.fired else {}
+    if event.matched_words:
+        fired["words"] = list(event.matched_words)
+    return fired
 
 
 def _step(action: str, event: KopirAggregate.Event, note: str) -> dict[str, Any]:
@@ -53,7 +62,8 @@ def assigned_note(assignee: str, note: str) -> str:
 def without_personal_notes(steps: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The history as it reads after an erasure: notes empty, assignees kept (exactly what
     `assigned_note` gives for an empty note)."""
-    return [{**step, "note": assigned_note(step["note"].split(": ", 1)[0], "")
+    return [{**{k: v for k, v in step.items() if k != "words"},
+             "note": assigned_note(step["note"].split(": ", 1)[0], "")
              if step.get("action") == "assigned" else ""} for step in steps]
 
 

@@ -26,7 +26,7 @@ from domain.rules.facts import (
     Timer,
     counts_in_window,
     fact_of,
-    matches,
+    matched,
 )
 from domain.rules.loader import Rule, RuleSet
 from domain.vocabulary import LEVELS
@@ -131,11 +131,12 @@ class Engine:
         return []
 
     def _event(self, rule: Rule, child: ChildState, fact: Fact, now: datetime) -> list[Decision]:
-        if not matches(rule, fact):
+        found = matched(rule, fact, self.rules.negation)
+        if found is None:
             return []
         return [self._decision(rule, child, (fact.entry_id,),
-                               {"severity": fact.severity, "label_about": fact.label_about or "-"},
-                               fact.occurred_at, now)]
+                               {"severity": fact.severity, "label_about": fact.label_about or "-",
+                                "matched": found}, fact.occurred_at, now)]
 
     def _window(self, rule: Rule, child: ChildState, fact: Fact, now: datetime) -> list[Decision]:
         if not counts_in_window(rule, fact):

@@ -9,6 +9,7 @@ from typing import Any
 
 from domain.model import Child
 from domain.rules.loader import Rule
+from domain.rules.words import Negation, unnegated
 from domain.vocabulary import LATE_AFTER
 
 
@@ -86,17 +87,23 @@ class OpenEscalation:
     deadline: datetime
 
 
-def matches(rule: Rule, fact: Fact) -> bool:
+def matched(rule: Rule, fact: Fact, negation: Negation) -> dict[str, Any] | None:
+    """What made an event condition hold, for "why?": {"severity": n} when the severity
+    reached the rule's minimum, {"words": [...]} for the words found and not negated, both,
+    or {} when the kind of entry is enough. None when the condition does not hold."""
     when = rule.when
     if fact.type not in when.events or (when.kinds and fact.kind not in when.kinds):
-        return False
-    tests = []
-    if when.min_severity is not None:
-        tests.append(fact.severity >= when.min_severity)
+        return None
+    if when.min_severity is None and not when.words:
+        return {}
+    found: dict[str, Any] = {}
+    if when.min_severity is not None and fact.severity >= when.min_severity:
+        found["severity"] = fact.severity
     if when.words:
-        text = fact.text.lower()
-        tests.append(any(word in text for word in when.words))
-    return not tests or any(tests)
+        words = unnegated(fact.text, when.words, negation)
+        if words:
+            found["words"] = words
+    return found or None
 
 
 def counts_in_window(rule: Rule, fact: Fact) -> bool:

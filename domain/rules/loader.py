@@ -11,6 +11,7 @@ from typing import Any
 
 from domain.errors import KopirError
 from domain.rules import schema
+from domain.rules.words import Negation
 from domain.vocabulary import INDICATORS, LEVELS
 
 RULES_FILE = Path(__file__).resolve().parent / "rules.toml"
@@ -84,6 +85,10 @@ class Rule:
     reasons: dict[str, str]
     when: Condition
     line: int = 0
+    titles: dict[str, str] = field(default_factory=dict)  # a human name, per language
+
+    def title(self, language: str = "en") -> str:
+        return self.titles.get(language) or self.titles.get("en") or self.id
 
     def reason(self, values: dict[str, Any], language: str = "en") -> str:
         template = self.reasons.get(language) or self.reasons["en"]
@@ -98,6 +103,7 @@ class RuleSet:
     rules: tuple[Rule, ...]
     calendar: Calendar = field(default_factory=Calendar)
     source: str = ""
+    negation: Negation = field(default_factory=Negation)
 
     def __iter__(self):  # type: ignore[no-untyped-def]
         return iter(self.rules)
@@ -134,6 +140,7 @@ def parse_rules(text: str, source: str = "rules") -> RuleSet:
     if not isinstance(raw_rules, list) or not raw_rules:
         raise RuleFileError(f"{source}:1: no [[rule]] tables")
     calendar = _calendar(data.get("calendar", {}), source, text)
+    negation = _negation(data.get("negation", {}), source, text)
     rules, seen = [], set()
     for index, raw in enumerate(raw_rules):
         line = rule_lines[index] if index < len(rule_lines) else 0
@@ -142,7 +149,7 @@ def parse_rules(text: str, source: str = "rules") -> RuleSet:
             raise RuleFileError(f"{source}:{line}: rule id {rule.id!r} is used twice")
         seen.add(rule.id)
         rules.append(rule)
-    return RuleSet(tuple(rules), calendar, source)
+    return RuleSet(tuple(rules), calendar, source, negation)
 
 
 def _line_of(text: str, key: str, after: int) -> int:
@@ -169,6 +176,21 @@ def _calendar(raw: dict[str, Any], source: str, text: str) -> Calendar:
             line = _line_of(text, "summer_break", 1)
             raise RuleFileError(f"{source}:{line}: summer_break is two \"MM-DD\" dates")
     return Calendar(frozenset(WEEKDAYS.index(d) for d in days), parsed)  # type: ignore[arg-type]
+
+
+def _negation(raw: Any, source: str, text: str) -> Negation:
+    problem = schema.negation_problem(raw)
+    if problem is not None:
+        raise RuleFileError(f"{source}:{_line_of(text, problem[0], 1)}: {problem[1]}")
+
+    def words(name: str) -> frozenset[str]:
+        return frozenset(w.casefold() for w in raw.get(name, ()))
+
+    return Negation(before=words("before"), after=words("after"),
+                    endings=tuple(e.casefold() for e in raw.get("endings", ())),
+                    contrasts=words("contrasts"),
+                    before_words=raw.get("before_words", Negation.before_words),
+                    after_words=raw.get("after_words", Negation.after_words))
 
 
 def _rule(raw: dict[str, Any], where: str, line: int, text: str) -> Rule:
@@ -198,6 +220,14 @@ def _rule(raw: dict[str, Any], where: str, line: int, text: str) -> Rule:
     missing = [lang for lang in LANGUAGES if not isinstance(reasons.get(lang), str)]
     if missing:
         raise fail("reason." + missing[0], f"rule {rule_id!r}: reason.{missing[0]} is missing")
+    titles = raw.get("title", {})
+    bad_title = "" if isinstance(titles, dict) else "title"
+    for language, name in titles.items() if not bad_title else ():
+        if language not in LANGUAGES or not isinstance(name, str) or not 0 < len(name) <= 80:
+            bad_title = f"title.{language}"
+    if bad_title:
+        raise fail(bad_title, f"rule {rule_id!r}: title is a table of kk, ru and en names "
+                              "of at most 80 characters")
     when = raw.get("when")
     if not isinstance(when, dict):
         raise fail("kind", f"rule {rule_id!r}: needs a [rule.when] table")
@@ -206,7 +236,8 @@ def _rule(raw: dict[str, Any], where: str, line: int, text: str) -> Rule:
         problem = schema.reason_problem(reasons[language], condition.kind)
         if problem is not None:
             raise fail(f"reason.{language}", f"rule {rule_id!r}: {problem}")
-    return Rule(rule_id, version, level, timedelta(hours=hours), dict(reasons), condition, line)
+    return Rule(rule_id, version, level, timedelta(hours=hours), dict(reasons), condition, line,
+                dict(titles))
 
 
 def _condition(raw: dict[str, Any], rule_id: str, fail: Any) -> Condition:

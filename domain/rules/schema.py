@@ -72,3 +72,26 @@ def reason_problem(template: Any, kind: str) -> str | None:
         if spec or conversion:
             return f"write {{{name}}} without a format (no ':' or '!')"
     return None
+
+
+NEGATION_LISTS = ("before", "after", "endings", "contrasts")
+NEGATION_WINDOW = (0, 6)
+
+
+def negation_problem(raw: Any) -> tuple[str, str] | None:
+    """(key, reason) when the [negation] table cannot be used, or None."""
+    if not isinstance(raw, dict):
+        return "negation", "[negation] is a table"
+    for name, value in raw.items():
+        if name in NEGATION_LISTS:
+            if not isinstance(value, list) or len(value) > 200 or not all(
+                    isinstance(v, str) and 0 < len(v) <= 32 and v.strip() == v and " " not in v
+                    for v in value):
+                return name, f"negation {name} must be a list of at most 200 single words"
+        elif name in ("before_words", "after_words"):
+            low, high = NEGATION_WINDOW
+            if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+                return name, f"negation {name} must be a whole number from {low} to {high}"
+        else:
+            return name, f"unknown negation setting {name!r}"
+    return None

@@ -59,18 +59,26 @@ class OversightQueries(Reader):
         now = self.app.clock.now()
         unresolved = and_(e.status.in_(UNRESOLVED), within(e.school_id, actor))
         is_open = e.status == "open"
+        # Counted as everywhere else (the list, the caseload): every unresolved one; overdue
+        # are those nobody acknowledged by their deadline.
+        overdue = and_(is_open, e.acknowledge_by < now)
         counts = {row["level"]: (row["n"], int(row["overdue"] or 0)) for row in self._select(
             select(e.level, func.count().label("n"),
-                   func.sum(case((e.acknowledge_by < now, 1), else_=0)).label("overdue"))
-            .where(unresolved, is_open).group_by(e.level))}
+                   func.sum(case((overdue, 1), else_=0)).label("overdue"))
+            .where(unresolved).group_by(e.level))}
         schools_seen = [r["school_id"] for r in self._select(
             select(e.school_id).where(unresolved).distinct().order_by(e.school_id))]
         matching = and_(unresolved, e.level.in_(levels),
                         e.school_id == school if school else true())
         total = self._select(select(func.count().label("n")).where(matching))[0]["n"]
-        if order == "deadline":
-            rank = case({level: n for n, level in enumerate(URGENT_FIRST)}, value=e.level)
-            ordering = [case((is_open, 0), else_=1), e.acknowledge_by, rank, e.raised_at.desc()]
+        if order == "deadline":  # most urgent first
+            # Overdue HIGH (the most recently overdue first), then the least time left, then
+            # what is long overdue and not HIGH (newest first), then what is taken on.
+            bucket = case((and_(overdue, e.level == "high"), 0), (and_(is_open, ~overdue), 1),
+                          (is_open, 2), else_=3)
+            ordering = [bucket, case((bucket == 1, e.acknowledge_by), else_=None),
+                        case((bucket != 1, e.acknowledge_by), else_=None).desc(),
+                        e.raised_at.desc()]
         else:
             ordering = [e.raised_at.desc()]
         rows = self._select(select(escalations).where(matching).order_by(*ordering).limit(limit))
@@ -95,7 +103,10 @@ class OversightQueries(Reader):
         if row is None:
             raise UnknownEscalation(code="unknown_escalation.in_scope", escalation=escalation_id)
         decode_lists(row)
-        why: dict[str, Any] = {"escalation": row, "rule": None, "window": None, "entries": []}
+        first = row["history"][0] if row["history"] else {}
+        why: dict[str, Any] = {"escalation": row, "rule": None, "window": None, "entries": [],
+                               "fired": list(first.get("fired", [])),
+                               "words": list(first.get("words", []))}
         if row["rule_id"] != "manual":
             try:
                 rule = load_rules().by_id(row["rule_id"])
@@ -103,6 +114,7 @@ class OversightQueries(Reader):
                 rule = None
             if rule is not None:
                 why["rule"] = {"id": rule.id, "version": rule.version,
+                               "title": rule.title(language),
                                "current_version": rule.version,
                                "same_version": rule.version == row["rule_version"],
                                "level": rule.level, "kind": rule.when.kind,
@@ -145,11 +157,12 @@ class OversightQueries(Reader):
                            "median_hours_to_resolution": median_hours(resolve)})
         return result
 
-    def staff_of(self, actor: Actor, school_id: str) -> list[str]:
-        """Who could take on an escalation of a school: its psychologists and supervisors."""
+    def staff_of(self, actor: Actor, school_id: str) -> list[dict[str, str]]:
+        """Who could take on an escalation of a school, by name: the psychologists and
+        supervisors of that school (not everyone who may read every school)."""
         access.check_may_handle_escalations(actor, school_id)
         a = accounts.c
-        rows = self._select(select(a.user_id, a.school_ids).where(
-            a.role.in_(("psychologist", "supervisor"))).order_by(a.user_id))
-        return [r["user_id"] for r in rows
-                if {"*", school_id} & set(json.loads(r["school_ids"]))]
+        rows = self._select(select(a.user_id, a.display_name, a.school_ids).where(
+            a.role.in_(("psychologist", "supervisor"))).order_by(a.display_name, a.user_id))
+        return [{"user_id": r["user_id"], "display_name": r["display_name"]} for r in rows
+                if school_id in json.loads(r["school_ids"])]

@@ -29,7 +29,7 @@ def test_a_serious_incident_is_escalated_once_even_when_the_engine_runs_again(wo
     engine = EngineRunner(app)
     engine.tick()
     [raised] = escalations(world)
-    assert (raised["rule_id"], raised["rule_version"], raised["level"]) == ("serious-incident", 1, "high")
+    assert (raised["rule_id"], raised["rule_version"], raised["level"]) == ("serious-incident", 2, "high")
     assert raised["acknowledge_by"] == world.clock.now() + timedelta(hours=1)
     # A second engine (a restart) replays the log and raises nothing new.
     again = EngineRunner(app)
@@ -168,9 +168,9 @@ def test_a_new_rule_version_does_not_raise_old_cases_again_unless_asked(world):
     app.record_conflict(world.teacher, "AST-0001", forms.conflict(world.later(hours=1), severity=5))
     EngineRunner(app).tick()
     bumped = parse_rules(RULES_FILE.read_text().replace(
-        'id = "serious-incident"\nversion = 1', 'id = "serious-incident"\nversion = 2'))
-    assert bumped.by_id("serious-incident").version == 2
+        'id = "serious-incident"\nversion = 2', 'id = "serious-incident"\nversion = 3'))
+    assert bumped.by_id("serious-incident").version == 3
     EngineRunner(app, bumped, name="after-upgrade").tick()
-    assert [e["rule_version"] for e in escalations(world)] == [1]
+    assert [e["rule_version"] for e in escalations(world)] == [2]
     EngineRunner(app, bumped, name="re-raise", reraise_new_versions=True).tick()
-    assert sorted(e["rule_version"] for e in escalations(world)) == [1, 2]
+    assert sorted(e["rule_version"] for e in escalations(world)) == [2, 3]

@@ -167,10 +167,15 @@ def test_assignees_are_the_schools_psychologists_and_supervisors(world, queries)
 
     world.app.register_account(SYSTEM, "psy.one", "Psy One", Role.PSYCHOLOGIST, ["S1"], "pass-word-1")
     world.app.register_account(SYSTEM, "psy.two", "Psy Two", Role.PSYCHOLOGIST, ["S2"], "pass-word-1")
+    world.app.register_account(SYSTEM, "lead", "Lead of S1", Role.SUPERVISOR, ["S1", "S2"],
+                               "pass-word-1")
     world.app.register_account(SYSTEM, "boss", "Boss", Role.SUPERVISOR, ["*"], "pass-word-1")
     world.app.register_account(SYSTEM, "tutor", "Tutor", Role.TEACHER, ["S1"], "pass-word-1")
     world.project()
-    assert queries.oversight.staff_of(world.supervisor, "S1") == ["boss", "psy.one"]
+    # By name; the national coordinator ("*") is not the school's staff, so never offered.
+    assert queries.oversight.staff_of(world.supervisor, "S1") == [
+        {"user_id": "lead", "display_name": "Lead of S1"},
+        {"user_id": "psy.one", "display_name": "Psy One"}]
 
 
 def test_a_thousand_random_reads_leave_exactly_a_thousand_access_entries(world, queries):

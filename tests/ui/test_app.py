@@ -12,6 +12,7 @@ from streamlit.testing.v1 import AppTest
 
 from domain.access import Role
 from domain.language import all_stems
+from tests import forms
 from ui import services
 from ui.navigation import page_file, pages_of
 
@@ -244,6 +245,56 @@ def test_a_psychologist_raises_a_concern_that_reaches_the_monitor(app_test):
 
 
 # --- supervisors -------------------------------------------------------------------
+def test_why_names_the_rule_and_the_words_that_fired(app_test):
+    at = open_page(app_test, "psych.ast-12", "monitor")  # the runtime and its engine run
+    rt = services._runtime()
+    psychologist = at.session_state["actor"]
+    [child, *_] = [c["code"] for c in rt.staff().children(psychologist)]
+    rt.app.record_conflict(psychologist, child, forms.conflict(
+        rt.app.clock.now(), severity=2, description="Pushed on the stairs; his wrist was injured."))
+    coordinator = rt.app.actor_for("coordinator")
+
+    def raised() -> list:  # type: ignore[type-arg]
+        rt.settled(timeout=10)
+        return [r for r in rt.oversight().escalation_queue(coordinator)
+                if r["child_code"] == child and r["history"][0].get("words")]
+
+    deadline = time.monotonic() + 30
+    while not raised() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    [escalation] = raised()
+    monitor = open_page(app_test, "coordinator", "monitor", language="ru")
+    monitor.session_state["monitor_selected"] = escalation["escalation_id"]
+    shown = " ".join(m.value for m in monitor.run().markdown)
+    assert "**Серьёзный случай**" in shown
+    assert "Что сработало: слова «injured» в записи, без отрицания." in shown
+
+
+def test_an_escalation_is_assigned_by_name_to_the_schools_staff_with_no_default(app_test):
+    at = open_page(app_test, "coordinator", "monitor")
+    # The last one on the page: the others' tests take the first.
+    [*_, last] = [b for b in at.button if b.key and b.key.startswith("open_")]
+    escalation = last.key.removeprefix("open_")
+    last.click().run()
+    choice = at.selectbox(key=f"assignee_{escalation}")
+    assert choice.value is None  # nobody is chosen for the supervisor
+    school = next(r["school_id"] for r in services.oversight().escalation_queue(
+        at.session_state["actor"]) if r["escalation_id"] == escalation)
+    assert any(o.startswith("Psychologist, ") and o.endswith(f"(psych.{school.lower()})")
+               for o in choice.options)
+    assert any("(supervisor." in o for o in choice.options)
+    assert not [o for o in choice.options if "coordinator" in o]
+    at.text_area(key=f"assign_note_{escalation}").input("Please meet the child this week.")
+    at.button(key="FormSubmitter:assign-Assign").click().run()
+    assert at.error  # a person must be chosen
+    at.selectbox(key=f"assignee_{escalation}").set_value(f"psych.{school.lower()}")
+    at.button(key="FormSubmitter:assign-Assign").click().run()
+    assert not at.error and at.success[0].value.startswith("Assigned")
+    [row] = [r for r in services.oversight().escalation_queue(at.session_state["actor"])
+             if r["escalation_id"] == escalation]
+    assert row["assignee"] == f"psych.{school.lower()}"
+
+
 def test_a_supervisor_acknowledges_an_escalation_only_with_a_rationale(app_test):
     at = open_page(app_test, "coordinator", "monitor")
     open_buttons = [b for b in at.button if b.key and b.key.startswith("open_")]

@@ -118,15 +118,34 @@ st.caption(t("monitor.details", school=forms.escape(row["school_id"]),
              deadline=fmt_datetime(row["acknowledge_by"]),
              status=t(f"status.{row['status']}")))
 
+def fired_lines(why: dict, rule: dict) -> list[str]:  # type: ignore[type-arg]
+    """What held when the rule fired, in the reader's language (rules of one entry)."""
+    lines = []
+    if "severity" in why["fired"]:
+        severity = max((e["fields"].get("severity") or 0 for e in why["entries"]), default="")
+        lines.append(t("monitor.fired_severity", severity=severity or "",
+                       minimum=rule["condition"].get("min_severity", "")))
+    if why["words"]:
+        lines.append(t("monitor.fired_words", words=", ".join(
+            f"«{forms.escape(w)}»" for w in why["words"])))
+    if not lines and rule["kind"] == "event" and why["fired"] == [] and not (
+            rule["condition"].get("words") or rule["condition"].get("min_severity")):
+        lines.append(t("monitor.fired_kind"))
+    return lines
+
+
 with st.expander(t("monitor.why"), expanded=True, icon=":material/help:"):
     if why["rule"] is None:
         st.write(t("monitor.manual"))
         st.markdown(forms.escape(row["reason"]))
     else:
         rule = why["rule"]
-        st.markdown(t("monitor.rule", id=rule["id"], version=row["rule_version"],
-                      level=t(f"choice.level.{rule['level']}")) + " " + forms.escape(
+        st.markdown(t("monitor.rule", title=forms.escape(rule["title"]), id=rule["id"],
+                      version=row["rule_version"], level=t(f"choice.level.{rule['level']}"))
+                    + " " + forms.escape(
             reasons.localised(row["rule_id"], row["reason"], current_language())))
+        for line in fired_lines(why, rule):
+            st.markdown(line)
         if not rule["same_version"]:
             st.caption(t("monitor.rule_changed", version=rule["current_version"]))
         if why["window"]:
@@ -170,8 +189,12 @@ with ack:
                 services.app().acknowledge_escalation, me, UUID(selected), note))
 with assign:
     with st.form("assign"):
-        people = services.oversight().staff_of(me, row["school_id"])
-        assignee = st.selectbox(t("field.assignee"), people, key=f"assignee_{selected}")
+        people = {p["user_id"]: p["display_name"] for p in
+                  services.oversight().staff_of(me, row["school_id"])}
+        assignee = st.selectbox(t("field.assignee"), list(people), index=None,  # no default
+                                placeholder=t("monitor.choose_person"),
+                                format_func=lambda user: f"{people[user]} ({user})",
+                                key=f"assignee_{selected}")
         note = st.text_area(t("field.rationale"), max_chars=TEXT, key=f"assign_note_{selected}")
         if st.form_submit_button(t("monitor.assign"), type="primary"):
             act("assign", lambda: services.record(
