@@ -12,11 +12,11 @@ import sys
 from typing import Sequence
 
 from domain.errors import KopirError
-from kopir.cli import data, distributed, integrity, parked, reading, running
+from kopir.cli import data, distributed, importing, integrity, parked, reading, running
 from kopir.cli.parser import Parser, UsageError, subcommands
 from kopir.cli.sentences import sentence
 
-GROUPS = (data, running, reading, parked, distributed, integrity)
+GROUPS = (data, importing, running, reading, parked, distributed, integrity)
 
 
 def build_parser() -> Parser:

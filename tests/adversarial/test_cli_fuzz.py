@@ -246,6 +246,9 @@ ARGUMENTS: list[list[str]] = [
     ["ledger"], ["ledger", "bogus"], ["rebuild", "--bogus"], ["dlq"], ["dlq", "bogus"],
     ["integrity", CODE, "extra"], ["integrity", "NOSUCH"], ["integrity", huge(3000)],
     ["engine", "--bogus"], ["project", "extra"],
+    ["import"], ["import", "rows.csv"], ["import", "/no/such/rows.csv", "--as", "admin"],
+    ["import", "/", "--as", "admin"], ["import", "/bin/sh", "--as", "admin"],
+    ["import", huge(5000) + ".csv", "--as", "admin"], ["import", "/etc", "--as", "\u202e"],
 ]
 
 
