@@ -127,6 +127,10 @@ class Settings(BaseSettings):
         path = sqlite_path(sqlalchemy_url(self.database_url))
         return path.with_name(name) if path is not None else Path("var") / name
 
+    def truth_path(self) -> Path:
+        """Labelled "needs attention" episodes of synthetic data, kept beside the store."""
+        return self.beside_store("kopir-truth.jsonl")
+
     def ledger_heads_path(self) -> Path:
         return Path(self.ledger_heads_file) if self.ledger_heads_file \
             else self.beside_store("ledger-heads.jsonl")

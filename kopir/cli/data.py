@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from domain.errors import KopirError
+from domain.rules.quality import Episode
 from infrastructure import ledger
 from infrastructure.keyring import new_key_file
 from infrastructure.settings import Settings, settings
@@ -15,6 +16,7 @@ from kopir import bootstrap
 from kopir.cli.parser import FLOOR, UsageError, day, positive
 from kopir.cli.progress import ProgressBar
 from kopir.seed import demo, national
+from kopir.seed.demo_episodes import write_truth
 from processes import audit
 
 
@@ -75,12 +77,15 @@ def demo_command(args: argparse.Namespace) -> int:
     if args.reset:
         _reset_sqlite(config.events_url(), config.read_models_url())
         config.ledger_heads_path().unlink(missing_ok=True)  # the heads of the store deleted
+        config.truth_path().unlink(missing_ok=True)
     _require_empty(config, "use `kopir demo --reset` to start over (SQLite only)")
     _own_master_key(config)  # only once the store is known to be there, and empty
+    labels: list[Episode] = []
     app, actions = demo.seed(
         lambda clk, ids: bootstrap.application(config, clk, ids),
         children=args.children, seed_value=args.seed, until=args.until,
-        progress=ProgressBar("recording"))
+        progress=ProgressBar("recording"), labels=labels)
+    write_truth(config.truth_path(), labels)  # beside the data, never in the store
     audit.checkpoint(app, bootstrap.signing_key(config, create=True),  # the history, signed
                      ledger.HeadsFile(config.ledger_heads_path()))
     if config.embedded_projections:  # otherwise the consumers project from Kafka
@@ -100,10 +105,12 @@ def generate_command(args: argparse.Namespace) -> int:
     if size.children + size.schools > size.events:
         raise UsageError("--events must be more than the children and schools it enrols")
     _require_empty(config, "generate into an empty store")
+    labels: list[Episode] = []
     app = national.generate(
         lambda clk, ids: bootstrap.application(config, clk, ids, **national.generator_env(size)),
         size.children, size.schools, size.events, seed=args.seed,
-        progress=ProgressBar("generating"))
+        progress=ProgressBar("generating"), labels=labels)
+    write_truth(config.truth_path(), labels)
     print(f"generated {app.recorder.max_notification_id()} events: {size.children} children "
           f"in {size.schools} schools")
     return 0

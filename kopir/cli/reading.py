@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
 from typing import Any
 
 from domain.errors import KopirError
@@ -14,6 +15,7 @@ from kopir import bootstrap
 from kopir.cli.parser import OPERATOR, CheckFailed, UsageError, moment, subcommands
 from kopir.cli.progress import ProgressBar
 from processes.backtest import backtest
+from processes.evaluation import evaluate_rules, read_truth
 from processes.rebuild import rebuild, report_json
 
 
@@ -48,6 +50,15 @@ def register(sub: Any) -> None:
     parser.add_argument("--to", dest="end", type=moment, default=None)
     parser.add_argument("--json", action="store_true")
     parser.set_defaults(run=rules_backtest)
+    parser = rules.add_parser("evaluate", help="how well a rules file finds labelled episodes, "
+                                               "and the load it puts on people; writes nothing")
+    parser.add_argument("rules_file", nargs="?", default=None,
+                        help="default: the shipped rules")
+    parser.add_argument("--truth", type=Path, default=None,
+                        help="labelled episodes, one JSON line each (default: the file "
+                             "`kopir demo` writes beside the store)")
+    parser.add_argument("--json", action="store_true")
+    parser.set_defaults(run=rules_evaluate)
 
 
 def print_json(value: Any) -> None:
@@ -148,3 +159,41 @@ def rules_backtest(args: argparse.Namespace) -> int:
         print(f"{row['rule_id']:28} {row['school_id']:8} {row['would_raise']:>11} "
               f"{row['live']:>6} {row['would_raise'] - row['live']:>+10}")
     return 0
+
+
+def rules_evaluate(args: argparse.Namespace) -> int:
+    rules = load_rules(args.rules_file) if args.rules_file else load_rules()
+    rt = current()
+    truth = read_truth(args.truth or rt.config.truth_path())
+    report = evaluate_rules(rt.app, rt.view, rules, truth)
+    if args.json:
+        print_json(report)
+        return 0
+    load = report["load"]
+    print(f"Rules {args.rules_file or 'shipped'} over {report['events']} events: "
+          f"{load['children']} children, {load['child_terms']} child-terms, {load['weeks']} "
+          f"weeks of term time, {load['episodes']} labelled episodes; nothing was written.")
+    print(f"{'rule':34} {'signals':>7} {'precision':>9} {'in time':>7} {'recall':>6} "
+          f"{'median h':>8}")
+    for row in [*report["rules"], report["overall"]]:
+        name = report["titles"].get(row["rule_id"], "all rules together")
+        print(f"{name[:34]:34} {row['signals']:>7} {_share(row['precision']):>9} "
+              f"{row['episodes_in_time']:>7} {_share(row['recall']):>6} "
+              f"{_number(row['median_hours_to_detection']):>8}")
+    for way in ("escalations", "concerns"):
+        shown = load[way]
+        print(f"as {way}: {shown['items']} items, {_number(shown['per_child_per_term'])} per "
+              f"child per term, {_number(shown['items_per_supervisor_per_week'])} per "
+              f"supervisor per week (busiest {_number(shown['busiest_supervisor_per_week'])})"
+              + (f"; {shown['opened']} concerns opened, {_number(shown['new_per_child_per_term'])}"
+                 f" new per child per term, {_number(shown['signals_per_concern'])} signals "
+                 "each" if way == "concerns" else ""))
+    return 0
+
+
+def _share(value: float | None) -> str:
+    return "-" if value is None else f"{value:.0%}"
+
+
+def _number(value: float | None) -> str:
+    return "-" if value is None else f"{value:g}"

@@ -18,17 +18,18 @@ from domain import clock
 from domain.application import SYSTEM, SchoolIntegration
 from domain.commands import Resolution
 from domain.model import Escalation
+from domain.rules.quality import Episode
 from domain.vocabulary import Outcome
 from processes.engine_runner import EngineRunner
 
 UTC = clock.UTC
 from kopir.seed.demo_cast import DEMO_PASSWORD, SCHOOLS, Action, demo_users
-from kopir.seed.demo_plans import ChildPlans
+from kopir.seed.demo_episodes import EpisodePlans
 
 __all__ = ["DEMO_PASSWORD", "SCHOOLS", "DemoHistory", "demo_users", "seed"]
 
 
-class DemoHistory(ChildPlans):
+class DemoHistory(EpisodePlans):
     """A demo history: the school set-up, then the planned actions run in time order."""
 
     def set_up(self) -> None:
@@ -114,10 +115,12 @@ def seeded_ids(rng: random.Random) -> Callable[[], UUID]:
 def seed(app_factory: Callable[[clock.Clock, Callable[[], UUID]], SchoolIntegration],
          children: int = 60, seed_value: int = 7, until: date | None = None,
          progress: Callable[[int, int], None] | None = None,
-         with_engine: bool = True) -> tuple[SchoolIntegration, int]:
+         with_engine: bool = True,
+         labels: list[Episode] | None = None) -> tuple[SchoolIntegration, int]:
     """Record a demo history; returns the application (its clock at `until`) and actions done.
 
     With the engine, escalations are raised by the shipped rules as the history unfolds.
+    The "needs attention" episodes planned are added to `labels` (the truth, kept apart).
     """
     until = until or datetime.now(tz=UTC).date()
     start, end = history_window(until)
@@ -127,6 +130,8 @@ def seed(app_factory: Callable[[clock.Clock, Callable[[], UUID]], SchoolIntegrat
     history = DemoHistory(app, manual, rng, start, end)
     history.set_up()
     history.plan(children)
+    if labels is not None:
+        labels.extend(history.episodes)
     engine = EngineRunner(app) if with_engine else None
     done = history.record(progress=progress, engine=engine)
     manual.set(max(manual.now(), end))

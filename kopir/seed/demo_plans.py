@@ -1,6 +1,7 @@
-"""What happens to each demo child over two school years: enrolment, sessions with a
-wellbeing trajectory, conflicts and peer interactions (friendships too), corrections,
-concerns raised by hand, transfers and closures, planned as timed actions."""
+"""Each demo child's everyday record over two school years: enrolment, sessions with a
+wellbeing trajectory, minor conflicts and peer interactions (friendships too), corrections,
+concerns raised by hand, transfers and closures, planned as timed actions. What needs
+attention is planned on top of it (`demo_episodes`)."""
 
 from __future__ import annotations
 
@@ -53,6 +54,7 @@ class ChildPlans:
                        for u in demo_users()}
         self.entries: dict[str, str] = {}
         self.escalations: dict[str, UUID] = {}
+        self.sessions: dict[str, list[tuple[datetime, Wellbeing | None]]] = {}
 
     def at(self, moment: datetime, run: Callable[[], None]) -> None:
         if moment <= self.until:
@@ -104,7 +106,7 @@ class ChildPlans:
         return plans
 
     def plan(self, count: int) -> None:
-        plans = self.plan_children(count)
+        self.plans = plans = self.plan_children(count)
         for plan in plans:
             self.plan_enrolment(plan)
             self.plan_sessions(plan)
@@ -156,6 +158,7 @@ class ChildPlans:
                 else "",
             )
             self.plan_entry(plan, "psych", moment, "record_counselling_session", form)
+            self.sessions.setdefault(plan.code, []).append((moment, form.wellbeing))
             if plan.trajectory == "worsening" and attended and rng.random() < 0.06:
                 self.plan_concern(plan, moment + timedelta(hours=1))
             moment = next_at
@@ -194,7 +197,7 @@ class ChildPlans:
         rng.shuffle(roles)
         form = ConflictReport(
             occurred_at=moment, kind=rng.choices(list(ConflictKind), [6, 3, 2, 1])[0],
-            severity=rng.choices([1, 2, 3, 4, 5], [5, 6, 4, 1.2, 0.3])[0],
+            severity=rng.choices([1, 2, 3], [5, 6, 4])[0],  # 4 and 5: episodes
             description=rng.choice(text.CONFLICT), child_role=roles[0],
             participants=(Participant(other.code, roles[1]),) if other else (),
             others_not_in_system=other is None and rng.random() < 0.6,
@@ -217,7 +220,7 @@ class ChildPlans:
                        PeerIncidentKind.PHYSICAL: text.PHYSICAL_PEER}[kind]
             form = PeerIncidentReport(
                 occurred_at=moment, kind=kind, description=rng.choice(wording),
-                severity=rng.choices([1, 2, 3, 4], [3, 5, 3, 1])[0],
+                severity=rng.choices([1, 2, 3], [3, 5, 3])[0],
                 child_role=ParticipantRole.TARGET,
                 label_about=rng.choice([LabelAbout.ORIGIN, LabelAbout.RELIGION, LabelAbout.FAMILY])
                 if kind == PeerIncidentKind.STIGMATISING_LABEL else None,
@@ -261,10 +264,7 @@ class ChildPlans:
 
     def correct(self, actor: Actor, plan: Plan, key: str, fix: Correction, retract: bool) -> None:
         fix = Correction(entry_id=self.entries[key], reason=fix.reason, changes=fix.changes)
-        if retract:
-            self.app.retract_entry(actor, plan.code, fix)
-        else:
-            self.app.amend_entry(actor, plan.code, fix)
+        (self.app.retract_entry if retract else self.app.amend_entry)(actor, plan.code, fix)
 
     def plan_concern(self, plan: Plan, moment: datetime) -> None:
         rng = self.rng

@@ -10,6 +10,23 @@ CONFLICT = [
     "Raised voice at the PE teacher after losing a game; calmed down when given time.",
     "Scuffle in the corridor; no injuries. Both pupils met the psychologist the same day.",
 ]
+# Only in "needs attention" episodes: what a serious incident looks like when written down.
+CRISIS = [
+    "Hit by an older pupil behind the school; a cut on the lip, the nurse treated the injury.",
+    "Pushed down the stairs by a group of pupils; the wrist was injured, the mother took the child to a doctor.",
+    "На перемене старшеклассник ударил ребёнка, травма носа, вызвали медсестру.",
+    "Үзілісте жоғары сынып оқушысы балаға соққы берді, бала жарақат алды, медбике көмек көрсетті.",
+]
+SERIOUS = [
+    "A fight with three pupils after lessons; the police inspector was called.",
+    "Threatened with a knife by an older pupil on the way home; the child is afraid to come to school.",
+    "Драка с несколькими учениками после уроков; вызвали инспектора.",
+]
+WITHDRAWN = [
+    "Quiet and tired; says nothing helps and does not want to come to school.",
+    "Почти не разговаривал, жалуется, что в классе его никто не ждёт.",
+    "Бала көңілсіз, сыныптастарымен сөйлеспейтінін айтты.",
+]
 NICKNAME = [
     "Classmates called the child names about where the family lived before. The teacher stopped it and held a class talk on respect.",
     "An older pupil used a hurtful nickname about the child's religion in the changing room.",

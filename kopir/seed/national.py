@@ -24,6 +24,7 @@ from domain.commands import (
     PeerIncidentReport,
     Wellbeing,
 )
+from domain.rules.quality import Episode
 from domain.vocabulary import (
     Attendance,
     ConflictKind,
@@ -59,8 +60,11 @@ def generator_env(size: Preset) -> dict[str, str]:
 
 def generate(make_app: Callable[[clock.ManualClock, Callable[[], UUID]], SchoolIntegration],
              children: int, schools: int, events: int, seed: int = 1, batch: int = 500,
-             progress: Callable[[int, int], None] | None = None) -> SchoolIntegration:
-    """Record about `events` events; returns the application (its clock at the end)."""
+             progress: Callable[[int, int], None] | None = None,
+             labels: list[Episode] | None = None) -> SchoolIntegration:
+    """Record about `events` events; returns the application (its clock at the end).
+    A child now and then goes through a crisis (a hidden state of two weeks whose first
+    entry is a serious incident); those episodes are added to `labels`, never stored."""
     rng = random.Random(seed)
     manual = clock.ManualClock(START)
     app = make_app(manual, lambda: UUID(int=rng.getrandbits(128), version=4))
@@ -87,17 +91,39 @@ def generate(make_app: Callable[[clock.ManualClock, Callable[[], UUID]], SchoolI
         if progress:
             progress(done, events)
     wellbeing: dict[str, list[int]] = {}
+    crisis: dict[str, datetime] = {}  # child -> the end of its crisis
+    labels = labels if labels is not None else []
     while done < events:
         with app.batch():
             for _ in range(min(batch, events - done)):
                 manual.advance(step)
-                code = rng.choice(codes)
-                record_one(app, staff[school_of[code]], code, manual.now(), rng,
-                           wellbeing.setdefault(code, [rng.randint(2, 4) for _ in range(4)]))
+                code, now = rng.choice(codes), manual.now()
+                if code in crisis and now > crisis[code]:
+                    del crisis[code]
+                if code not in crisis and rng.random() < CRISIS_RATE:
+                    crisis[code] = now + CRISIS
+                    labels.append(Episode(code, "crisis", now, crisis[code]))
+                    record_crisis(app, staff[school_of[code]], code, now, rng)
+                else:
+                    record_one(app, staff[school_of[code]], code, now, rng,
+                               wellbeing.setdefault(code, [rng.randint(2, 4) for _ in range(4)]))
                 done += 1
         if progress:
             progress(done, events)
     return app
+
+
+CRISIS_RATE = 0.004  # per entry: about one child in three goes through one in two years
+CRISIS = timedelta(days=14)
+
+
+def record_crisis(app: SchoolIntegration, actor: Actor, code: str, when: datetime,
+                  rng: random.Random) -> None:
+    """The first sign of a crisis: a serious incident, written down as such."""
+    injured = rng.random() < 0.5
+    app.record_conflict(actor, code, ConflictReport(
+        when, ConflictKind.PHYSICAL, rng.choice([3, 4]) if injured else rng.choice([4, 5]),
+        rng.choice(text.CRISIS if injured else text.SERIOUS), child_role=ParticipantRole.TARGET))
 
 
 # Peer interactions: friendships and group work outnumber trouble; labels are rare.
@@ -119,7 +145,7 @@ def record_one(app: SchoolIntegration, actor: Actor, code: str, when: datetime,
     if roll < 0.3:
         app.record_conflict(actor, code, ConflictReport(
             when, rng.choices(list(CONFLICT_WEIGHTS), list(CONFLICT_WEIGHTS.values()))[0],
-            rng.choices([1, 2, 3, 4, 5], [45, 35, 17, 2, 1])[0],
+            rng.choices([1, 2, 3], [45, 35, 17])[0],  # 4 and 5: crises
             rng.choice(text.CONFLICT), child_role=rng.choice(
                 [ParticipantRole.INITIATOR, ParticipantRole.TARGET, ParticipantRole.INVOLVED])))
     elif roll < 0.7:

@@ -8,22 +8,16 @@ import sys
 
 import pytest
 
-from infrastructure.settings import settings
 from kopir import cli
+from tests.stores import demo_store
 
 
 @pytest.fixture(scope="module")
 def store(tmp_path_factory):  # type: ignore[no-untyped-def]
     # One seeded store for the module: these commands only read it (a rebuild recreates
     # identical read models).
-    path = tmp_path_factory.mktemp("cli")
-    patch = pytest.MonkeyPatch()
-    patch.setenv("KOPIR_DATABASE_URL", f"sqlite:///{path}/kopir.db")
-    settings.cache_clear()
-    assert cli.main(["demo", "--children", "8", "--seed", "5", "--until", "2026-04-30"]) == 0
-    yield path
-    settings.cache_clear()
-    patch.undo()
+    with demo_store(tmp_path_factory.mktemp("cli"), "--children", "8", "--seed", "5", "--until", "2026-04-30") as path:
+        yield path
 
 
 def test_children_and_chronology_as_json(store, capsys):
@@ -102,3 +96,41 @@ def test_a_bad_rules_file_is_one_line_with_its_line_number(store, tmp_path):
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 1
     assert f"{bad}:4: rule 'x1': level must be one of" in result.stderr
+
+
+def test_the_demo_labels_its_episodes_beside_the_store_and_the_rules_are_measured(store,
+                                                                                  capsys):
+    truth = store / "kopir-truth.jsonl"
+    labels = [json.loads(line) for line in truth.read_text().splitlines()]
+    assert labels and {"child_code", "kind", "start", "end"} == set(labels[0])
+    # Never in the event store: no kind of stored event is about episodes or the truth.
+    import sqlite3
+
+    with sqlite3.connect(store / "kopir.db") as db:
+        topics = {t for (t,) in db.execute("SELECT DISTINCT topic FROM schoolintegration_events")}
+    assert topics and not [t for t in topics if "pisode" in t or "ruth" in t]
+    capsys.readouterr()
+    assert cli.main(["rules", "evaluate", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    overall, load = report["overall"], report["load"]
+    assert load["episodes"] == len(labels) and load["children"] == 8
+    assert 0 < overall["precision"] <= 1 and 0 < overall["recall"] <= 1
+    assert overall["signals"] == sum(r["signals"] for r in report["rules"])
+    # One concern per child groups the signals: fewer items than escalations.
+    assert load["concerns"]["items"] < load["escalations"]["items"]
+    assert load["concerns"]["signals_per_concern"] > 1
+    assert cli.main(["rules", "evaluate"]) == 0
+    table = capsys.readouterr().out
+    assert "Serious incident" in table and "all rules together" in table
+    assert "per supervisor per week" in table
+
+
+def test_evaluating_without_labels_says_where_they_come_from(store, tmp_path, capsys):
+    capsys.readouterr()
+    assert cli.main(["rules", "evaluate", "--truth", str(tmp_path / "none.jsonl")]) == 1
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("kopir: ") and "`kopir demo` writes them" in err
+    broken = tmp_path / "broken.jsonl"
+    broken.write_text('{"child_code": "X"}\n')
+    assert cli.main(["rules", "evaluate", "--truth", str(broken)]) == 1
+    assert "broken.jsonl:1: an episode is a JSON object" in capsys.readouterr().err
