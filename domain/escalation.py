@@ -80,8 +80,20 @@ class Escalation(KopirAggregate):
         def apply(self, aggregate: Escalation) -> None:  # type: ignore[override]
             aggregate.status = "resolved"
 
+    class EscalationWithdrawn(KopirAggregate.Event):
+        """The entry that raised it was retracted, or amended so that the rule no longer
+        holds: the escalation leaves the queue by itself (`why` says which)."""
+
+        why: str  # entry_retracted | entry_amended
+        entry_id: str
+
+        def apply(self, aggregate: Escalation) -> None:  # type: ignore[override]
+            aggregate.status = "withdrawn"
+
     def check_not_resolved(self) -> None:
         """Raised when acting on an escalation that is already resolved."""
+        if self.status == "withdrawn":
+            raise EscalationStateError(code="escalation_withdrawn")
         if self.status == "resolved":
             raise EscalationStateError()
 
@@ -109,6 +121,14 @@ class Escalation(KopirAggregate):
         self.check_not_resolved()
         self.trigger_event(self.EscalationAssigned, assignee=assignee, note=note,
                            **stamp.fields())
+
+    def withdraw(self, why: str, entry_id: str, stamp: Stamp) -> bool:
+        """Withdraw what is still in the queue; False when it had already left it."""
+        if self.status in ("resolved", "withdrawn"):
+            return False
+        self.trigger_event(self.EscalationWithdrawn, why=why, entry_id=entry_id,
+                           **stamp.fields())
+        return True
 
     def resolve(self, outcome: str, rationale: str, stamp: Stamp) -> None:
         self.check_not_resolved()

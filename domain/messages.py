@@ -82,6 +82,8 @@ REFUSALS = {
     "unknown_escalation.in_scope": "No escalation {escalation} in your schools.",
     "escalation_resolved": "This escalation is already resolved.",
     "escalation_acknowledged": "This escalation was already acknowledged.",
+    "escalation_withdrawn": "This escalation was withdrawn: the entry that raised it was "
+                            "corrected.",
     "record_unreadable": "This record cannot be read: an entry of it was changed or written "
                          "outside Köpir. An auditor can check its integrity.",
     "login_failed": "Unknown user name or wrong password.",

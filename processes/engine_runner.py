@@ -17,6 +17,7 @@ import time
 from typing import Any, Sequence
 from uuid import UUID, uuid5
 
+from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import Notification, Tracking
 from eventsourcing_sqlalchemy.recorders import SQLAlchemyTrackingRecorder
 
@@ -25,6 +26,7 @@ from domain.application import SchoolIntegration
 from domain.model import KOPIR_NAMESPACE, Escalation, Stamp
 from domain.rules.engine import Decision, Engine
 from domain.rules.loader import RuleSet, load_rules
+from domain.rules.withdrawal import Withdrawal
 from infrastructure.locks import FollowerLock
 from infrastructure.quarantine import Quarantine, isolatable, reason_of, stream_of
 from infrastructure.store import datastore_of, schema_lock
@@ -70,6 +72,7 @@ class EngineRunner(LogFollower):
         self._unsaved = 0  # decided up to here, position not yet written (nothing raised)
         self._last_saved = time.monotonic()
         self._recorded: set[UUID] = set()
+        self._withdrawals: list[Withdrawal] = []  # taken back, not yet recorded
         self.raised_log: list[Escalation] = []  # what this runner raised, in order
         self._replayed_to = 0
 
@@ -87,6 +90,7 @@ class EngineRunner(LogFollower):
             self._recorded.add(event.originator_id)
         moment = event.timestamp
         decisions = self.engine.tick(moment) + self.engine.observe(event, moment)
+        self._withdrawals += self.engine.withdrawals.take()
         return [d for d in decisions if self.identity(d) not in self._recorded]
 
     def activated(self) -> None:
@@ -94,6 +98,7 @@ class EngineRunner(LogFollower):
         self.engine = Engine(self.rules)
         self._position, self._unsaved, self._replayed_to = None, 0, 0
         self._recorded = set()
+        self._withdrawals = []
         self.quarantine.reload()
 
     def before_batches(self) -> None:
@@ -117,6 +122,7 @@ class EngineRunner(LogFollower):
 
         LogScan(self.app, observe, batch_size=self.batch_size,
                 after=self._replayed_to).process_available(stop=position)
+        self._withdrawals = []  # decided before: what was withdrawn is in the log
         self._replayed_to = position
         return done
 
@@ -142,7 +148,7 @@ class EngineRunner(LogFollower):
                 log.warning("%s: event %s parked: %s", self.name, notification.id,
                             parked[-1]["reason"])
         last = notifications[-1].id
-        if decisions or parked or last - (self._position or 0) >= SAVE_EVERY or \
+        if decisions or parked or self._withdrawals or last - (self._position or 0) >= SAVE_EVERY or \
                 time.monotonic() - self._last_saved > SAVE_INTERVAL:
             self._record(decisions, Tracking(self.name, last), parked)
         else:
@@ -177,11 +183,12 @@ class EngineRunner(LogFollower):
                 parked: Sequence[dict[str, Any]] = (), unpark: int | None = None) -> None:
         # An escalation already in the log (a replay after lost state) is not raised again.
         decisions = [d for d in decisions if not self._in_store(self.identity(d))]
-        if not decisions and tracking is None and unpark is None:
+        withdrawn, self._withdrawals = self._withdrawn(self._withdrawals), []
+        if not decisions and not withdrawn and tracking is None and unpark is None:
             return
         with clock.using(self.app.clock):
             escalations = [self._escalation(d) for d in decisions]
-        events = [e for escalation in escalations for e in escalation.collect_events()]
+        events = [e for escalation in escalations + withdrawn for e in escalation.collect_events()]
         with self.app.recorder.transaction(commit=True) as session:  # type: ignore[attr-defined]
             if events:
                 self.app.save(*events)
@@ -195,6 +202,24 @@ class EngineRunner(LogFollower):
             self._position, self._last_saved = tracking.notification_id, time.monotonic()
         self._recorded |= {e.id for e in escalations}
         self.raised_log += escalations
+
+    def _withdrawn(self, withdrawals: list[Withdrawal]) -> list[Escalation]:
+        """The escalations taken back because their entry was corrected (those still in
+        the queue; one already resolved stays as it is)."""
+        changed: dict[str, Escalation] = {}
+        now = self.app.clock.now()
+        for w in withdrawals:
+            escalation = changed.get(w.escalation_id)
+            if escalation is None:
+                try:
+                    escalation = self.app.repository.get(UUID(w.escalation_id))
+                except AggregateNotFoundError:
+                    continue
+            with clock.using(self.app.clock):
+                if escalation.withdraw(w.why, w.entry_id,
+                                       Stamp(ENGINE, "system", escalation.school_id, now)):
+                    changed[w.escalation_id] = escalation
+        return list(changed.values())
 
     def _in_store(self, aggregate_id: UUID) -> bool:
         if aggregate_id in self._recorded:

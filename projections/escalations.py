@@ -92,6 +92,9 @@ def changed(uow: "UnitOfWork", event: KopirAggregate.Event) -> tuple[str, bool]:
                   "resolved_by": event.recorded_by, "outcome": event.outcome,
                   "rationale": event.rationale}
         history.append(_step("resolved", event, event.rationale))
+    elif isinstance(event, Escalation.EscalationWithdrawn):
+        values = {"status": "withdrawn"}  # not a person's resolution: its time is in history
+        history.append(_step("withdrawn", event, event.why))
     else:
         raise TypeError(f"{type(event).__name__} does not change an escalation")
     values["history"] = dumps(history)
@@ -99,7 +102,8 @@ def changed(uow: "UnitOfWork", event: KopirAggregate.Event) -> tuple[str, bool]:
         pending.update(values)
     else:
         uow.session.execute(update(escalations).where(e.escalation_id == key).values(**values))
-    return child_id, values["status"] == "resolved" and status != "resolved"
+    closed = ("resolved", "withdrawn")
+    return child_id, values["status"] in closed and status not in closed
 
 
 def entry_corrected(uow: "UnitOfWork", event: KopirAggregate.Event) -> None:

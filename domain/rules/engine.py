@@ -29,10 +29,10 @@ from domain.rules.facts import (
     matched,
 )
 from domain.rules.loader import Rule, RuleSet
+from domain.rules.withdrawal import Withdrawals
 from domain.vocabulary import LEVELS
 
-CHILD_EVENTS = (Child.ChildEnrolled, Child.ChildTransferred, Child.EnrolmentClosed, Child.Entry,
-                Child.EntryAmended)
+CHILD_EVENTS = (Child.ChildEnrolled, Child.ChildTransferred, Child.EnrolmentClosed, Child.Entry)
 
 
 class Engine:
@@ -47,6 +47,7 @@ class Engine:
         self._due: list[tuple[datetime, int, str, str]] = []
         self._sequence = count()
         self._arrival: dict[str, int] = {}  # first-seen order: ticks decide in that order
+        self.withdrawals = Withdrawals(rules)  # what corrected entries take back
 
     def _wake(self, moment: datetime, kind: str, key: str) -> None:
         heapq.heappush(self._due, (moment, next(self._sequence), kind, key))
@@ -60,13 +61,22 @@ class Engine:
         self.seen.add(position)
         if isinstance(event, Escalation.EscalationRaised):
             self._escalation_raised(event)
+            self.withdrawals.raised(event)
             return []
-        if isinstance(event, (Escalation.EscalationAcknowledged, Escalation.EscalationResolved)):
+        if isinstance(event, (Escalation.EscalationAcknowledged, Escalation.EscalationResolved,
+                              Escalation.EscalationWithdrawn)):
             self.escalations.pop(str(event.originator_id), None)
             return []
         if isinstance(event, Child.EntryRetracted):
             self._retract(str(event.originator_id), event.retracts)
-            return []
+            self.withdrawals.retracted(self.children.get(str(event.originator_id)),
+                                       event.retracts)
+            return self._forget_withdrawn()
+        if isinstance(event, Child.EntryAmended):
+            child = self.children.get(str(event.originator_id))
+            if child is not None:
+                self.withdrawals.amended(child, event.amends, dict(event.changes or {}))
+            return self._forget_withdrawn()
         if not isinstance(event, CHILD_EVENTS):
             return []
         child = self._child(event)
@@ -245,6 +255,12 @@ class Engine:
         if child is not None:
             child.facts = [f for f in child.facts if f.entry_id != entry_id]
             child.timers = [t for t in child.timers if t.anchor.entry_id != entry_id]
+
+    def _forget_withdrawn(self) -> list[Decision]:
+        """What is withdrawn is not raised a level up when its deadline passes."""
+        for withdrawal in self.withdrawals.pending:
+            self.escalations.pop(withdrawal.escalation_id, None)
+        return []
 
     def _escalation_raised(self, event: Escalation.EscalationRaised) -> None:
         self.raised.add(f"escalation:{event.originator_id}")

@@ -119,7 +119,7 @@ def fact_of(event: Any) -> Fact | None:
     if isinstance(event, (Child.ConflictRecorded, Child.PeerIncidentRecorded)):
         return Fact(entry_id=event.entry_id, kind=event.kind, severity=event.severity or 0,
                     positive=bool(getattr(event, "positive", False)),
-                    text=f"{event.description} {event.action_taken}",
+                    text=f"{event.description}\x1f{event.action_taken}",  # description, action
                     label_about=getattr(event, "label_about", None) or "", **common)
     if isinstance(event, Child.CounsellingSessionRecorded):
         return Fact(entry_id=event.entry_id, attendance=event.attendance,

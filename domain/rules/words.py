@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 
 WORD = re.compile(r"\w+")
-CLAUSE_END = re.compile(r"[.;!?\n]+")
+CLAUSE_END = re.compile(r"[.;!?\n\x1f]+")  # \x1f: between an entry's description and action
 CONTRACTED_NOT = re.compile(r"n[’']t\b")  # "wasn't" → "was not"
 
 

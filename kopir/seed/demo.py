@@ -17,6 +17,7 @@ from uuid import UUID
 from domain import clock
 from domain.application import SYSTEM, SchoolIntegration
 from domain.commands import Resolution
+from domain.errors import EscalationStateError
 from domain.model import Escalation
 from domain.rules.quality import Episode
 from domain.vocabulary import Outcome
@@ -94,11 +95,21 @@ class DemoHistory(EpisodePlans):
 
     def push(self, moment: datetime, run: Callable[[], None]) -> None:
         if moment <= self.until:
-            heapq.heappush(self.actions, Action(moment, self._seq(), run))
+            heapq.heappush(self.actions, Action(moment, self._seq(), lambda: unless_gone(run)))
 
     def _seq(self) -> int:
         self._sequence = getattr(self, "_sequence", 10**9) + 1
         return self._sequence
+
+
+def unless_gone(run: Callable[[], None]) -> None:
+    """A supervisor's answer, unless the escalation has left the queue meanwhile (its
+    entry was corrected and the engine withdrew it)."""
+    try:
+        run()
+    except EscalationStateError as error:
+        if error.code != "escalation_withdrawn":
+            raise
 
 
 def history_window(until: date) -> tuple[datetime, datetime]:

@@ -175,3 +175,34 @@ def test_scenario_a_scuffle_with_no_injuries_raises_no_high(store, tmp_path, cap
               if r["child_code"] == "IMP-S1"]
     rt.close()
     assert [r for r in raised if r["level"] == "high"] == []
+
+
+def test_scenario_a_retracted_trigger_withdraws_its_escalation(store, tmp_path):
+    rows = [
+        {"row_id": "w1", "form": "enrolment", "child_code": "IMP-W1", "school_id": SCHOOL,
+         "grade": 4, "birth_year": 2016, "occurred_at": "2026-03-02T09:00:00+05:00"},
+        {"row_id": "w2", "form": "conflict", "child_code": "IMP-W1",
+         "occurred_at": "2026-03-04T10:00:00+05:00", "kind": "physical", "severity": 2,
+         "description": "Pushed on the stairs; his wrist was injured."}]
+
+    def escalations() -> list[dict]:  # type: ignore[type-arg]
+        rt = bootstrap.build()
+        engine = EngineRunner(rt.app)
+        engine.process_available()
+        engine.close()
+        rt.runner.catch_up()
+        found = [r for r in rt.oversight().escalation_queue(
+            rt.app.actor_for("coordinator"), include_resolved=True)
+            if r["child_code"] == "IMP-W1" and r["rule_id"] == "serious-incident"]
+        rt.close()
+        return found
+
+    assert cli.main(["import", str(write_jsonl(tmp_path / "a.jsonl", rows)), "--as", PSYCH]) == 0
+    [raised] = escalations()
+    assert (raised["level"], raised["status"]) == ("high", "open")
+    retraction = {"row_id": "w3", "form": "retraction", "child_code": "IMP-W1", "entry": "w2",
+                  "reason": "Recorded for the wrong child."}
+    assert cli.main(["import", str(write_jsonl(tmp_path / "b.jsonl", [retraction])),
+                     "--as", PSYCH]) == 0
+    [withdrawn] = escalations()
+    assert withdrawn["status"] == "withdrawn"

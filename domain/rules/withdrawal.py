@@ -1,0 +1,97 @@
+"""Escalations follow the record: when the entry a rule fired on is retracted, or amended so
+that the rule no longer holds, what it raised is withdrawn (the engine's runner records
+`EscalationWithdrawn`). A window rule keeps its escalation while enough of its entries
+remain."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any
+
+from domain.rules.facts import ChildState, Fact, matched
+from domain.rules.loader import RuleSet
+
+KEEP = ("manual", "unacknowledged")  # raised by a person, or about an escalation
+SEPARATOR = "\x1f"  # between an entry's description and its action in a fact's text
+
+
+@dataclass(frozen=True)
+class Withdrawal:
+    escalation_id: str
+    why: str  # entry_retracted | entry_amended
+    entry_id: str
+
+
+@dataclass(frozen=True, slots=True)  # one per escalation, kept while the engine runs
+class Raised:
+    escalation_id: str
+    rule_id: str
+    triggering: tuple[str, ...]
+    due_at: datetime
+
+
+class Withdrawals:
+    def __init__(self, rules: RuleSet) -> None:
+        self.rules = rules
+        self.on: dict[str, list[Raised]] = {}  # entry id -> what was raised on it
+        self.pending: list[Withdrawal] = []
+
+    def raised(self, event: Any) -> None:
+        if event.rule_id in KEEP:
+            return
+        raised = Raised(str(event.originator_id), event.rule_id,
+                        tuple(event.triggering_entries), event.due_at)
+        for entry in raised.triggering:
+            self.on.setdefault(entry, []).append(raised)
+
+    def take(self) -> list[Withdrawal]:
+        found, self.pending = self.pending, []
+        return found
+
+    def retracted(self, child: ChildState | None, entry_id: str) -> None:
+        for raised in self.on.pop(entry_id, []):
+            try:
+                rule = self.rules.by_id(raised.rule_id)
+            except KeyError:
+                continue  # a rule no longer in the file: left to people
+            if rule.when.kind == "window" and child is not None:
+                left = {f.entry_id for f in child.facts} & set(raised.triggering)
+                if len(left) >= rule.when.threshold_for(child.age_at(raised.due_at)):
+                    continue
+            self.pending.append(Withdrawal(raised.escalation_id, "entry_retracted", entry_id))
+
+    def amended(self, child: ChildState, entry_id: str, changes: dict[str, Any]) -> None:
+        """Apply an amendment to the child's fact; withdraw what one entry raised when the
+        rule no longer holds for it."""
+        old = next((f for f in child.facts if f.entry_id == entry_id), None)
+        if old is None:
+            return
+        new = amended_fact(old, changes)
+        child.facts = sorted([new if f is old else f for f in child.facts])
+        for raised in self.on.get(entry_id, []):
+            try:
+                rule = self.rules.by_id(raised.rule_id)
+            except KeyError:
+                continue
+            if rule.when.kind == "event" and matched(rule, new, self.rules.negation) is None:
+                self.pending.append(Withdrawal(raised.escalation_id, "entry_amended", entry_id))
+
+
+def amended_fact(fact: Fact, changes: dict[str, Any]) -> Fact:
+    description, _, action = fact.text.partition(SEPARATOR)
+    values: dict[str, Any] = {}
+    if "description" in changes or "action_taken" in changes:
+        values["text"] = text_of(changes.get("description", description),
+                                 changes.get("action_taken", action))
+    if isinstance(changes.get("severity"), int):
+        values["severity"] = changes["severity"]
+    if isinstance(changes.get("kind"), str):
+        values["kind"] = changes["kind"]
+    if isinstance(changes.get("occurred_at"), datetime):
+        values["occurred_at"] = changes["occurred_at"]
+    return replace(fact, **values)
+
+
+def text_of(description: str, action_taken: str) -> str:
+    return f"{description or ''}{SEPARATOR}{action_taken or ''}"
