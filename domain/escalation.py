@@ -8,6 +8,7 @@ from uuid import UUID
 
 from domain.aggregate import KopirAggregate, Stamp
 from domain.errors import EscalationStateError
+from domain.vocabulary import LEVELS
 
 
 class Escalation(KopirAggregate):
@@ -80,6 +81,18 @@ class Escalation(KopirAggregate):
         def apply(self, aggregate: Escalation) -> None:  # type: ignore[override]
             aggregate.status = "resolved"
 
+    class EscalationLevelRaised(KopirAggregate.Event):
+        """Nobody acknowledged it by its deadline: the same escalation rises a level, with a
+        new deadline (never a new escalation about this one)."""
+
+        level: str
+        acknowledge_by: datetime
+        rule_id: str
+
+        def apply(self, aggregate: Escalation) -> None:  # type: ignore[override]
+            aggregate.level = self.level
+            aggregate.acknowledge_by = self.acknowledge_by
+
     class EscalationWithdrawn(KopirAggregate.Event):
         """The entry that raised it was retracted, or amended so that the rule no longer
         holds: the escalation leaves the queue by itself (`why` says which)."""
@@ -121,6 +134,16 @@ class Escalation(KopirAggregate):
         self.check_not_resolved()
         self.trigger_event(self.EscalationAssigned, assignee=assignee, note=note,
                            **stamp.fields())
+
+    def raise_level(self, level: str, acknowledge_by: datetime, rule_id: str,
+                    stamp: Stamp) -> bool:
+        """Raise a level, unless someone has acknowledged it meanwhile or it is at that
+        level already (a decision taken again after a restart): False then."""
+        if self.status != "open" or LEVELS.index(level) <= LEVELS.index(self.level):
+            return False
+        self.trigger_event(self.EscalationLevelRaised, level=level,
+                           acknowledge_by=acknowledge_by, rule_id=rule_id, **stamp.fields())
+        return True
 
     def withdraw(self, why: str, entry_id: str, stamp: Stamp) -> bool:
         """Withdraw what is still in the queue; False when it had already left it."""

@@ -25,6 +25,7 @@ from domain import clock
 from domain.application import SchoolIntegration
 from domain.model import KOPIR_NAMESPACE, Escalation, Stamp
 from domain.rules.engine import Decision, Engine
+from domain.rules.facts import Rise
 from domain.rules.loader import RuleSet, load_rules
 from domain.rules.withdrawal import Withdrawal
 from infrastructure.locks import FollowerLock
@@ -73,6 +74,7 @@ class EngineRunner(LogFollower):
         self._last_saved = time.monotonic()
         self._recorded: set[UUID] = set()
         self._withdrawals: list[Withdrawal] = []  # taken back, not yet recorded
+        self._rises: list[Rise] = []  # raised a level in place, not yet recorded
         self.raised_log: list[Escalation] = []  # what this runner raised, in order
         self._replayed_to = 0
 
@@ -91,6 +93,8 @@ class EngineRunner(LogFollower):
         moment = event.timestamp
         decisions = self.engine.tick(moment) + self.engine.observe(event, moment)
         self._withdrawals += self.engine.withdrawals.take()
+        self._rises += self.engine.rises
+        self.engine.rises = []
         return [d for d in decisions if self.identity(d) not in self._recorded]
 
     def activated(self) -> None:
@@ -98,7 +102,7 @@ class EngineRunner(LogFollower):
         self.engine = Engine(self.rules)
         self._position, self._unsaved, self._replayed_to = None, 0, 0
         self._recorded = set()
-        self._withdrawals = []
+        self._withdrawals, self._rises = [], []
         self.quarantine.reload()
 
     def before_batches(self) -> None:
@@ -122,7 +126,7 @@ class EngineRunner(LogFollower):
 
         LogScan(self.app, observe, batch_size=self.batch_size,
                 after=self._replayed_to).process_available(stop=position)
-        self._withdrawals = []  # decided before: what was withdrawn is in the log
+        self._withdrawals, self._rises = [], []  # decided before: they are in the log
         self._replayed_to = position
         return done
 
@@ -148,7 +152,7 @@ class EngineRunner(LogFollower):
                 log.warning("%s: event %s parked: %s", self.name, notification.id,
                             parked[-1]["reason"])
         last = notifications[-1].id
-        if decisions or parked or self._withdrawals or last - (self._position or 0) >= SAVE_EVERY or \
+        if decisions or parked or self._withdrawals or self._rises or last - (self._position or 0) >= SAVE_EVERY or \
                 time.monotonic() - self._last_saved > SAVE_INTERVAL:
             self._record(decisions, Tracking(self.name, last), parked)
         else:
@@ -171,6 +175,8 @@ class EngineRunner(LogFollower):
     def _decide_time(self) -> list[Decision]:
         decisions = [d for d in self.engine.tick(self.app.clock.now())
                      if self.identity(d) not in self._recorded]
+        self._rises += self.engine.rises
+        self.engine.rises = []
         self._record(decisions, None)
         return decisions
 
@@ -183,12 +189,13 @@ class EngineRunner(LogFollower):
                 parked: Sequence[dict[str, Any]] = (), unpark: int | None = None) -> None:
         # An escalation already in the log (a replay after lost state) is not raised again.
         decisions = [d for d in decisions if not self._in_store(self.identity(d))]
-        withdrawn, self._withdrawals = self._withdrawn(self._withdrawals), []
-        if not decisions and not withdrawn and tracking is None and unpark is None:
+        changed = self._changed(self._withdrawals, self._rises)
+        self._withdrawals, self._rises = [], []
+        if not decisions and not changed and tracking is None and unpark is None:
             return
         with clock.using(self.app.clock):
             escalations = [self._escalation(d) for d in decisions]
-        events = [e for escalation in escalations + withdrawn for e in escalation.collect_events()]
+        events = [e for escalation in escalations + changed for e in escalation.collect_events()]
         with self.app.recorder.transaction(commit=True) as session:  # type: ignore[attr-defined]
             if events:
                 self.app.save(*events)
@@ -203,22 +210,32 @@ class EngineRunner(LogFollower):
         self._recorded |= {e.id for e in escalations}
         self.raised_log += escalations
 
-    def _withdrawn(self, withdrawals: list[Withdrawal]) -> list[Escalation]:
-        """The escalations taken back because their entry was corrected (those still in
-        the queue; one already resolved stays as it is)."""
+    def _changed(self, withdrawals: list[Withdrawal], rises: list[Rise]) -> list[Escalation]:
+        """Escalations taken back because their entry was corrected, and those nobody
+        acknowledged in time raised a level; each as it stands in the store (one resolved
+        or acknowledged meanwhile stays as it is)."""
         changed: dict[str, Escalation] = {}
         now = self.app.clock.now()
-        for w in withdrawals:
-            escalation = changed.get(w.escalation_id)
-            if escalation is None:
+
+        def load(escalation_id: str) -> Escalation | None:
+            if escalation_id not in changed:
                 try:
-                    escalation = self.app.repository.get(UUID(w.escalation_id))
+                    return self.app.repository.get(UUID(escalation_id))
                 except AggregateNotFoundError:
-                    continue
+                    return None
+            return changed[escalation_id]
+
+        for item in [*withdrawals, *rises]:
+            escalation = load(item.escalation_id)
+            if escalation is None:
+                continue
+            stamp = Stamp(ENGINE, "system", escalation.school_id, now)
             with clock.using(self.app.clock):
-                if escalation.withdraw(w.why, w.entry_id,
-                                       Stamp(ENGINE, "system", escalation.school_id, now)):
-                    changed[w.escalation_id] = escalation
+                done = escalation.withdraw(item.why, item.entry_id, stamp) \
+                    if isinstance(item, Withdrawal) else \
+                    escalation.raise_level(item.level, item.acknowledge_by, item.rule_id, stamp)
+            if done:
+                changed[item.escalation_id] = escalation
         return list(changed.values())
 
     def _in_store(self, aggregate_id: UUID) -> bool:

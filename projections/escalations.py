@@ -92,6 +92,10 @@ def changed(uow: "UnitOfWork", event: KopirAggregate.Event) -> tuple[str, bool]:
                   "resolved_by": event.recorded_by, "outcome": event.outcome,
                   "rationale": event.rationale}
         history.append(_step("resolved", event, event.rationale))
+    elif isinstance(event, Escalation.EscalationLevelRaised):
+        values = {"status": status, "level": event.level,
+                  "acknowledge_by": event.acknowledge_by}
+        history.append(_step("level_raised", event, event.level))
     elif isinstance(event, Escalation.EscalationWithdrawn):
         values = {"status": "withdrawn"}  # not a person's resolution: its time is in history
         history.append(_step("withdrawn", event, event.why))

@@ -84,6 +84,10 @@ class ReadModelProjection(Projection[ReadModelView]):
         self.view.escalation_changed(domain_event, tracking)
 
     @process_event.register
+    def _(self, domain_event: Escalation.EscalationLevelRaised, tracking: Tracking) -> None:
+        self.view.escalation_changed(domain_event, tracking)
+
+    @process_event.register
     def _(self, domain_event: AccessEntry.RecordViewed, tracking: Tracking) -> None:
         self.view.record_viewed(domain_event, tracking)
 

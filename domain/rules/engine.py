@@ -23,6 +23,7 @@ from domain.rules.facts import (
     Decision,
     Fact,
     OpenEscalation,
+    Rise,
     Timer,
     counts_in_window,
     fact_of,
@@ -48,6 +49,7 @@ class Engine:
         self._sequence = count()
         self._arrival: dict[str, int] = {}  # first-seen order: ticks decide in that order
         self.withdrawals = Withdrawals(rules)  # what corrected entries take back
+        self.rises: list[Rise] = []  # escalations raised a level in place, to record
 
     def _wake(self, moment: datetime, kind: str, key: str) -> None:
         heapq.heappush(self._due, (moment, next(self._sequence), kind, key))
@@ -62,6 +64,12 @@ class Engine:
         if isinstance(event, Escalation.EscalationRaised):
             self._escalation_raised(event)
             self.withdrawals.raised(event)
+            return []
+        if isinstance(event, Escalation.EscalationLevelRaised):
+            known = self.escalations.get(str(event.originator_id))
+            if known is not None:  # as recorded (a replay), or as decided here already
+                known.level, known.deadline = event.level, event.acknowledge_by
+                self._wake(event.acknowledge_by, "escalation", str(event.originator_id))
             return []
         if isinstance(event, (Escalation.EscalationAcknowledged, Escalation.EscalationResolved,
                               Escalation.EscalationWithdrawn)):
@@ -111,18 +119,18 @@ class Engine:
         unacknowledged = [r for r in self.rules if r.when.kind == "unacknowledged"]
         for key in sorted(due["escalation"], key=arrival("escalation")):
             escalation = self.escalations.get(key)
-            if escalation is not None and escalation.deadline <= now and unacknowledged:
-                del self.escalations[escalation.escalation_id]
-                if escalation.rule_id == unacknowledged[0].id and escalation.level == "high":
-                    continue  # already the top level: it stays on the monitor as overdue
-                rule = unacknowledged[0]
-                level = LEVELS[min(len(LEVELS) - 1, LEVELS.index(escalation.level) + 1)]
-                child = self.children.get(escalation.child_id) or ChildState(escalation.child_id)
-                decision = self._decision(rule, child, (escalation.escalation_id,),
-                                          {"escalation": escalation.escalation_id},
-                                          escalation.deadline, now,
-                                          key=f"{rule.id}:{escalation.escalation_id}")
-                decisions.append(_with_level(decision, level, escalation))
+            if escalation is None or escalation.deadline > now or not unacknowledged:
+                continue
+            if escalation.level == LEVELS[-1]:
+                del self.escalations[key]  # the top already: it stays on the monitor, overdue
+                continue
+            # Not an escalation about an escalation: the same one rises a level, in place,
+            # with a new deadline; at most up to the top level.
+            rule = unacknowledged[0]
+            escalation.level = LEVELS[LEVELS.index(escalation.level) + 1]
+            escalation.deadline = now + rule.acknowledge_within
+            self.rises.append(Rise(key, escalation.level, escalation.deadline, rule.id))
+            self._wake(escalation.deadline, "escalation", key)
         return self._new(decisions)
 
     # --- rules ------------------------------------------------------------------------
@@ -284,8 +292,3 @@ class Engine:
                 fresh.append(decision)
         return fresh
 
-
-def _with_level(decision: Decision, level: str, escalation: OpenEscalation) -> Decision:
-    return Decision(decision.key, decision.rule, escalation.child_id, escalation.child_code,
-                    escalation.school_id, level, decision.triggering, decision.values,
-                    decision.due_at, decision.detected_at)

@@ -87,6 +87,16 @@ class OpenEscalation:
     deadline: datetime
 
 
+@dataclass(frozen=True)
+class Rise:
+    """An escalation nobody acknowledged by its deadline, raised a level in place."""
+
+    escalation_id: str
+    level: str
+    acknowledge_by: datetime
+    rule_id: str
+
+
 def matched(rule: Rule, fact: Fact, negation: Negation) -> dict[str, Any] | None:
     """What made an event condition hold, for "why?": {"severity": n} when the severity
     reached the rule's minimum, {"words": [...]} for the words found and not negated, both,

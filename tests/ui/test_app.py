@@ -29,6 +29,13 @@ def open_page(app_test, user: str, page: str, language: str = "en") -> AppTest: 
     return at.switch_page(page_file(page)).run()
 
 
+def walk(node):  # type: ignore[no-untyped-def]
+    """The page's elements in the order they are drawn."""
+    yield node
+    for child in getattr(node, "children", {}).values():
+        yield from walk(child)
+
+
 def texts(at: AppTest) -> list[str]:
     found = [e.value for e in (*at.title, *at.subheader, *at.caption, *at.info, *at.success,
                                *at.warning, *at.error, *at.markdown)]
@@ -303,6 +310,11 @@ def test_a_supervisor_acknowledges_an_escalation_only_with_a_rationale(app_test)
     open_buttons[0].click().run()
     assert at.session_state["monitor_selected"] == escalation
     assert any("Why?" in e.label for e in at.expander)
+    # Where the eye is: above the list (it was drawn some 2,500 px further down).
+    order = [getattr(node, "label", None) or getattr(node, "value", None)
+             for node in walk(at.main)]
+    shown = next(i for i, v in enumerate(order) if isinstance(v, str) and v.startswith("Showing"))
+    assert order.index("Why?") < shown
     at.button(key="FormSubmitter:acknowledge-Acknowledge").click().run()
     assert at.error and at.error[0].value == "Please check the form:"
     at.text_area(key=f"ack_note_{escalation}").input("Seen; I will call the psychologist.")

@@ -272,22 +272,29 @@ def test_a_bad_rules_file_is_refused_with_its_line(old, new, message):
         assert int(line) == broken_line
 
 
-def test_an_escalation_not_acknowledged_by_its_deadline_is_raised_a_level_up_once():
+def test_an_escalation_not_acknowledged_by_its_deadline_rises_in_place_up_to_the_top():
     h = History().at(MONDAY)
-    escalation = raised_escalation(h, "medium", timedelta(hours=24))
-    def unacknowledged(found):  # type: ignore[no-untyped-def]
-        return [d for d in found if d.rule.id == "unacknowledged"]
-
-    assert unacknowledged(h.tick(MONDAY + timedelta(hours=23))) == []
-    [decision] = unacknowledged(h.tick(MONDAY + timedelta(hours=25)))
-    assert decision.level == "high" and decision.triggering == (str(escalation.id),)
-    assert unacknowledged(h.tick(MONDAY + timedelta(days=3))) == []
+    escalation = raised_escalation(h, "low", timedelta(hours=24))
+    h.tick(MONDAY + timedelta(hours=23))
+    assert h.engine.rises == []
+    # No escalation about an escalation: the same one rises a level, with a new deadline.
+    assert [d for d in h.tick(MONDAY + timedelta(hours=25)) if d.rule.id == "unacknowledged"] \
+        == []
+    [rise] = h.engine.rises
+    assert (rise.escalation_id, rise.level) == (str(escalation.id), "medium")
+    assert rise.acknowledge_by == MONDAY + timedelta(hours=26)  # the rule's hour
+    h.tick(MONDAY + timedelta(hours=27))
+    assert [r.level for r in h.engine.rises] == ["medium", "high"]
+    # At the top it stays on the monitor, overdue: the repeats are capped.
+    h.tick(MONDAY + timedelta(days=3))
+    assert len(h.engine.rises) == 2
 
 
 def test_an_acknowledged_escalation_is_not_raised_again():
     h = History().at(MONDAY)
     raised_escalation(h, "low", timedelta(hours=1), acknowledged=True)
-    assert [d for d in h.tick(MONDAY + timedelta(hours=5)) if d.rule.id == "unacknowledged"] == []
+    h.tick(MONDAY + timedelta(hours=5))
+    assert h.engine.rises == []
 
 
 def raised_escalation(h: History, level: str, within: timedelta, acknowledged: bool = False):  # type: ignore[no-untyped-def]

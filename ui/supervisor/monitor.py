@@ -1,9 +1,9 @@
 """The live escalation monitor: open escalations by level and age with their deadline
-countdown, refreshed by itself every second; pick one to see why it was raised and to
-acknowledge, assign or resolve it with a rationale.
+countdown, refreshed by itself every second; open one to see, at the top of the page, why
+it was raised and to acknowledge, assign or resolve it with a rationale.
 
 The list is a fragment (`st.fragment(run_every=...)`): it reruns alone, so the
-decision form below it keeps whatever the supervisor is typing.
+decision form above it keeps whatever the supervisor is typing.
 """
 
 from __future__ import annotations
@@ -95,29 +95,6 @@ def live() -> None:
                 st.rerun(scope="app")
 
 
-live()
-
-selected = st.session_state.get("monitor_selected")
-st.divider()
-# The last action's confirmation stays until the supervisor opens another escalation.
-if done := st.session_state.get("monitor_done"):
-    st.success(done, icon=":material/check_circle:")
-if not selected:
-    st.info(t("monitor.pick"), icon=":material/touch_app:")
-    st.stop()
-try:
-    why = services.oversight().explain(me, selected, language=current_language())
-except KopirError as error:
-    forms.show_refusal(error)
-    st.stop()
-row = why["escalation"]
-st.subheader(t("monitor.selected", level=t(f"choice.level.{row['level']}"),
-               code=row["child_code"]))
-st.caption(t("monitor.details", school=forms.escape(row["school_id"]),
-             raised=fmt_datetime(row["raised_at"]),
-             deadline=fmt_datetime(row["acknowledge_by"]),
-             status=t(f"status.{row['status']}")))
-
 def fired_lines(why: dict, rule: dict) -> list[str]:  # type: ignore[type-arg]
     """What held when the rule fired, in the reader's language (rules of one entry)."""
     lines = []
@@ -134,78 +111,105 @@ def fired_lines(why: dict, rule: dict) -> list[str]:  # type: ignore[type-arg]
     return lines
 
 
-with st.expander(t("monitor.why"), expanded=True, icon=":material/help:"):
-    if why["rule"] is None:
-        st.write(t("monitor.manual"))
-        st.markdown(forms.escape(row["reason"]))
-    else:
-        rule = why["rule"]
-        st.markdown(t("monitor.rule", title=forms.escape(rule["title"]), id=rule["id"],
-                      version=row["rule_version"], level=t(f"choice.level.{rule['level']}"))
-                    + " " + forms.escape(
-            reasons.localised(row["rule_id"], row["reason"], current_language())))
-        for line in fired_lines(why, rule):
-            st.markdown(line)
-        if not rule["same_version"]:
-            st.caption(t("monitor.rule_changed", version=rule["current_version"]))
-        if why["window"]:
-            st.caption(t("monitor.window", start=fmt_datetime(why["window"]["from"]),
-                         end=fmt_datetime(why["window"]["to"]), days=why["window"]["days"]))
-    if row["detection_delay_seconds"] > 86400:
-        st.warning(t("monitor.late", days=row["detection_delay_seconds"] // 86400))
-    if why["entries"]:
-        st.dataframe(pd.DataFrame([{
-            t("col.when"): fmt_datetime(e["occurred_at"]),
-            t("col.what"): t(f"kind.{e['kind']}"),
-            t("col.severity"): str(e["fields"].get("severity") or ""),
-            t("col.summary"): printable.summary_text(e),
-            t("col.recorded_by"): e["recorded_by"],
-        } for e in why["entries"]]), hide_index=True, width="stretch")
-    if row["history"]:
-        st.caption(" · ".join(t(f"history.{h['action']}", by=h.get("by", ""),
-                                at=fmt_datetime(datetime.fromisoformat(h["at"])))
-                              for h in row["history"]))
-
-
-def act(action: str, call) -> None:  # type: ignore[no-untyped-def]
+def details() -> None:
+    """The escalation opened, where the eye is: above the list, with why it was raised
+    and the decision forms."""
+    selected = st.session_state.get("monitor_selected")
+    # The last action's confirmation stays until the supervisor opens another escalation.
+    if done := st.session_state.get("monitor_done"):
+        st.success(done, icon=":material/check_circle:")
+    if not selected:
+        st.info(t("monitor.pick"), icon=":material/touch_app:")
+        return
     try:
-        call()
+        why = services.oversight().explain(me, selected, language=current_language())
     except KopirError as error:
         forms.show_refusal(error)
-    else:
-        st.session_state["monitor_done"] = t(f"monitor.done.{action}", code=row["child_code"])
-        st.session_state.pop("monitor_selected", None)
-        st.rerun()
+        return
+    row = why["escalation"]
+    st.subheader(t("monitor.selected", level=t(f"choice.level.{row['level']}"),
+                   code=row["child_code"]))
+    st.caption(t("monitor.details", school=forms.escape(row["school_id"]),
+                 raised=fmt_datetime(row["raised_at"]),
+                 deadline=fmt_datetime(row["acknowledge_by"]),
+                 status=t(f"status.{row['status']}")))
+
+    with st.expander(t("monitor.why"), expanded=True, icon=":material/help:"):
+        if why["rule"] is None:
+            st.write(t("monitor.manual"))
+            st.markdown(forms.escape(row["reason"]))
+        else:
+            rule = why["rule"]
+            st.markdown(t("monitor.rule", title=forms.escape(rule["title"]), id=rule["id"],
+                          version=row["rule_version"], level=t(f"choice.level.{rule['level']}"))
+                        + " " + forms.escape(
+                reasons.localised(row["rule_id"], row["reason"], current_language())))
+            for line in fired_lines(why, rule):
+                st.markdown(line)
+            if not rule["same_version"]:
+                st.caption(t("monitor.rule_changed", version=rule["current_version"]))
+            if why["window"]:
+                st.caption(t("monitor.window", start=fmt_datetime(why["window"]["from"]),
+                             end=fmt_datetime(why["window"]["to"]), days=why["window"]["days"]))
+        if row["detection_delay_seconds"] > 86400:
+            st.warning(t("monitor.late", days=row["detection_delay_seconds"] // 86400))
+        if why["entries"]:
+            st.dataframe(pd.DataFrame([{
+                t("col.when"): fmt_datetime(e["occurred_at"]),
+                t("col.what"): t(f"kind.{e['kind']}"),
+                t("col.severity"): str(e["fields"].get("severity") or ""),
+                t("col.summary"): printable.summary_text(e),
+                t("col.recorded_by"): e["recorded_by"],
+            } for e in why["entries"]]), hide_index=True, width="stretch")
+        if row["history"]:
+            st.caption(" · ".join(t(f"history.{h['action']}", by=h.get("by", ""),
+                                    at=fmt_datetime(datetime.fromisoformat(h["at"])))
+                                  for h in row["history"]))
+
+    def act(action: str, call) -> None:  # type: ignore[no-untyped-def]
+        try:
+            call()
+        except KopirError as error:
+            forms.show_refusal(error)
+        else:
+            st.session_state["monitor_done"] = t(f"monitor.done.{action}", code=row["child_code"])
+            st.session_state.pop("monitor_selected", None)
+            st.rerun()
 
 
-ack, assign, resolve = st.tabs([t("monitor.acknowledge"), t("monitor.assign"),
-                                t("monitor.resolve")])
-with ack:
-    with st.form("acknowledge"):
-        note = st.text_area(t("field.rationale"), max_chars=TEXT, key=f"ack_note_{selected}",
-                            placeholder=t("hint.rationale"))
-        if st.form_submit_button(t("monitor.acknowledge"), type="primary"):
-            act("acknowledge", lambda: services.record(
-                services.app().acknowledge_escalation, me, UUID(selected), note))
-with assign:
-    with st.form("assign"):
-        people = {p["user_id"]: p["display_name"] for p in
-                  services.oversight().staff_of(me, row["school_id"])}
-        assignee = st.selectbox(t("field.assignee"), list(people), index=None,  # no default
-                                placeholder=t("monitor.choose_person"),
-                                format_func=lambda user: f"{people[user]} ({user})",
-                                key=f"assignee_{selected}")
-        note = st.text_area(t("field.rationale"), max_chars=TEXT, key=f"assign_note_{selected}")
-        if st.form_submit_button(t("monitor.assign"), type="primary"):
-            act("assign", lambda: services.record(
-                services.app().assign_escalation, me, UUID(selected), assignee or "", note))
-with resolve:
-    with st.form("resolve"):
-        outcome = st.radio(t("field.outcome"), list(Outcome), horizontal=True,
-                           format_func=forms.choice_label("outcome"), key=forms.lk(f"outcome_{selected}"))
-        note = st.text_area(t("field.rationale"), max_chars=TEXT,
-                            key=f"resolve_note_{selected}", help=t("hint.no_action"))
-        if st.form_submit_button(t("monitor.resolve"), type="primary"):
-            act("resolve", lambda: services.record(
-                services.app().resolve_escalation, me, UUID(selected),
-                Resolution(outcome=outcome, rationale=note)))
+    ack, assign, resolve = st.tabs([t("monitor.acknowledge"), t("monitor.assign"),
+                                    t("monitor.resolve")])
+    with ack:
+        with st.form("acknowledge"):
+            note = st.text_area(t("field.rationale"), max_chars=TEXT, key=f"ack_note_{selected}",
+                                placeholder=t("hint.rationale"))
+            if st.form_submit_button(t("monitor.acknowledge"), type="primary"):
+                act("acknowledge", lambda: services.record(
+                    services.app().acknowledge_escalation, me, UUID(selected), note))
+    with assign:
+        with st.form("assign"):
+            people = {p["user_id"]: p["display_name"] for p in
+                      services.oversight().staff_of(me, row["school_id"])}
+            assignee = st.selectbox(t("field.assignee"), list(people), index=None,  # no default
+                                    placeholder=t("monitor.choose_person"),
+                                    format_func=lambda user: f"{people[user]} ({user})",
+                                    key=f"assignee_{selected}")
+            note = st.text_area(t("field.rationale"), max_chars=TEXT, key=f"assign_note_{selected}")
+            if st.form_submit_button(t("monitor.assign"), type="primary"):
+                act("assign", lambda: services.record(
+                    services.app().assign_escalation, me, UUID(selected), assignee or "", note))
+    with resolve:
+        with st.form("resolve"):
+            outcome = st.radio(t("field.outcome"), list(Outcome), horizontal=True,
+                               format_func=forms.choice_label("outcome"), key=forms.lk(f"outcome_{selected}"))
+            note = st.text_area(t("field.rationale"), max_chars=TEXT,
+                                key=f"resolve_note_{selected}", help=t("hint.no_action"))
+            if st.form_submit_button(t("monitor.resolve"), type="primary"):
+                act("resolve", lambda: services.record(
+                    services.app().resolve_escalation, me, UUID(selected),
+                    Resolution(outcome=outcome, rationale=note)))
+
+
+details()
+st.divider()
+live()
