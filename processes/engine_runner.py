@@ -93,8 +93,7 @@ class EngineRunner(LogFollower):
         moment = event.timestamp
         decisions = self.engine.tick(moment) + self.engine.observe(event, moment)
         self._withdrawals += self.engine.withdrawals.take()
-        self._rises += self.engine.rises
-        self.engine.rises = []
+        self._rises += self.engine.take_rises()
         return [d for d in decisions if self.identity(d) not in self._recorded]
 
     def activated(self) -> None:
@@ -175,8 +174,7 @@ class EngineRunner(LogFollower):
     def _decide_time(self) -> list[Decision]:
         decisions = [d for d in self.engine.tick(self.app.clock.now())
                      if self.identity(d) not in self._recorded]
-        self._rises += self.engine.rises
-        self.engine.rises = []
+        self._rises += self.engine.take_rises()
         self._record(decisions, None)
         return decisions
 

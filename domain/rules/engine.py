@@ -264,6 +264,11 @@ class Engine:
             child.facts = [f for f in child.facts if f.entry_id != entry_id]
             child.timers = [t for t in child.timers if t.anchor.entry_id != entry_id]
 
+    def take_rises(self) -> list[Rise]:
+        """The escalations raised a level since the last call, for the runner to record."""
+        found, self.rises = self.rises, []
+        return found
+
     def _forget_withdrawn(self) -> list[Decision]:
         """What is withdrawn is not raised a level up when its deadline passes."""
         for withdrawal in self.withdrawals.pending:

@@ -61,9 +61,12 @@ class EpisodePlans(ChildPlans):
             if first < end and rng.random() < EPISODE_RATE:
                 moment = self.school_day(first + (end - first) * rng.random())
                 kind = rng.choices([k for k, _ in KINDS], [w for _, w in KINDS])[0]
-                if kind == "withdrawal" and not self.fallen_from(plan, moment):
-                    kind = "stigma"
-                finish = getattr(self, kind)(plan, moment)
+                previous = self.fallen_from(plan, moment) if kind == "withdrawal" else None
+                if previous is not None:
+                    finish = self.withdrawal(plan, moment, previous)
+                else:
+                    kind = "stigma" if kind == "withdrawal" else kind  # nothing to fall from
+                    finish = getattr(self, kind)(plan, moment)
                 self.episodes.append(Episode(plan.code, kind, moment, finish))
             year += timedelta(days=365)
 
@@ -104,10 +107,8 @@ class EpisodePlans(ChildPlans):
             return before[-1]
         return None
 
-    def withdrawal(self, plan: Plan, start: datetime) -> datetime:
+    def withdrawal(self, plan: Plan, start: datetime, previous: Wellbeing) -> datetime:
         rng = self.rng
-        previous = self.fallen_from(plan, start)
-        assert previous is not None
         fallen = Wellbeing(**{k: max(1, v - 2) if v >= 3 else v for k, v in vars(previous).items()})
         self.plan_entry(plan, "psych", start, "record_counselling_session", CounsellingSession(
             occurred_at=start, session_type=SessionType.INDIVIDUAL,
