@@ -48,6 +48,7 @@ stack-stop:
 bench: venv services-start ## every benchmark, each against a baseline from the same run (1M-event national preset)
 	$(BIN)/python -m bench.core
 	$(BIN)/python -m bench.pages
+	$(BIN)/python -m bench.concerns
 	set -a && eval "$$($(SERVICES) env)" && set +a && $(BIN)/python -m bench.kafka
 	$(BIN)/python -m bench.national --preset quick
 

@@ -65,12 +65,12 @@ def query_latencies(store: str, views: str, views_file: Path, until: str,
             ("the whole country", ministry, "1 = 1", [])):
         cases += [
             (f"monitor: a refresh, {scope}",
-             lambda actor=actor: oversight.monitor(actor, limit=25)["rows"],
+             lambda actor=actor: oversight.concern_monitor(actor, limit=25)["rows"],
              lambda where=where, params=params: raw.execute(
-                 f"SELECT level, count(*) FROM rm_escalations WHERE status = 'open' AND {where} "
+                 f"SELECT level, count(*) FROM rm_concerns WHERE status = 'open' AND {where} "
                  "GROUP BY level", params).fetchall() + raw.execute(
-                 f"SELECT * FROM rm_escalations WHERE status != 'resolved' AND {where} "
-                 "ORDER BY raised_at DESC LIMIT 25", params).fetchall()),
+                 f"SELECT * FROM rm_concerns WHERE status != 'resolved' AND {where} "
+                 "ORDER BY last_signal_at DESC LIMIT 25", params).fetchall()),
             (f"caseload: {scope}", lambda actor=actor: oversight.caseload(actor)["schools"],
              lambda where=where, params=params: raw.execute(
                  f"SELECT school_id, count(*) FROM rm_children WHERE status = 'open' "

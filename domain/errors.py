@@ -133,6 +133,18 @@ class EscalationStateError(KopirError):
     code = "escalation_resolved"
 
 
+class UnknownConcern(KopirError):
+    """Raised when a child has no concern (or not in the actor's schools)."""
+
+    code = "unknown_concern"
+
+
+class ConcernStateError(KopirError):
+    """Raised when a concern action does not fit its current state."""
+
+    code = "concern_not_open"
+
+
 class UnknownUser(KopirError):
     """Raised when a login names no known user, or the password is wrong."""
 

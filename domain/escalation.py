@@ -8,7 +8,6 @@ from uuid import UUID
 
 from domain.aggregate import KopirAggregate, Stamp
 from domain.errors import EscalationStateError
-from domain.vocabulary import LEVELS
 
 
 class Escalation(KopirAggregate):
@@ -21,6 +20,7 @@ class Escalation(KopirAggregate):
         self.status = "open"
         self.assignee = ""
         self.acknowledge_by: datetime | None = None
+        self.in_concern = False
 
     class EscalationRaised(KopirAggregate.Created):
         """Raised by a rule (rule id and version) or by hand (rule "manual").
@@ -30,7 +30,7 @@ class Escalation(KopirAggregate):
         the detection delay.
         """
 
-        class_version = 3
+        class_version = 4
         child_id: str
         child_code: str
         level: str
@@ -43,6 +43,7 @@ class Escalation(KopirAggregate):
         detection_delay_seconds: int
         fired: list[str]  # what held: "severity", "words" (empty: the kind of entry, or a window)
         matched_words: list[str]  # the words of the entry that fired, as written (personal)
+        concern: bool  # a signal of the child's concern (earlier versions were handled alone)
 
         @staticmethod
         def upcast_v1_v2(state: dict[str, Any]) -> None:
@@ -54,11 +55,16 @@ class Escalation(KopirAggregate):
             state["fired"] = []
             state["matched_words"] = []
 
+        @staticmethod
+        def upcast_v3_v4(state: dict[str, Any]) -> None:
+            state["concern"] = False
+
         def apply(self, aggregate: Escalation) -> None:  # type: ignore[override]
             aggregate.child_id = self.child_id
             aggregate.school_id = self.school_id
             aggregate.level = self.level
             aggregate.acknowledge_by = self.acknowledge_by
+            aggregate.in_concern = self.concern
 
     class EscalationAcknowledged(KopirAggregate.Event):
         note: str
@@ -104,7 +110,10 @@ class Escalation(KopirAggregate):
             aggregate.status = "withdrawn"
 
     def check_not_resolved(self) -> None:
-        """Raised when acting on an escalation that is already resolved."""
+        """Raised when acting on an escalation that is already resolved, or on a signal of
+        a concern (people act on the concern, not on each of its signals)."""
+        if self.in_concern:
+            raise EscalationStateError(code="escalation_in_concern")
         if self.status == "withdrawn":
             raise EscalationStateError(code="escalation_withdrawn")
         if self.status == "resolved":
@@ -115,13 +124,14 @@ class Escalation(KopirAggregate):
                rule_id: str, rule_version: int, reason: str, triggering_entries: list[str],
                acknowledge_by: datetime, due_at: datetime, detection_delay_seconds: int,
                stamp: Stamp, fired: list[str] | None = None,
-               matched_words: list[str] | None = None) -> Escalation:
+               matched_words: list[str] | None = None, concern: bool = True) -> Escalation:
         return cls._create(cls.EscalationRaised, id=escalation_id, child_id=child_id,
                            child_code=child_code, level=level, rule_id=rule_id,
                            rule_version=rule_version, reason=reason,
                            triggering_entries=triggering_entries, acknowledge_by=acknowledge_by,
                            due_at=due_at, detection_delay_seconds=detection_delay_seconds,
                            fired=list(fired or []), matched_words=list(matched_words or []),
+                           concern=concern,
                            **stamp.fields())
 
     def acknowledge(self, note: str, stamp: Stamp) -> None:
@@ -134,16 +144,6 @@ class Escalation(KopirAggregate):
         self.check_not_resolved()
         self.trigger_event(self.EscalationAssigned, assignee=assignee, note=note,
                            **stamp.fields())
-
-    def raise_level(self, level: str, acknowledge_by: datetime, rule_id: str,
-                    stamp: Stamp) -> bool:
-        """Raise a level, unless someone has acknowledged it meanwhile or it is at that
-        level already (a decision taken again after a restart): False then."""
-        if self.status != "open" or LEVELS.index(level) <= LEVELS.index(self.level):
-            return False
-        self.trigger_event(self.EscalationLevelRaised, level=level,
-                           acknowledge_by=acknowledge_by, rule_id=rule_id, **stamp.fields())
-        return True
 
     def withdraw(self, why: str, entry_id: str, stamp: Stamp) -> bool:
         """Withdraw what is still in the queue; False when it had already left it."""

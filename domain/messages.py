@@ -44,6 +44,8 @@ PROBLEMS = {
     "transfer.school": "choose the school the child moves to.",
     "amendment.not_amendable": "this field cannot be amended.",
     "amendment.empty": "an amendment must change something.",
+    "account.email_format": "this does not look like an e-mail address (name@example.kz).",
+    "assignee.not_staff": "the person chosen is not on the staff of this child's school.",
     "assignee.missing": "choose who takes this on.",
     "decision.rationale": "please write your reasons; a decision not to act is recorded too.",
     "school.exists": "school {school} already exists.",
@@ -82,8 +84,14 @@ REFUSALS = {
     "unknown_escalation.in_scope": "No escalation {escalation} in your schools.",
     "escalation_resolved": "This escalation is already resolved.",
     "escalation_acknowledged": "This escalation was already acknowledged.",
+    "escalation_in_concern": "This is one signal of the child's concern: acknowledge, assign "
+                             "or resolve the concern itself.",
     "escalation_withdrawn": "This escalation was withdrawn: the entry that raised it was "
                             "corrected.",
+    "unknown_concern": "No concern about {child}.",
+    "concern_not_open": "This concern is not open: it was resolved, or none is open now.",
+    "concern_acknowledged": "This concern was already acknowledged.",
+    "concern_snooze_range": "A concern can be snoozed until a moment within the next 7 days.",
     "record_unreadable": "This record cannot be read: an entry of it was changed or written "
                          "outside Köpir. An auditor can check its integrity.",
     "login_failed": "Unknown user name or wrong password.",

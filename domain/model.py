@@ -13,12 +13,13 @@ from domain.aggregate import (
            user_id_uuid,
 )
 from domain.child import Child
+from domain.concern import Concern
 from domain.escalation import Escalation
 from domain.staff import School, StaffAccount
 from domain.submission import Submission
 from domain.trail import AccessEntry, LedgerCheckpoint
 
-__all__ = ["KOPIR_NAMESPACE", "AccessEntry", "Child", "Escalation", "KopirAggregate",
+__all__ = ["KOPIR_NAMESPACE", "AccessEntry", "Child", "Concern", "Escalation", "KopirAggregate",
            "LedgerCheckpoint", "School", "Stamp", "StaffAccount", "Submission", "child_id",
            "school_uuid",
            "user_id_uuid"]

@@ -36,6 +36,9 @@ class StaffAccount(KopirAggregate):
         self.school_ids: list[str] = []
         self.password_hash = ""
         self.is_active = True
+        self.email = ""
+        self.digest = True
+        self.language = ""
 
     class AccountRegistered(KopirAggregate.Created):
         user_id: str
@@ -51,6 +54,20 @@ class StaffAccount(KopirAggregate):
             aggregate.school_ids = list(self.school_ids)
             aggregate.password_hash = self.password_hash
 
+    class NotificationsSet(KopirAggregate.Event):
+        """Where and how this person is told of concerns: an e-mail address (empty: only
+        the in-app list), HIGH at once and the rest in a daily digest or not by e-mail,
+        and the language of the messages."""
+
+        user_id: str
+        email: str
+        digest: bool
+        language: str
+
+        def apply(self, aggregate: StaffAccount) -> None:  # type: ignore[override]
+            aggregate.email, aggregate.digest = self.email, self.digest
+            aggregate.language = self.language
+
     @classmethod
     def register(cls, user_id: str, display_name: str, user_role: str,
                  school_ids: Sequence[str], password_hash: str, stamp: Stamp) -> StaffAccount:
@@ -58,3 +75,7 @@ class StaffAccount(KopirAggregate):
                            display_name=display_name, user_role=user_role,
                            school_ids=list(school_ids), password_hash=password_hash,
                            **stamp.fields())
+
+    def set_notifications(self, email: str, digest: bool, language: str, stamp: Stamp) -> None:
+        self.trigger_event(self.NotificationsSet, user_id=self.user_id, email=email, digest=digest,
+                           language=language, **stamp.fields())

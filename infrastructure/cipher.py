@@ -109,9 +109,12 @@ class KopirMapper(Mapper[UUID]):
         """(key id, owner) for the personal part of an event."""
         if ":Child." in topic:
             return child_key(str(originator_id)), str(originator_id)
-        if ":Escalation." in topic:
+        if ":Escalation." in topic or ":Concern." in topic:
+            # The first event names the child, and its key is made then; later ones find
+            # the owner by the key (a concern's notes are erased with the child).
             owner = str(state.get("child_id") or "")
-            return f"escalation:{originator_id}", owner
+            kind = "escalation" if ":Escalation." in topic else "concern"
+            return f"{kind}:{originator_id}", owner
         return SYSTEM_KEY, SYSTEM_KEY
 
     def to_stored_event(self, domain_event: DomainEventProtocol[UUID]) -> StoredEvent:
@@ -128,6 +131,8 @@ class KopirMapper(Mapper[UUID]):
         rest["__personal__"] = sorted(personal)
         aad = f"{originator_id}|{version}|{topic}".encode()
         key_id, owner = self.scope(topic, originator_id, state)
+        if owner and not personal and key_id.startswith("concern:"):
+            self._keys().key(key_id, owner)  # made now, so later events find their owner
         if personal:
             rest["__personal_key__"] = key_id  # authenticated: the part cannot be re-pointed
         parts = [self._part(SYSTEM_KEY, SYSTEM_KEY, rest, aad + b"|system")]

@@ -38,6 +38,26 @@ class KafkaSettings(BaseSettings):
     session_timeout_ms: int = Field(10000, ge=1000)  # how soon a dead consumer's partitions move
 
 
+class MailSettings(BaseSettings):
+    """The notifier's SMTP server and what its messages link to (`KOPIR_SMTP_*`)."""
+
+    model_config = SettingsConfigDict(env_prefix="KOPIR_SMTP_", extra="ignore",
+                                      env_ignore_empty=True)
+
+    host: str = ""  # empty: no e-mail (the in-app list still has every notification)
+    port: int = Field(25, ge=1, le=65535)
+    tls: Literal["none", "starttls", "ssl"] = "starttls"
+    user: str = ""
+    password: str = ""
+    sender: str = "kopir@localhost"
+    timeout: float = Field(10.0, gt=0)
+    # The address of the interface, for the link in each message.
+    base_url: str = "http://localhost:8501"
+    # The hour (0-23, in `zone`) the daily digest of what is not HIGH goes out.
+    digest_hour: int = Field(8, ge=0, le=23)
+    zone: str = "Asia/Almaty"
+
+
 class Settings(BaseSettings):
     # A variable set but empty (KOPIR_DEBUG=) means its default, as if it were not set.
     model_config = SettingsConfigDict(env_prefix="KOPIR_", extra="ignore", env_ignore_empty=True)
@@ -88,6 +108,7 @@ class Settings(BaseSettings):
     # and verify work, those that write say so. Set by itself for files nobody may write.
     read_only: bool = False
     kafka: KafkaSettings = Field(default_factory=KafkaSettings)
+    mail: MailSettings = Field(default_factory=MailSettings)
 
     @property
     def in_memory(self) -> bool:

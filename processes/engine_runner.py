@@ -18,11 +18,12 @@ from typing import Any, Sequence
 from uuid import UUID, uuid5
 
 from eventsourcing.application import AggregateNotFoundError
-from eventsourcing.persistence import Notification, Tracking
+from eventsourcing.persistence import IntegrityError, Notification, Tracking
 from eventsourcing_sqlalchemy.recorders import SQLAlchemyTrackingRecorder
 
 from domain import clock
 from domain.application import SchoolIntegration
+from domain.concern import Concern, concern_id
 from domain.model import KOPIR_NAMESPACE, Escalation, Stamp
 from domain.rules.engine import Decision, Engine
 from domain.rules.facts import Rise
@@ -39,6 +40,7 @@ ENGINE_TRACKING_TABLE = "engine_tracking"
 SAVE_EVERY = 1000  # events decided without raising anything before the position is written
 SAVE_INTERVAL = 5.0  # seconds
 ENGINE = "escalation-engine"
+CONFLICT_RETRIES = 5
 
 
 def escalation_id(decision_key: str) -> UUID:
@@ -187,53 +189,77 @@ class EngineRunner(LogFollower):
                 parked: Sequence[dict[str, Any]] = (), unpark: int | None = None) -> None:
         # An escalation already in the log (a replay after lost state) is not raised again.
         decisions = [d for d in decisions if not self._in_store(self.identity(d))]
-        changed = self._changed(self._withdrawals, self._rises)
+        withdrawals, rises = self._withdrawals, self._rises
         self._withdrawals, self._rises = [], []
-        if not decisions and not changed and tracking is None and unpark is None:
+        if not (decisions or withdrawals or rises) and tracking is None and unpark is None:
             return
-        with clock.using(self.app.clock):
-            escalations = [self._escalation(d) for d in decisions]
-        events = [e for escalation in escalations + changed for e in escalation.collect_events()]
-        with self.app.recorder.transaction(commit=True) as session:  # type: ignore[attr-defined]
-            if events:
-                self.app.save(*events)
-            if tracking is not None:
-                self.tracking._insert_tracking(session, tracking)
-            self.quarantine.write(session, parked)
-            if unpark is not None:
-                self.quarantine.remove(session, unpark)
+        for attempt in range(CONFLICT_RETRIES):
+            # Each attempt from the store as it stands: a supervisor may have acted on the
+            # same concern meanwhile (then the store refuses the stale version, and we retry).
+            with clock.using(self.app.clock):
+                signals = [self._escalation(d) for d in decisions]
+                changed = self._changed(decisions, signals, withdrawals, rises)
+            events = [e for aggregate in [*signals, *changed] for e in aggregate.collect_events()]
+            try:
+                with self.app.recorder.transaction(commit=True) as session:  # type: ignore[attr-defined]
+                    if events:
+                        self.app.save(*events)
+                    if tracking is not None:
+                        self.tracking._insert_tracking(session, tracking)
+                    self.quarantine.write(session, parked)
+                    if unpark is not None:
+                        self.quarantine.remove(session, unpark)
+            except IntegrityError:
+                if attempt == CONFLICT_RETRIES - 1:
+                    raise
+                continue
+            break
         self.quarantine.committed(parked)
         if tracking is not None:
             self._position, self._last_saved = tracking.notification_id, time.monotonic()
-        self._recorded |= {e.id for e in escalations}
-        self.raised_log += escalations
+        self._recorded |= {e.id for e in signals}
+        self.raised_log += signals
 
-    def _changed(self, withdrawals: list[Withdrawal], rises: list[Rise]) -> list[Escalation]:
-        """Escalations taken back because their entry was corrected, and those nobody
-        acknowledged in time raised a level; each as it stands in the store (one resolved
-        or acknowledged meanwhile stays as it is)."""
-        changed: dict[str, Escalation] = {}
+    def _changed(self, decisions: list[Decision], signals: list[Escalation],
+                 withdrawals: list[Withdrawal], rises: list[Rise]) -> list[Any]:
+        """The concerns the new signals attach to; signals taken back because their entry
+        was corrected, with their concern; concerns nobody acknowledged in time, raised in
+        place. Each as it stands in the store (one resolved meanwhile stays as it is)."""
         now = self.app.clock.now()
+        loaded: dict[UUID, Any] = {}
+        changed: dict[UUID, Any] = {}
 
-        def load(escalation_id: str) -> Escalation | None:
-            if escalation_id not in changed:
+        def load(aggregate_id: UUID) -> Any:
+            if aggregate_id not in loaded:
                 try:
-                    return self.app.repository.get(UUID(escalation_id))
+                    loaded[aggregate_id] = self.app.repository.get(aggregate_id)
                 except AggregateNotFoundError:
-                    return None
-            return changed[escalation_id]
+                    loaded[aggregate_id] = None
+            return loaded[aggregate_id]
 
-        for item in [*withdrawals, *rises]:
-            escalation = load(item.escalation_id)
+        for decision, signal in zip(decisions, signals):
+            stamp = Stamp(ENGINE, "system", decision.school_id, now)
+            key = concern_id(decision.child_id)
+            concern = load(key) or Concern.start(decision.child_id, decision.child_code, stamp)
+            loaded[key] = changed[key] = concern
+            concern.signal(str(signal.id), decision.level, decision.rule.id,
+                           list(decision.triggering), signal.acknowledge_by, stamp)
+        for withdrawal in withdrawals:
+            escalation = load(UUID(withdrawal.escalation_id))
             if escalation is None:
                 continue
             stamp = Stamp(ENGINE, "system", escalation.school_id, now)
-            with clock.using(self.app.clock):
-                done = escalation.withdraw(item.why, item.entry_id, stamp) \
-                    if isinstance(item, Withdrawal) else \
-                    escalation.raise_level(item.level, item.acknowledge_by, item.rule_id, stamp)
-            if done:
-                changed[item.escalation_id] = escalation
+            if escalation.withdraw(withdrawal.why, withdrawal.entry_id, stamp):
+                changed[escalation.id] = escalation
+            concern = load(concern_id(escalation.child_id))
+            if concern is not None and concern.withdraw_signal(withdrawal.escalation_id,
+                                                               withdrawal.why, stamp):
+                changed[concern.id] = concern
+        for rise in rises:
+            concern = load(UUID(rise.concern_id))
+            if concern is not None and concern.overdue(
+                    now, rise.acknowledge_by, Stamp(ENGINE, "system", concern.school_id, now)):
+                changed[concern.id] = concern
         return list(changed.values())
 
     def _in_store(self, aggregate_id: UUID) -> bool:

@@ -44,6 +44,19 @@ class ProjectionRunner(LogFollower):
 
     def activated(self) -> None:
         self.quarantine.reload()  # another instance may have parked or retried meanwhile
+        self._shape_checked = False
+
+    def before_batches(self) -> None:
+        """Read models made by an earlier release are projected again, whole (its old
+        escalations fold into concerns on the way). Checked once per activation."""
+        if getattr(self, "_shape_checked", False):
+            return
+        self._shape_checked = True
+        if self.view.outdated():
+            log.warning("%s: the read models have an earlier shape; projecting the log "
+                        "again", self.name)
+            self.view.reshape()
+            self.quarantine.clear()
 
     def handle(self, notifications: Sequence[Notification]) -> None:
         try:

@@ -100,6 +100,7 @@ def rebuild(runner: ProjectionRunner, progress: Progress | None = None,
             if differences:
                 put_in_place(runner.view, view, runner.quarantine.follower)
                 runner.quarantine.reload()
+            runner.view.mark_current()
     return RebuildReport(position=position, events=events, seconds=seconds,
                          differences=differences)
 

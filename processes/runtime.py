@@ -18,6 +18,7 @@ from infrastructure.settings import Settings
 from processes.checkpointer import Checkpointer
 from processes.engine_runner import ENGINE, EngineRunner
 from processes.erasure import erase_child
+from processes.notifier import NOTIFIER, Notifier
 from processes.projection_runner import ProjectionRunner
 from projections.queries import AdminQueries, AuditQueries, OversightQueries, StaffQueries
 from projections.views import ReadModelView
@@ -33,6 +34,7 @@ class Runtime:
     signing_key: ECC.EccKey | None = None  # signs checkpoints when the key is at hand
     trusted_keys: tuple[str, ...] = ()  # the public keys whose checkpoints verify
     checkpointer: Checkpointer | None = None
+    notifier: Notifier | None = None
     kept_heads: ledger.Heads | None = None  # where checkpoints go besides the store
 
     # --- queries, by audience ------------------------------------------------------
@@ -68,6 +70,14 @@ class Runtime:
                 minutes=self.config.checkpoint_minutes, heads=self.heads(),
                 lock=self.lock(Checkpointer.name))
             self.checkpointer.start()
+        if self.notifier is None:
+            self.notifier = self.make_notifier()
+            self.notifier.start()
+
+    def make_notifier(self) -> Notifier:
+        """The notifier on this store: one active at a time, writing beside the read models."""
+        return Notifier(self.app, self.view, self.config.mail,
+                        lock=self.lock(NOTIFIER, self.config.read_models_url()))
 
     def heads(self) -> ledger.Heads:
         """Where checkpoints are written down outside the store: the heads file, and
@@ -86,7 +96,7 @@ class Runtime:
         return erase_child(self.app, actor, code, legal_basis, runner)
 
     def close(self) -> None:
-        for follower in (self.runner, self.engine, self.checkpointer):
+        for follower in (self.runner, self.engine, self.checkpointer, self.notifier):
             if follower is not None:
                 follower.close()
         self.app.close()

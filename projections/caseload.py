@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import bindparam, case, update
 
-from domain.model import Child, Escalation, KopirAggregate
+from domain.model import Child, KopirAggregate
 from projections.tables import children
 
 if TYPE_CHECKING:
@@ -174,11 +174,3 @@ def corrected(uow: "UnitOfWork", event: KopirAggregate.Event, target_kind: str |
         delta.peer_incidents -= 1
     elif target_kind == "CounsellingSessionRecorded" and target_fields.get("attendance") == "attended":
         delta.sessions_attended -= 1
-
-
-def escalation_opened(uow: "UnitOfWork", event: Escalation.EscalationRaised) -> None:
-    uow.child(event.child_id).open_escalations += 1
-
-
-def escalation_closed(uow: "UnitOfWork", child_id: str) -> None:
-    uow.child(child_id).open_escalations -= 1

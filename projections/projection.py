@@ -12,7 +12,7 @@ from eventsourcing.dispatch import singledispatchmethod
 from eventsourcing.persistence import Tracking
 from eventsourcing.projection import Projection
 
-from domain.model import AccessEntry, Child, Escalation, School, StaffAccount
+from domain.model import AccessEntry, Child, Concern, Escalation, School, StaffAccount
 from projections.views import ReadModelView
 
 
@@ -88,12 +88,56 @@ class ReadModelProjection(Projection[ReadModelView]):
         self.view.escalation_changed(domain_event, tracking)
 
     @process_event.register
+    def _(self, domain_event: Concern.ConcernStarted, tracking: Tracking) -> None:
+        self.view.concern_changed(domain_event, tracking)
+
+    @process_event.register
+    def _(self, domain_event: Concern.ConcernOpened, tracking: Tracking) -> None:
+        self.view.concern_changed(domain_event, tracking)
+
+    @process_event.register
+    def _(self, domain_event: Concern.ConcernReopened, tracking: Tracking) -> None:
+        self.view.concern_changed(domain_event, tracking)
+
+    @process_event.register
+    def _(self, domain_event: Concern.SignalAttached, tracking: Tracking) -> None:
+        self.view.concern_changed(domain_event, tracking)
+
+    @process_event.register
+    def _(self, domain_event: Concern.SignalWithdrawn, tracking: Tracking) -> None:
+        self.view.concern_changed(domain_event, tracking)
+
+    @process_event.register
+    def _(self, domain_event: Concern.ConcernLevelRaised, tracking: Tracking) -> None:
+        self.view.concern_changed(domain_event, tracking)
+
+    @process_event.register
+    def _(self, domain_event: Concern.ConcernAcknowledged, tracking: Tracking) -> None:
+        self.view.concern_changed(domain_event, tracking)
+
+    @process_event.register
+    def _(self, domain_event: Concern.ConcernAssigned, tracking: Tracking) -> None:
+        self.view.concern_changed(domain_event, tracking)
+
+    @process_event.register
+    def _(self, domain_event: Concern.ConcernSnoozed, tracking: Tracking) -> None:
+        self.view.concern_changed(domain_event, tracking)
+
+    @process_event.register
+    def _(self, domain_event: Concern.ConcernResolved, tracking: Tracking) -> None:
+        self.view.concern_changed(domain_event, tracking)
+
+    @process_event.register
     def _(self, domain_event: AccessEntry.RecordViewed, tracking: Tracking) -> None:
         self.view.record_viewed(domain_event, tracking)
 
     @process_event.register
     def _(self, domain_event: StaffAccount.AccountRegistered, tracking: Tracking) -> None:
         self.view.account_registered(domain_event, tracking)
+
+    @process_event.register
+    def _(self, domain_event: StaffAccount.NotificationsSet, tracking: Tracking) -> None:
+        self.view.notifications_set(domain_event, tracking)
 
     @process_event.register
     def _(self, domain_event: Child.PersonalDataErased, tracking: Tracking) -> None:

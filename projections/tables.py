@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
-from typing import Any
-
 from sqlalchemy import (
     Boolean,
     Column,
-    DateTime,
     Index,
     Integer,
     MetaData,
@@ -16,24 +12,10 @@ from sqlalchemy import (
     Table,
     Text,
 )
-from sqlalchemy.types import TypeDecorator
+
+from infrastructure.columns import UTCDateTime
 
 metadata = MetaData()
-
-
-class UTCDateTime(TypeDecorator[datetime]):
-    """Stored as naive UTC on every dialect; read back timezone-aware."""
-
-    impl = DateTime
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
-        if value is None:
-            return None
-        return value.astimezone(timezone.utc).replace(tzinfo=None)
-
-    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
-        return None if value is None else value.replace(tzinfo=timezone.utc)
 
 
 ID = String(64)
@@ -127,6 +109,35 @@ escalations = Table(
     Index("rm_escalations_raised", "raised_at"),
 )
 
+concerns = Table(
+    "rm_concerns", metadata,
+    Column("concern_key", String(80), primary_key=True),  # concern id / episode (0: folded)
+    Column("concern_id", ID, nullable=False, index=True),
+    Column("child_id", ID, nullable=False, index=True),
+    Column("child_code", String(32), nullable=False),
+    Column("school_id", ID, nullable=False),
+    Column("episode", Integer, nullable=False),
+    Column("status", String(16), nullable=False),  # open | acknowledged | assigned | snoozed
+    #                                                | resolved | folded (into a later one)
+    Column("level", String(8), nullable=False),
+    Column("opened_at", UTCDateTime, nullable=False),
+    Column("last_signal_at", UTCDateTime, nullable=False),
+    Column("signal_count", Integer, nullable=False),
+    Column("open_signals", Integer, nullable=False),
+    Column("acknowledge_by", UTCDateTime, nullable=True),
+    Column("acknowledged_at", UTCDateTime, nullable=True),
+    Column("assignee", String(64), nullable=True),
+    Column("snoozed_until", UTCDateTime, nullable=True),
+    Column("resolved_at", UTCDateTime, nullable=True),
+    Column("outcome", String(32), nullable=True),
+    Column("rises", Integer, nullable=False),
+    Column("tier", Integer, nullable=False),
+    Column("signals", Text, nullable=False),  # JSON list of {id, level, rule, at, entries, status}
+    Column("history", Text, nullable=False),  # JSON list of {action, by, at, note}
+    # The monitor's counts and page read this index: unresolved rows of a school by urgency.
+    Index("rm_concerns_queue", "status", "school_id", "level", "acknowledge_by"),
+)
+
 wellbeing = Table(
     "rm_wellbeing", metadata,
     Column("entry_id", ID, primary_key=True),
@@ -145,6 +156,9 @@ accounts = Table(
     Column("display_name", Text, nullable=False),
     Column("role", String(16), nullable=False),
     Column("school_ids", Text, nullable=False),  # JSON list
+    Column("email", Text, nullable=False, default=""),  # empty: told in the app only
+    Column("digest", Boolean, nullable=False, default=True),  # what is not HIGH, daily
+    Column("language", String(2), nullable=False, default=""),
 )
 
 access_log = Table(
@@ -161,5 +175,14 @@ access_log = Table(
     Column("viewed_at", UTCDateTime, nullable=False, index=True),
 )
 
-READ_MODEL_TABLES = (schools, children, chronology, escalations, wellbeing, accounts,
+# The read models' shape: raise it when a table or what a projection writes changes, so
+# that read models made by an earlier release are projected again from the log.
+SHAPE = 2  # 2: concerns
+shape = Table(
+    "rm_shape", metadata,
+    Column("name", String(32), primary_key=True),
+    Column("version", Integer, nullable=False),
+)
+
+READ_MODEL_TABLES = (schools, children, chronology, escalations, concerns, wellbeing, accounts,
                      access_log)

@@ -14,7 +14,7 @@ from eventsourcing.persistence import IntegrityError, Tracking
 from sqlalchemy import Table, insert
 from sqlalchemy.orm import Session
 
-from projections import caseload
+from projections import caseload, concerns
 
 if TYPE_CHECKING:
     from projections.views import ReadModelView
@@ -32,6 +32,7 @@ class UnitOfWork:
     deltas: dict[str, caseload.ChildDelta] = field(default_factory=dict)
 
     pending: dict[tuple[str, Any], dict[str, Any]] = field(default_factory=dict)
+    cache: dict[str, Any] = field(default_factory=dict)  # rows a module changes in place
     # Applying a parked event again, behind the position: the position stays where it is.
     out_of_order: bool = False
 
@@ -61,6 +62,7 @@ class UnitOfWork:
 
     def finish(self) -> None:
         self.flushed()
+        concerns.write(self)
         caseload.flush(self, list(self.deltas.values()))
         self.deltas.clear()
 

@@ -18,7 +18,7 @@ from typing import Any, Iterator
 from eventsourcing.persistence import Tracking
 from eventsourcing_sqlalchemy.datastore import SQLAlchemyDatastore
 from eventsourcing_sqlalchemy.recorders import SQLAlchemyTrackingRecorder
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
@@ -31,13 +31,15 @@ from domain.model import (
     StaffAccount,
 )
 from infrastructure.store import schema_lock
-from projections import caseload, chronology, erasure, escalations, wellbeing
+from projections import caseload, chronology, concerns, erasure, escalations, wellbeing
 from projections.tables import (
     READ_MODEL_TABLES,
+    SHAPE,
     access_log,
     accounts,
     metadata,
     schools,
+    shape,
 )
 from projections.unit_of_work import UnitOfWork
 
@@ -68,10 +70,36 @@ class ReadModelView(SQLAlchemyTrackingRecorder):
     def create_table(self) -> None:
         with schema_lock(self.engine):
             super().create_table()
-            metadata.create_all(self.engine, tables=list(READ_MODEL_TABLES))
+            metadata.create_all(self.engine, tables=[*READ_MODEL_TABLES, shape])
             for table in READ_MODEL_TABLES:  # indexes added since the tables were made
                 for index in table.indexes:
                     index.create(self.engine, checkfirst=True)
+
+    def outdated(self) -> bool:
+        """True when these read models were made by a release whose shape differs (the
+        position says something was projected, the shape is not the current one)."""
+        with self.engine.connect() as connection:
+            version = connection.execute(select(shape.c.version).where(
+                shape.c.name == "read_models")).scalar()
+            projected = connection.execute(select(self.tracking_table.c.notification_id)
+                                           .limit(1)).first() is not None
+        if version is None and not projected:
+            self.mark_current()
+            return False
+        return version != SHAPE
+
+    def mark_current(self) -> None:
+        with self.engine.begin() as connection:
+            connection.execute(delete(shape))
+            connection.execute(insert(shape), [{"name": "read_models", "version": SHAPE}])
+
+    def reshape(self) -> None:
+        """Drop the read models of an earlier shape and their position: the runner then
+        projects the whole log again into the current tables."""
+        with schema_lock(self.engine):
+            self.drop_tables()
+        self.create_table()
+        self.mark_current()
 
     def analyse(self) -> None:
         """Refresh the query planner's statistics. Without them SQLite picked the wrong
@@ -145,6 +173,7 @@ class ReadModelView(SQLAlchemyTrackingRecorder):
         with self._tracked(tracking) as uow:
             caseload.transferred(uow, event)
             chronology.record(uow, event)
+            concerns.child_transferred(uow, str(event.originator_id), event.to_school_id)
 
     def enrolment_closed(self, event: Child.EnrolmentClosed, tracking: Tracking) -> None:
         with self._tracked(tracking) as uow:
@@ -172,25 +201,37 @@ class ReadModelView(SQLAlchemyTrackingRecorder):
     def escalation_raised(self, event: Escalation.EscalationRaised, tracking: Tracking) -> None:
         with self._tracked(tracking) as uow:
             escalations.raised(uow, event)
-            caseload.escalation_opened(uow, event)
+            concerns.escalation_raised(uow, event)
 
     def escalation_changed(self, event: KopirAggregate.Event, tracking: Tracking) -> None:
         with self._tracked(tracking) as uow:
-            child_id, now_resolved = escalations.changed(uow, event)
-            if now_resolved:
-                caseload.escalation_closed(uow, child_id)
+            escalations.changed(uow, event)
+            concerns.escalation_changed(uow, event)
+
+    def concern_changed(self, event: KopirAggregate.Event, tracking: Tracking) -> None:
+        with self._tracked(tracking) as uow:
+            concerns.changed(uow, event)
 
     def account_registered(self, event: StaffAccount.AccountRegistered,
                            tracking: Tracking) -> None:
         with self._tracked(tracking) as uow:
             uow.insert(accounts, {"user_id": event.user_id, "display_name": event.display_name,
                                   "role": event.user_role,
-                                  "school_ids": json.dumps(list(event.school_ids))})
+                                  "school_ids": json.dumps(list(event.school_ids)),
+                                  "email": "", "digest": True, "language": ""})
+
+    def notifications_set(self, event: StaffAccount.NotificationsSet,
+                          tracking: Tracking) -> None:
+        with self._tracked(tracking) as uow:
+            uow.flushed().execute(update(accounts).where(accounts.c.user_id == event.user_id)
+                                  .values(email=event.email, digest=event.digest,
+                                          language=event.language))
 
     def personal_data_erased(self, event: Child.PersonalDataErased, tracking: Tracking) -> None:
         with self._tracked(tracking) as uow:
             chronology.record(uow, event)
             erasure.erased(uow, event)
+            concerns.erased(uow, str(event.originator_id))
 
     def record_viewed(self, event: AccessEntry.RecordViewed, tracking: Tracking) -> None:
         with self._tracked(tracking) as uow:

@@ -23,14 +23,18 @@ PAGES = {
     "event_log": ("auditor/events.py", ":material/fact_check:"),
     "access_log": ("auditor/access.py", ":material/visibility:"),
     "schools": ("admin/schools.py", ":material/school:"),
+    "notifications": ("staff/notifications.py", ":material/mail:"),
+    "tasks": ("staff/tasks.py", ":material/task_alt:"),
 }
 SECTIONS = {
     Role.TEACHER: {"nav.section.record": ["record_conflict", "record_peer", "enrol", "correct"],
-                   "nav.section.children": ["chronology"]},
+                   "nav.section.children": ["chronology", "tasks", "notifications"]},
     Role.PSYCHOLOGIST: {"nav.section.record": ["record_session", "record_peer", "record_conflict",
                                                "raise_concern", "enrol", "correct"],
-                        "nav.section.children": ["chronology", "monitor", "caseload"]},
-    Role.SUPERVISOR: {"nav.section.oversight": ["monitor", "caseload", "chronology"]},
+                        "nav.section.children": ["tasks", "chronology", "monitor", "caseload",
+                                                 "notifications"]},
+    Role.SUPERVISOR: {"nav.section.oversight": ["monitor", "caseload", "chronology",
+                                                "notifications"]},
     Role.AUDITOR: {"nav.section.audit": ["replay", "event_log", "access_log"]},
     Role.ADMIN: {"nav.section.admin": ["schools"]},
 }

@@ -4,6 +4,7 @@ application's own trail (reads of a child's record, signed checkpoints of the lo
 from __future__ import annotations
 
 import copy
+import re
 from datetime import datetime
 from typing import Any, Protocol, Sequence, runtime_checkable
 from uuid import UUID
@@ -40,6 +41,9 @@ class Shredding(Protocol):
 
     def shred(self, owner: str) -> int:
         """Destroy every data key of an owner; returns how many there were."""
+
+
+EMAIL = re.compile(r"[^@\s]{1,64}@[A-Za-z0-9.-]{1,190}\.[A-Za-z]{2,24}")
 
 
 class Administration(Base):
@@ -79,6 +83,27 @@ class Administration(Base):
                                         hash_password(password), self._stamp(actor, "*"))
         self._save(account, conflict=InvalidEntry.one("user_id", "account.exists",
                                                       user=user_id))
+
+    @command
+    def set_notifications(self, actor: Actor, user_id: str, email: str, digest: bool = True,
+                          language: str = "ru") -> None:
+        """How a person is told of concerns: their own choice, or an administrator's."""
+        if actor.user_id != user_id:
+            access.check_may_administer(actor)
+        problems = Problems()
+        if not isinstance(email, str) or (email and not EMAIL.fullmatch(email)):
+            problems.add("email", "account.email_format")
+        if language not in ("kk", "ru", "en"):
+            problems.add("language", "choice.unknown", allowed="kk, ru, en")
+        if not isinstance(digest, bool):
+            problems.add("digest", "flag.format")
+        problems.raise_if_any()
+        try:
+            account: StaffAccount = self.repository.get(user_id_uuid(user_id))
+        except AggregateNotFoundError:
+            raise UnknownUser(code="unknown_user", user=str(user_id)) from None
+        account.set_notifications(email.strip(), digest, language, self._stamp(actor, "*"))
+        self._save(account)
 
     def log_in(self, user_id: str, password: str) -> Actor:
         """The actor for a user id and password; UnknownUser when either is wrong."""

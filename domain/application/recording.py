@@ -8,8 +8,12 @@ from datetime import date
 from typing import Any, Sequence
 from uuid import UUID, uuid5
 
+from eventsourcing.application import AggregateNotFoundError
+
 from domain import access, checks
+from domain import concern as concern_model
 from domain.access import Actor
+from domain.aggregate import Stamp
 from domain.application.base import Base, command
 from domain.checks import TEXT, plain
 from domain.commands import (
@@ -170,8 +174,20 @@ class Recording(Base):
             reason=content["reason"], triggering_entries=[entry_id],
             acknowledge_by=self._now() + ACK_DEADLINES[content["level"]],
             due_at=self._now(), detection_delay_seconds=0, stamp=stamp)
-        self._save_entry(child, submitted, stamp, escalation)
+        self._save_entry(child, submitted, stamp, escalation,
+                         self._concern_with(child, escalation, stamp, [entry_id]))
         return escalation_id
+
+    def _concern_with(self, child: Child, signal: Escalation, stamp: Stamp,
+                      entries: Sequence[str]) -> Any:
+        """The child's concern with a signal raised by hand attached (opened if none is)."""
+        try:
+            concern = self._get(concern_model.concern_id(str(child.id)))
+        except AggregateNotFoundError:
+            concern = concern_model.Concern.start(str(child.id), child.code, stamp)
+        concern.signal(str(signal.id), signal.level, "manual", list(entries),
+                       signal.acknowledge_by or stamp.occurred_at, stamp)
+        return concern
 
     # --- corrections ----------------------------------------------------------------------
     def _correcting(self, actor: Actor, code: str, correction: Correction,

@@ -17,12 +17,11 @@ from datetime import datetime, timedelta
 from itertools import count
 from typing import Any, Iterable
 
-from domain.model import Child, Escalation
+from domain.model import Child, Concern, Escalation
 from domain.rules.facts import (
     ChildState,
     Decision,
     Fact,
-    OpenEscalation,
     Rise,
     Timer,
     counts_in_window,
@@ -31,7 +30,6 @@ from domain.rules.facts import (
 )
 from domain.rules.loader import Rule, RuleSet
 from domain.rules.withdrawal import Withdrawals
-from domain.vocabulary import LEVELS
 
 CHILD_EVENTS = (Child.ChildEnrolled, Child.ChildTransferred, Child.EnrolmentClosed, Child.Entry)
 
@@ -40,16 +38,16 @@ class Engine:
     def __init__(self, rules: RuleSet) -> None:
         self.rules = rules
         self.children: dict[str, ChildState] = {}
-        self.escalations: dict[str, OpenEscalation] = {}
+        self.deadlines: dict[str, datetime] = {}  # open concern -> acknowledge by
         self.raised: set[str] = set()
         self.seen: set[tuple[str, int]] = set()
-        # What falls due when: (moment, tie-breaker, "child" | "escalation", id). A tick
+        # What falls due when: (moment, tie-breaker, "child" | "concern", id). A tick
         # looks only at what is due, not at every child (it ran per event: O(children)).
         self._due: list[tuple[datetime, int, str, str]] = []
         self._sequence = count()
         self._arrival: dict[str, int] = {}  # first-seen order: ticks decide in that order
         self.withdrawals = Withdrawals(rules)  # what corrected entries take back
-        self.rises: list[Rise] = []  # escalations raised a level in place, to record
+        self.rises: list[Rise] = []  # concerns overdue, to raise in place
 
     def _wake(self, moment: datetime, kind: str, key: str) -> None:
         heapq.heappush(self._due, (moment, next(self._sequence), kind, key))
@@ -65,26 +63,25 @@ class Engine:
             self._escalation_raised(event)
             self.withdrawals.raised(event)
             return []
-        if isinstance(event, Escalation.EscalationLevelRaised):
-            known = self.escalations.get(str(event.originator_id))
-            if known is not None:  # as recorded (a replay), or as decided here already
-                known.level, known.deadline = event.level, event.acknowledge_by
-                self._wake(event.acknowledge_by, "escalation", str(event.originator_id))
+        if isinstance(event, (Concern.ConcernOpened, Concern.ConcernReopened,
+                              Concern.ConcernLevelRaised)):
+            self.deadlines[str(event.originator_id)] = event.acknowledge_by
+            self._wake(event.acknowledge_by, "concern", str(event.originator_id))
             return []
-        if isinstance(event, (Escalation.EscalationAcknowledged, Escalation.EscalationResolved,
-                              Escalation.EscalationWithdrawn)):
-            self.escalations.pop(str(event.originator_id), None)
+        if isinstance(event, (Concern.ConcernAcknowledged, Concern.ConcernAssigned,
+                              Concern.ConcernSnoozed, Concern.ConcernResolved)):
+            self.deadlines.pop(str(event.originator_id), None)
             return []
         if isinstance(event, Child.EntryRetracted):
             self._retract(str(event.originator_id), event.retracts)
             self.withdrawals.retracted(self.children.get(str(event.originator_id)),
                                        event.retracts)
-            return self._forget_withdrawn()
+            return []
         if isinstance(event, Child.EntryAmended):
             child = self.children.get(str(event.originator_id))
             if child is not None:
                 self.withdrawals.amended(child, event.amends, dict(event.changes or {}))
-            return self._forget_withdrawn()
+            return []
         if not isinstance(event, CHILD_EVENTS):
             return []
         child = self._child(event)
@@ -105,7 +102,7 @@ class Engine:
     def tick(self, now: datetime) -> list[Decision]:
         """Decisions due because time passed: absences and missed deadlines."""
         decisions: list[Decision] = []
-        due: dict[str, set[str]] = {"child": set(), "escalation": set()}
+        due: dict[str, set[str]] = {"child": set(), "concern": set()}
         while self._due and self._due[0][0] <= now:
             _, _, kind, key = heapq.heappop(self._due)
             due[kind].add(key)
@@ -117,20 +114,15 @@ class Engine:
             if key in self.children:
                 decisions += self.tick_child(self.children[key], now)
         unacknowledged = [r for r in self.rules if r.when.kind == "unacknowledged"]
-        for key in sorted(due["escalation"], key=arrival("escalation")):
-            escalation = self.escalations.get(key)
-            if escalation is None or escalation.deadline > now or not unacknowledged:
+        for key in sorted(due["concern"], key=arrival("concern")):
+            deadline = self.deadlines.get(key)
+            if deadline is None or deadline > now or not unacknowledged:
                 continue
-            if escalation.level == LEVELS[-1]:
-                del self.escalations[key]  # the top already: it stays on the monitor, overdue
-                continue
-            # Not an escalation about an escalation: the same one rises a level, in place,
-            # with a new deadline; at most up to the top level.
+            # Not an escalation about an escalation: the same concern rises in place (the
+            # concern decides how far); its recorded rise sets the next deadline here.
+            del self.deadlines[key]
             rule = unacknowledged[0]
-            escalation.level = LEVELS[LEVELS.index(escalation.level) + 1]
-            escalation.deadline = now + rule.acknowledge_within
-            self.rises.append(Rise(key, escalation.level, escalation.deadline, rule.id))
-            self._wake(escalation.deadline, "escalation", key)
+            self.rises.append(Rise(key, now + rule.acknowledge_within, rule.id))
         return self._new(decisions)
 
     # --- rules ------------------------------------------------------------------------
@@ -198,10 +190,11 @@ class Engine:
     def _absence(self, rule: Rule, child: ChildState, fact: Fact, now: datetime) -> list[Decision]:
         when = rule.when
         if fact.type in when.after and (not when.after_kinds or fact.kind in when.after_kinds):
+            days = when.days + when.task_days  # past the task's own deadline, a signal
             if when.school_days:
-                due = self.rules.calendar.add_school_days(fact.occurred_at, when.days)
+                due = self.rules.calendar.add_school_days(fact.occurred_at, days)
             else:
-                due = fact.occurred_at + timedelta(days=when.days)
+                due = fact.occurred_at + timedelta(days=days)
             child.timers.append(Timer(rule, fact, due))
             self._wake(due, "child", child.child_id)
             return self.tick_child(child, now)
@@ -265,22 +258,12 @@ class Engine:
             child.timers = [t for t in child.timers if t.anchor.entry_id != entry_id]
 
     def take_rises(self) -> list[Rise]:
-        """The escalations raised a level since the last call, for the runner to record."""
+        """The concerns overdue since the last call, for the runner to raise in place."""
         found, self.rises = self.rises, []
         return found
 
-    def _forget_withdrawn(self) -> list[Decision]:
-        """What is withdrawn is not raised a level up when its deadline passes."""
-        for withdrawal in self.withdrawals.pending:
-            self.escalations.pop(withdrawal.escalation_id, None)
-        return []
-
     def _escalation_raised(self, event: Escalation.EscalationRaised) -> None:
         self.raised.add(f"escalation:{event.originator_id}")
-        self.escalations[str(event.originator_id)] = OpenEscalation(
-            str(event.originator_id), event.child_id, event.child_code, event.school_id,
-            event.level, event.rule_id, event.acknowledge_by)
-        self._wake(event.acknowledge_by, "escalation", str(event.originator_id))
 
     def _decision(self, rule: Rule, child: ChildState, triggering: tuple[str, ...],
                   values: dict[str, Any], due_at: datetime, now: datetime,

@@ -76,23 +76,11 @@ class ChildState:
         return None if self.birth_year is None else moment.year - self.birth_year
 
 
-@dataclass
-class OpenEscalation:
-    escalation_id: str
-    child_id: str
-    child_code: str
-    school_id: str
-    level: str
-    rule_id: str
-    deadline: datetime
-
-
 @dataclass(frozen=True)
 class Rise:
-    """An escalation nobody acknowledged by its deadline, raised a level in place."""
+    """A concern nobody acknowledged by its deadline: it rises in place, with a new one."""
 
-    escalation_id: str
-    level: str
+    concern_id: str
     acknowledge_by: datetime
     rule_id: str
 

@@ -69,6 +69,9 @@ class Condition:
     school_days: bool = False
     attendance: str = ""
     count: int = 0
+    # Absence: a task for the child's psychologist falls due after `days`; the rule fires
+    # (the supervisor is told) only when `task_days` more days pass with it still undone.
+    task_days: int = 0
 
     def threshold_for(self, age: int | None) -> int:
         if age is not None and age >= 12 and self.threshold_from_12 is not None:
@@ -261,7 +264,7 @@ def _condition(raw: dict[str, Any], rule_id: str, fail: Any) -> Condition:
     for name in needs:
         if not getattr(condition, name):
             raise fail("kind", f"rule {rule_id!r}: a {kind} condition needs {name!r}")
-    for name in ("days", "threshold", "by", "count"):
+    for name in ("days", "threshold", "by", "count", "task_days"):
         value = getattr(condition, name)
         if not isinstance(value, int) or isinstance(value, bool) or value < 0:
             raise fail(name, f"rule {rule_id!r}: {name} must be a whole number")

@@ -14,7 +14,8 @@ MAX_REASON = 500
 LISTS = {"events": 20, "kinds": 20, "words": 200, "indicators": 4, "after": 20,
          "after_kinds": 20, "expect": 20, "expect_attendance": 3}
 NUMBERS = {"min_severity": (1, 5), "days": (0, 366), "threshold": (0, 1000),
-           "threshold_from_12": (0, 1000), "by": (0, 4), "count": (0, 100)}
+           "threshold_from_12": (0, 1000), "by": (0, 4), "count": (0, 100),
+           "task_days": (0, 366)}
 FLAGS = ("negative_only", "school_days")
 ATTENDANCE = ("", "attended", "missed", "cancelled")
 # What each kind of condition knows when it fires, for the reason's {placeholders}.

@@ -31,6 +31,12 @@ def register(sub: Any) -> None:
     parser.add_argument("--json", action="store_true")
     parser.set_defaults(run=children)
 
+    parser = sub.add_parser("concerns", help="open concerns: level, signals, deadline, "
+                                             "assignee, most urgent first")
+    parser.add_argument("--school", default=None)
+    parser.add_argument("--json", action="store_true")
+    parser.set_defaults(run=concerns)
+
     parser = sub.add_parser("chronology", help="a child's chronology")
     parser.add_argument("child_code")
     parser.add_argument("--as-of", type=moment, default=None,
@@ -111,6 +117,30 @@ def children(args: argparse.Namespace) -> int:
     for r in rows:
         print(f"{r['code']:10} {r['school_id']:8} {r['status']:7} {r['grade']:>5} "
               f"{r['age_band']:>6} {r['open_escalations']:>16}")
+    return 0
+
+
+def concerns(args: argparse.Namespace) -> int:
+    rt = current()
+    if args.school is not None and not rt.app.is_school(args.school):
+        raise KopirError(f"there is no school {args.school!r}")
+    rows = rt.oversight().open_concerns(OPERATOR, school=args.school)
+    found = [{"code": r["child_code"], "school_id": r["school_id"], "level": r["level"],
+              "status": r["status"], "signals": r["signal_count"],
+              "open_signals": r["open_signals"], "acknowledge_by": r["acknowledge_by"],
+              "assignee": r["assignee"] or "", "episode": r["episode"]} for r in rows]
+    if args.json:
+        print_json(found)
+        return 0
+    if not found:
+        print("No open concerns" + (f" in {args.school}." if args.school else "."))
+        return 0
+    print(f"{'code':10} {'school':8} {'level':6} {'status':12} {'signals':>7} "
+          f"{'acknowledge by':16} assignee")
+    for r in found:
+        deadline = f"{r['acknowledge_by']:%Y-%m-%d %H:%M}" if r["acknowledge_by"] else ""
+        print(f"{r['code']:10} {r['school_id']:8} {r['level']:6} {r['status']:12} "
+              f"{r['signals']:>7} {deadline:16} {r['assignee']}")
     return 0
 
 

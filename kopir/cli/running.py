@@ -35,6 +35,8 @@ def register(sub: Any) -> None:
     sub.add_parser("checkpointer", help="sign the log's head every so many events or minutes "
                                         "(distributed mode; the app does it when embedded)"
                    ).set_defaults(run=checkpointer)
+    sub.add_parser("notify", help="tell people of concerns by e-mail (KOPIR_SMTP_*) and in the "
+                                  "app; one active at a time").set_defaults(run=notify)
     parser = sub.add_parser("engine", help="run the escalation rules on the log (distributed mode)")
     parser.add_argument("--reraise-new-versions", action="store_true",
                         help="let a rule's new version raise cases its old version already raised")
@@ -70,6 +72,13 @@ def engine(args: argparse.Namespace) -> int:
     runner = bootstrap.engine_runner(bootstrap.application(),
                                      reraise_new_versions=args.reraise_new_versions)
     return follow(runner, "escalation engine from position {position}")
+
+
+def notify(args: argparse.Namespace) -> int:
+    rt = bootstrap.build()
+    mail = rt.config.mail
+    where = f"SMTP {mail.host}:{mail.port}" if mail.host else "the app only (no KOPIR_SMTP_HOST)"
+    return follow(rt.make_notifier(), f"notifier from position {{position}}, telling by {where}")
 
 
 def checkpointer(args: argparse.Namespace) -> int:

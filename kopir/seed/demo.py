@@ -15,31 +15,39 @@ from typing import Callable
 from uuid import UUID
 
 from domain import clock
+from domain.access import Role
 from domain.application import SYSTEM, SchoolIntegration
 from domain.commands import Resolution
-from domain.errors import EscalationStateError
+from domain.concern import concern_id
 from domain.model import Escalation
 from domain.rules.quality import Episode
 from domain.vocabulary import Outcome
 from processes.engine_runner import EngineRunner
 
 UTC = clock.UTC
-from kopir.seed.demo_cast import DEMO_PASSWORD, SCHOOLS, Action, demo_users
+from kopir.seed.demo_cast import DEMO_PASSWORD, SCHOOLS, Action, demo_users, unless_gone
 from kopir.seed.demo_episodes import EpisodePlans
 
+MAIL_DOMAIN = "demo.kopir.kz"
 __all__ = ["DEMO_PASSWORD", "SCHOOLS", "DemoHistory", "demo_users", "seed"]
 
 
 class DemoHistory(EpisodePlans):
     """A demo history: the school set-up, then the planned actions run in time order."""
 
+    answered: set[tuple[UUID, int]]  # (concern, its call) a supervisor has answered
+
     def set_up(self) -> None:
+        self.answered = set()
         self.clock.set(self.start - timedelta(days=7))
         for school_id, name, region in SCHOOLS:
             self.app.register_school(SYSTEM, school_id, name, region)
         for user in demo_users():
             self.app.register_account(SYSTEM, user.user_id, user.display_name, user.role,
                                       user.schools, DEMO_PASSWORD)
+            if user.role in (Role.PSYCHOLOGIST, Role.SUPERVISOR):  # told of concerns
+                self.app.set_notifications(SYSTEM, user.user_id, f"{user.user_id}@{MAIL_DOMAIN}",
+                                           digest=True, language="ru")
 
     def record(self, progress: Callable[[int, int], None] | None = None,
                batch_size: int = 300, engine: EngineRunner | None = None) -> int:
@@ -73,25 +81,30 @@ class DemoHistory(EpisodePlans):
             progress(done, done)
         return done
 
-    def plan_answer(self, escalation: Escalation) -> None:
-        """A supervisor acknowledges most escalations in time, and resolves them later."""
+    def plan_answer(self, signal: Escalation) -> None:
+        """A supervisor acknowledges most concerns in time, and resolves them later: once
+        for each time a concern asks for a look (opened, reopened, a higher signal)."""
+        concern = self.app.repository.get(concern_id(signal.child_id))
+        if concern.status != "open" or (concern.id, concern.calls) in self.answered:
+            return
+        self.answered.add((concern.id, concern.calls))
         rng = self.rng
         if rng.random() > 0.85:
-            return  # left unanswered: the engine raises it a level up after its deadline
-        region = next(r for s, _, r in SCHOOLS if s == escalation.school_id)
+            return  # left unanswered: it rises in place after its deadline
+        region = next(r for s, _, r in SCHOOLS if s == concern.school_id)
         supervisor = self.actors[f"supervisor.{region.lower()}"]
         raised_at = self.clock.now()
-        deadline = escalation.acknowledge_by - raised_at
+        deadline = max((concern.acknowledge_by or raised_at) - raised_at, timedelta(hours=1))
         ack_at = raised_at + deadline * rng.uniform(0.1, 0.8)
-        key = escalation.id
-        self.push(ack_at, lambda: self.app.acknowledge_escalation(
+        key = concern.id
+        self.push(ack_at, lambda: self.app.acknowledge_concern(
             supervisor, key, note="Seen; the psychologist will meet the child."))
         if rng.random() < 0.8:
             resolution = Resolution(outcome=rng.choice(list(Outcome)),
                                     rationale="Talked with the child, the class tutor and the "
                                               "mother; a plan is agreed.")
             self.push(ack_at + timedelta(days=rng.randint(1, 10)), lambda: self.app
-                      .resolve_escalation(supervisor, key, resolution))
+                      .resolve_concern(supervisor, key, resolution))
 
     def push(self, moment: datetime, run: Callable[[], None]) -> None:
         if moment <= self.until:
@@ -100,16 +113,6 @@ class DemoHistory(EpisodePlans):
     def _seq(self) -> int:
         self._sequence = getattr(self, "_sequence", 10**9) + 1
         return self._sequence
-
-
-def unless_gone(run: Callable[[], None]) -> None:
-    """A supervisor's answer, unless the escalation has left the queue meanwhile (its
-    entry was corrected and the engine withdrew it)."""
-    try:
-        run()
-    except EscalationStateError as error:
-        if error.code != "escalation_withdrawn":
-            raise
 
 
 def history_window(until: date) -> tuple[datetime, datetime]:

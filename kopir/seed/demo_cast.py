@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Callable
 
 from domain.access import Role
+from domain.errors import ConcernStateError
 
 DEMO_PASSWORD = "kopir-demo"
 SCHOOLS = [
@@ -63,3 +64,12 @@ class Plan:
     trajectory: str  # improving | stable | worsening
     end_at: datetime | None = None  # enrolment closed
     transfer: tuple[datetime, str] | None = None
+
+
+def unless_gone(run: Callable[[], None]) -> None:
+    """A supervisor's answer, unless the concern has moved on meanwhile (someone else
+    answered it, or it was resolved)."""
+    try:
+        run()
+    except ConcernStateError:
+        pass

@@ -8,10 +8,10 @@ from __future__ import annotations
 import random
 from datetime import datetime, time, timedelta
 from typing import Callable
-from uuid import UUID
 
 from domain import clock
 from domain.access import Actor
+from domain.aggregate import child_id
 from domain.application import SchoolIntegration
 from domain.commands import (
     Concern,
@@ -24,6 +24,7 @@ from domain.commands import (
     Resolution,
     Wellbeing,
 )
+from domain.concern import concern_id
 from domain.vocabulary import (
     INDICATORS,
     Attendance,
@@ -37,7 +38,7 @@ from domain.vocabulary import (
     SessionType,
 )
 from kopir.seed import demo_text as text
-from kopir.seed.demo_cast import CODE_ALPHABET, SCHOOLS, Action, Plan, demo_users
+from kopir.seed.demo_cast import CODE_ALPHABET, SCHOOLS, Action, Plan, demo_users, unless_gone
 
 UTC = clock.UTC
 
@@ -53,7 +54,6 @@ class ChildPlans:
         self.actors = {u.user_id: Actor(u.user_id, u.role, frozenset(u.schools), u.display_name)
                        for u in demo_users()}
         self.entries: dict[str, str] = {}
-        self.escalations: dict[str, UUID] = {}
         self.sessions: dict[str, list[tuple[datetime, Wellbeing | None]]] = {}
 
     def at(self, moment: datetime, run: Callable[[], None]) -> None:
@@ -271,21 +271,20 @@ class ChildPlans:
         form = Concern(occurred_at=moment, level=rng.choice([Level.MEDIUM, Level.HIGH]),
                        reason=rng.choice(text.CONCERN))
         psych = self.staff("psych", plan, moment)
-        key = f"{plan.code}:concern:{len(self.actions)}"
-        self.at(moment, lambda: self.escalations.__setitem__(
-            key, self.app.raise_concern(psych, plan.code, form)))
+        concern = concern_id(str(child_id(plan.code)))
+        self.at(moment, lambda: self.app.raise_concern(psych, plan.code, form))
         school = psych.user_id.split(".", 1)[1]  # psych.<school>
         region = next(r for s, _, r in SCHOOLS if s.lower() == school)
         supervisor = self.actors[f"supervisor.{region.lower()}"]
         ack_at = moment + timedelta(hours=rng.uniform(0.3, 20))
-        self.at(ack_at, lambda: self.app.acknowledge_escalation(
-            supervisor, self.escalations[key], note="Seen; talking with the psychologist."))
-        self.at(ack_at + timedelta(hours=1), lambda: self.app.assign_escalation(
-            supervisor, self.escalations[key], assignee=psych.user_id, note="Please follow up."))
+        self.at(ack_at, lambda: unless_gone(lambda: self.app.acknowledge_concern(
+            supervisor, concern, note="Seen; talking with the psychologist.")))
+        self.at(ack_at + timedelta(hours=1), lambda: unless_gone(lambda: self.app.assign_concern(
+            supervisor, concern, assignee=psych.user_id, note="Please follow up.")))
         resolution = Resolution(outcome=rng.choice(list(Outcome)),
                                 rationale="Met the child and the mother; agreed weekly check-ins.")
-        self.at(ack_at + timedelta(days=rng.randint(2, 12)), lambda: self.app.resolve_escalation(
-            supervisor, self.escalations[key], resolution))
+        self.at(ack_at + timedelta(days=rng.randint(2, 12)), lambda: unless_gone(
+            lambda: self.app.resolve_concern(supervisor, concern, resolution)))
 
     def plan_end(self, plan: Plan) -> None:
         if plan.transfer is not None:
@@ -297,3 +296,4 @@ class ChildPlans:
             actor = self.staff("psych", plan, plan.end_at)
             self.at(plan.end_at, lambda: self.app.close_enrolment(
                 actor, plan.code, "The family moved abroad; records kept as required."))
+

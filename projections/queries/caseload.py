@@ -7,17 +7,19 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import case, func, select
 
 from domain.access import Actor
-from projections.queries.common import UNRESOLVED, Reader, within
-from projections.tables import children, chronology, escalations, schools
+from projections.queries.common import Reader, within
+from projections.queries.concerns import UNRESOLVED, overdue
+from projections.queries.concerns import c as k
+from projections.tables import children, chronology, schools
 
 COUNTED_KINDS = ("ConflictRecorded", "PeerIncidentRecorded", "CounsellingSessionRecorded")
 
 
 def caseload(reader: Reader, actor: Actor, now: datetime, weeks: int) -> dict[str, Any]:
-    """Per school: children, open escalations by level, overdue acknowledgements,
+    """Per school: children, unresolved concerns by level, overdue acknowledgements,
     incidents, positive ties and sessions in the last 30 days; incidents per week and
     region for the trend chart."""
     known = {r["school_id"]: r for r in reader._select(select(schools))}
@@ -34,12 +36,11 @@ def caseload(reader: Reader, actor: Actor, now: datetime, weeks: int) -> dict[st
                               .where(c.status == "open", within(c.school_id, actor))
                               .group_by(c.school_id)):
         school(row["school_id"])["children"] += row["n"]
-    e = escalations.c
-    overdue = func.sum(case((and_(e.status == "open", e.acknowledge_by < now), 1), else_=0))
-    for row in reader._select(select(e.school_id, e.level, func.count().label("n"),
-                                     overdue.label("overdue"))
-                              .where(e.status.in_(UNRESOLVED), within(e.school_id, actor))
-                              .group_by(e.school_id, e.level)):
+    late = func.sum(case((overdue(now), 1), else_=0))
+    for row in reader._select(select(k.school_id, k.level, func.count().label("n"),
+                                     late.label("overdue"))
+                              .where(k.status.in_(UNRESOLVED), within(k.school_id, actor))
+                              .group_by(k.school_id, k.level)):
         entry = school(row["school_id"])
         entry[f"open_{row['level']}"] += row["n"]
         entry["overdue"] += int(row["overdue"] or 0)

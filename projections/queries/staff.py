@@ -18,11 +18,12 @@ from domain.access import Actor
 from domain.errors import UnknownChild
 from domain.vocabulary import INDICATORS
 from projections import chronology as chronology_rows
-from projections.queries.common import Reader, age_band, present, visible
+from projections.queries.common import age_band, present, visible
+from projections.queries.tasks import TaskQueries
 from projections.tables import children, chronology, schools, wellbeing
 
 
-class StaffQueries(Reader):
+class StaffQueries(TaskQueries):
     def children(self, actor: Actor, school_id: str | None = None) -> list[dict[str, Any]]:
         """Children in the actor's scope (optionally one school): codes, school, state."""
         if actor.role == access.Role.ADMIN:

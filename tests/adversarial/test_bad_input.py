@@ -12,7 +12,9 @@ import pytest
 from domain.access import Role
 from domain.application import SYSTEM
 from domain.commands import Correction, CounsellingSession, Wellbeing
+from domain.concern import concern_id
 from domain.errors import InvalidEntry, KopirError
+from domain.model import child_id
 from domain.vocabulary import Attendance, LabelAbout, PeerIncidentKind, SessionType
 from processes.engine_runner import EngineRunner
 from tests import forms
@@ -97,8 +99,9 @@ def test_values_of_the_wrong_type_give_named_errors(world):
             when, follow_up_on=datetime.now(timezone.utc))), "follow_up_on"),
         (lambda: app.amend_entry(teacher, "AST-0001", Correction(entry, "x", ["severity"])),
          "changes"),
-        (lambda: app.acknowledge_escalation(world.supervisor, app.raise_concern(
-            psych, "AST-0001", forms.concern(when)), note=None), "note"),
+        (lambda: app.raise_concern(psych, "AST-0001", forms.concern(when))
+         and app.acknowledge_concern(world.supervisor, concern_id(str(child_id("AST-0001"))),
+                                     note=None), "note"),
         (lambda: app.close_enrolment(psych, "AST-0001", 42), "reason"),
         (lambda: app.erase_personal_data(world.admin, "AST-0001", ["x"]), None),
         (lambda: app.record_conflict(teacher, ["AST-0001"], forms.conflict(when)), None),

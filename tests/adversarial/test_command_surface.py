@@ -30,7 +30,9 @@ from domain.commands import (
     Resolution,
     Wellbeing,
 )
+from domain.concern import concern_id
 from domain.errors import KopirError
+from domain.model import child_id
 from domain.rules.engine import Engine
 from domain.rules.loader import load_rules
 from domain.vocabulary import (
@@ -58,7 +60,7 @@ KINDS = ["conflict", "peer", "session", "concern", "amend", "retract", "acknowle
 PSYCH = Actor("p.s1", Role.PSYCHOLOGIST, frozenset({"S1"}))
 TEACHER = Actor("t.s1", Role.TEACHER, frozenset({"S1"}))
 SUPERVISOR = Actor("sup", Role.SUPERVISOR, frozenset({"*"}))
-RAISED: list[Any] = []  # escalations raised so far
+RAISED: list[Any] = []  # concerns with a signal raised so far
 
 junk = st.one_of(
     st.none(), st.booleans(), st.integers(-10**12, 10**12), st.floats(allow_nan=True),
@@ -139,7 +141,9 @@ def commands(app: Any, now: datetime, data: st.DataObject) -> Callable[[], Any]:
     if kind == "concern":
         concern = Concern(v.moment(now), v(st.sampled_from(list(Level))), v.words())
         code = v.code()
-        return lambda: RAISED.append(app.raise_concern(PSYCH, code, concern))
+        # What a supervisor acts on is the child's concern.
+        return lambda: (app.raise_concern(PSYCH, code, concern),
+                        RAISED.append(concern_id(str(child_id(code)))))
     if kind in ("amend", "retract"):
         child = v.pick(CODES)
         entries = list(app.child(child).entries) if app.is_enrolled(child) else []
@@ -159,11 +163,11 @@ def commands(app: Any, now: datetime, data: st.DataObject) -> Callable[[], Any]:
         code, reason = v.new_code(), v.words()
         return lambda: app.close_enrolment(PSYCH, code, reason)
     if kind in ("acknowledge", "resolve"):
-        escalation, note = v(st.just(v.pick(RAISED)) | st.uuids()), v.words()
+        concern, note = v(st.just(v.pick(RAISED)) | st.uuids()), v.words()
         outcome = v(st.sampled_from(list(Outcome)))
         if kind == "acknowledge":
-            return lambda: app.acknowledge_escalation(SUPERVISOR, escalation, note)
-        return lambda: app.resolve_escalation(SUPERVISOR, escalation, Resolution(outcome, note))
+            return lambda: app.acknowledge_concern(SUPERVISOR, concern, note)
+        return lambda: app.resolve_concern(SUPERVISOR, concern, Resolution(outcome, note))
     if kind == "school":
         school, name, region = v(st.sampled_from(["S3", "S4"])), v.words(), v.words()
         return lambda: app.register_school(SYSTEM, school, name, region)

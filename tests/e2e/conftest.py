@@ -16,6 +16,8 @@ from typing import Iterator
 
 import pytest
 
+from tests.mail import Mailbox, smtp_server
+
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("KOPIR_CHROMIUM", "/usr/bin/chromium")
 SCREENSHOTS = Path(os.environ.get("KOPIR_SCREENSHOTS", ROOT / "docs" / "screenshots"))
@@ -36,9 +38,16 @@ def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def server(folder: Path) -> Iterator[str]:
+def mailbox() -> Iterator[tuple[Mailbox, int]]:
+    with smtp_server() as served:
+        yield served
+
+
+@pytest.fixture(scope="module")
+def server(folder: Path, mailbox: tuple[Mailbox, int]) -> Iterator[str]:
     env = {**os.environ, "KOPIR_DATABASE_URL": f"sqlite:///{folder}/kopir.db",
-           "KOPIR_LANGUAGE": "en", "KOPIR_VIEWS_URL": ""}
+           "KOPIR_LANGUAGE": "en", "KOPIR_VIEWS_URL": "", "KOPIR_SMTP_HOST": "127.0.0.1",
+           "KOPIR_SMTP_PORT": str(mailbox[1]), "KOPIR_SMTP_TLS": "none"}
     kopir = [sys.executable, "-m", "kopir.cli"]
     subprocess.run([*kopir, "demo", "--children", "12", "--seed", "3", "--until",
                     str(date.today())], env=env, cwd=ROOT, check=True, capture_output=True)

@@ -59,25 +59,30 @@ def click_until(button, shown, tries: int = 4) -> None:  # type: ignore[no-untyp
     shown.wait_for(timeout=5_000)
 
 
-def escalation_boxes(page) -> set[str]:  # type: ignore[no-untyped-def]
-    return set(page.eval_on_selector_all(
-        "[class*='st-key-esc_']",
-        "nodes => nodes.map(n => [...n.classList].find(c => c.startsWith('st-key-esc_')))"))
+def concern_boxes(page) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    """Each concern row on screen (by its class) and its text."""
+    names = page.eval_on_selector_all(
+        "[class*='st-key-concern_']",
+        "nodes => nodes.map(n => [...n.classList].find(c => c.startsWith('st-key-concern_')))")
+    return {name: page.locator(f".{name}").inner_text() for name in names}
 
 
-def wait_for_new_escalation(page, before: set[str], code: str,  # type: ignore[no-untyped-def]
-                            timeout: float) -> str:
-    """The class of the first escalation box that was not on screen before and names
-    the child, polled every 50 ms."""
+def wait_for_new_signal(page, before: dict[str, str], code: str,  # type: ignore[no-untyped-def]
+                        timeout: float) -> str:
+    """The class of the child's concern row once it is new on screen or its count of
+    signals changed (a new signal joins the child's open concern), polled every 50 ms."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        for name in escalation_boxes(page) - before:
-            text = page.locator(f".{name}").inner_text()
-            if code in text and "degrading nickname" in text:
+        for name, text in concern_boxes(page).items():
+            if code in text and signals_in(text) != signals_in(before.get(name, "")):
                 return name
         page.wait_for_timeout(50)
-    boxes = [page.locator(f".{n}").inner_text()[:80] for n in sorted(escalation_boxes(page))]
-    raise AssertionError(f"no new escalation for {code} on the monitor: {boxes[:5]}")
+    raise AssertionError(f"no new signal for {code} on the monitor: {list(before.values())[:5]}")
+
+
+def signals_in(text: str) -> int:
+    found = re.search(r"signals: (\d+)", text)
+    return int(found.group(1)) if found else 0
 
 
 def entries_recorded(page, code: str, other_than: int = -1) -> int:  # type: ignore[no-untyped-def]
@@ -94,7 +99,7 @@ def entries_recorded(page, code: str, other_than: int = -1) -> int:  # type: ign
 
 
 def raised_at(folder, code: str) -> float:  # type: ignore[no-untyped-def]
-    """When the newest escalation of the child was raised (the server's clock), from the
+    """When the newest signal of the child was raised (the server's clock), from the
     read-model file next to the store."""
     with sqlite3.connect(folder / "kopir-views.db") as db:
         [value] = db.execute("SELECT max(raised_at) FROM rm_escalations WHERE child_code = ?",
@@ -110,7 +115,7 @@ def test_the_whole_story_in_a_browser(browser, server, folder):
     draft = supervisor.get_by_label("Rationale").first
     click_until(supervisor.locator("[class*='st-key-open_']").first.get_by_role("button"), draft)
     draft.fill("Draft: call the mother tomorrow")
-    before = escalation_boxes(supervisor)
+    before = concern_boxes(supervisor)
 
     # The teacher writes a nickname into the description; the guard warns.
     teacher = sign_in(browser, server, ROLES["teacher"])
@@ -131,8 +136,8 @@ def test_the_whole_story_in_a_browser(browser, server, folder):
     teacher.get_by_text(f"Recorded for {code}: stigmatising nickname").wait_for()
     teacher.screenshot(path=SCREENSHOTS / "story-1-teacher-saved.png")
 
-    # The supervisor's open monitor shows the new escalation by itself.
-    new = wait_for_new_escalation(supervisor, before, code, timeout=10.0)
+    # The supervisor's open monitor shows the new signal by itself, on the child's concern.
+    new = wait_for_new_signal(supervisor, before, code, timeout=10.0)
     seen = time.time()
     after_save = time.monotonic() - saved_at
     after_raise = seen - raised_at(folder, code)
@@ -146,13 +151,10 @@ def test_the_whole_story_in_a_browser(browser, server, folder):
     assert code in box.inner_text()
     supervisor.screenshot(path=SCREENSHOTS / "story-2-supervisor-new-escalation.png")
 
-    # The supervisor opens it and acknowledges with a rationale.
+    # The supervisor opens it: "why?" names the rule that fired.
     click_until(box.get_by_role("button"),
-                supervisor.get_by_role("heading", name=re.compile(f"medium · {code}")))
+                supervisor.get_by_role("heading", name=re.compile(f"· {code}")))
     supervisor.get_by_text(re.compile("stigmatising-label")).first.wait_for()
-    supervisor.get_by_label("Rationale").first.fill("Seen; the psychologist meets him today.")
-    supervisor.get_by_role("button", name="Acknowledge").click()
-    supervisor.get_by_text(f"Acknowledged: {code}.").wait_for()
 
     # The teacher finds it in the chronology.
     go(teacher, "Chronology")
@@ -178,6 +180,57 @@ def test_the_whole_story_in_a_browser(browser, server, folder):
     auditor.get_by_text(re.compile(r"All \d+ events read back intact")).wait_for()
     for page in (teacher, supervisor, auditor):
         page.close()
+
+
+def test_the_supervisors_story_on_a_concern(browser, server, mailbox):
+    """Open a concern, read why, acknowledge, assign by name, snooze, resolve with a
+    reason; the assignee's mailbox receives a message with no free text and no name."""
+    box, _ = mailbox
+    supervisor = sign_in(browser, server, ROLES["supervisor"])
+    supervisor.get_by_role("heading", name="Live monitor").wait_for()
+    supervisor.locator("[class*='st-key-concern_']").first.wait_for()
+    waiting = next(name for name, text in concern_boxes(supervisor).items()
+                   if "due in" in text or "overdue" in text)
+    row = supervisor.locator(f".{waiting}")
+    text = row.inner_text()
+    code = re.search(r"KZ-[A-Z0-9]{5}", text).group(0)  # type: ignore[union-attr]
+    school = next(s for s in ("AST-12", "AST-45") if s in text)
+    psychologist = f"psych.{school.lower()}"
+    heading = supervisor.get_by_role("heading", name=re.compile(f"· {code}"))
+    visible = {"visible": True}
+
+    def decide(tab: str, rationale: str, button: str, done: str) -> None:
+        click_until(supervisor.locator(f".{waiting}").get_by_role("button"), heading)
+        supervisor.get_by_text("Why?").first.wait_for()
+        supervisor.get_by_role("tab", name=tab).click()
+        if tab == "Assign":
+            supervisor.get_by_role("combobox", name="Who takes it on").filter(**visible).click()
+            supervisor.get_by_role("option", name=re.compile(re.escape(f"({psychologist})"))) \
+                .first.click()
+        if tab == "Resolve":
+            supervisor.get_by_text("no further action").filter(**visible).first.click()
+        supervisor.get_by_label("Rationale").filter(**visible).fill(rationale)
+        supervisor.get_by_role("button", name=button).filter(**visible).click()
+        supervisor.get_by_text(f"{done}: {code}.").wait_for()
+
+    decide("Acknowledge", "Seen; calling the school today.", "Acknowledge", "Acknowledged")
+    decide("Assign", "Private: the mother asked for Aigerim.", "Assign", "Assigned")
+    supervisor.screenshot(path=SCREENSHOTS / "story-4-supervisor-assigned.png")
+    decide("Snooze", "Away on a school trip this week.", "Snooze", "Snoozed")
+    decide("Resolve", "Met the child; no action needed now.", "Resolve", "Resolved")
+
+    # The assignee was told by e-mail: code, level, school and a link; nothing else.
+    deadline = time.monotonic() + 15
+    while not [m for m in box.to(f"{psychologist}@") if code in m["Subject"]] and \
+            time.monotonic() < deadline:
+        time.sleep(0.2)
+    [told] = [m for m in box.to(f"{psychologist}@") if code in m["Subject"]]
+    body = told.get_content()
+    assert code in body and school in body and "/monitor?concern=" in body
+    for private in ("Aigerim", "mother", "Private", "Psychologist,", "district supervisor",
+                    "supervisor.astana", "nickname"):
+        assert private not in body and private not in told["Subject"]
+    supervisor.close()
 
 
 @pytest.mark.parametrize("language", list(LANGUAGES))

@@ -52,6 +52,8 @@ def record_payloads(folder: Path) -> None:
 from domain.commands import *
 from domain.vocabulary import *
 from kopir import bootstrap
+from domain.concern import concern_id
+from domain.model import child_id
 from datetime import timedelta
 rt = bootstrap.build(); app = rt.app
 psych = app.actor_for("psych.ast-12"); teacher = app.actor_for("teacher.ast-12")
@@ -63,8 +65,9 @@ entry = app.record_peer_incident(teacher, {CODE!r}, PeerIncidentReport(now, Peer
 app.record_counselling_session(psych, {CODE!r}, CounsellingSession(now, SessionType.INDIVIDUAL,
     Attendance.ATTENDED, Wellbeing(3, 3, 3, 3), summary={TEXT!r}, confidential_notes={TEXT!r}))
 app.amend_entry(teacher, {CODE!r}, Correction(entry, {TEXT!r}, {{"description": {TEXT!r}}}))
-escalation = app.raise_concern(psych, {CODE!r}, Concern(now, Level.HIGH, {TEXT!r}))
-app.acknowledge_escalation(app.actor_for("supervisor.astana"), escalation, {TEXT!r})
+app.raise_concern(psych, {CODE!r}, Concern(now, Level.HIGH, {TEXT!r}))
+concern = concern_id(str(child_id({CODE!r})))
+app.acknowledge_concern(app.actor_for("supervisor.astana"), concern, {TEXT!r})
 rt.runner.process_available()
 """
     env = {**os.environ, "KOPIR_DATABASE_URL": f"sqlite:///{folder}/kopir.db"}

@@ -10,7 +10,9 @@ import pytest
 
 from domain.access import POLICY, Role
 from domain.commands import Concern, Correction, Resolution
+from domain.concern import concern_id
 from domain.errors import NotAuthorised
+from domain.model import child_id
 from domain.vocabulary import Level, Outcome
 from tests import forms
 from tests.readers import Readers
@@ -102,6 +104,10 @@ def test_a_supervisor_sees_no_session_note_anywhere(world):
     assert CANARY["confidential_notes"] not in seen and "confidential_notes" not in seen
 
 
+def concern_of(code: str) -> Any:
+    return concern_id(str(child_id(code)))
+
+
 def test_an_auditor_can_change_nothing(world):
     escalation = seed(world)
     app, auditor, when = world.app, world.auditor, world.later(hours=1)
@@ -117,10 +123,12 @@ def test_an_auditor_can_change_nothing(world):
         lambda: app.retract_entry(auditor, "AST-0001", Correction(entry, "x")),
         lambda: app.transfer_child(auditor, "AST-0001", "S2", "x"),
         lambda: app.close_enrolment(auditor, "AST-0001", "x"),
+        lambda: app.acknowledge_concern(auditor, concern_of("AST-0001"), "x"),
+        lambda: app.assign_concern(auditor, concern_of("AST-0001"), "p.s1", "x"),
+        lambda: app.snooze_concern(auditor, concern_of("AST-0001"), when, "x"),
+        lambda: app.resolve_concern(auditor, concern_of("AST-0001"),
+                                    Resolution(Outcome.NO_FURTHER_ACTION, "x")),
         lambda: app.acknowledge_escalation(auditor, uuid_of(escalation), "x"),
-        lambda: app.assign_escalation(auditor, uuid_of(escalation), "p.s1", "x"),
-        lambda: app.resolve_escalation(auditor, uuid_of(escalation),
-                                       Resolution(Outcome.NO_FURTHER_ACTION, "x")),
         lambda: app.register_school(auditor, "S9", "Nine", "Astana"),
         lambda: app.register_account(auditor, "u9", "U", Role.TEACHER, ["S1"], "password9"),
         lambda: app.erase_personal_data(auditor, "AST-0001", "x"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 import pytest
@@ -9,8 +10,10 @@ import pytest
 from domain.access import Role
 from domain.application import SYSTEM
 from domain.commands import Concern, Correction, Participant, Resolution
+from domain.concern import concern_id
 from domain.errors import (
     ChildAlreadyEnrolled,
+    ConcernStateError,
     EnrolmentIsClosed,
     EntryAlreadyRetracted,
     EscalationStateError,
@@ -20,7 +23,7 @@ from domain.errors import (
     UnknownEntry,
     UnknownUser,
 )
-from domain.model import Child
+from domain.model import Child, child_id
 from domain.vocabulary import (
     LabelAbout,
     Level,
@@ -191,32 +194,48 @@ def test_corrections_keep_the_original_and_need_a_reason(world):
 
 def test_a_concern_flows_to_the_queue_and_through_its_lifecycle(world):
     enrolled(world)
-    escalation_id = world.app.raise_concern(world.psychologist, "AST-0001", Concern(
+    signal = world.app.raise_concern(world.psychologist, "AST-0001", Concern(
         occurred_at=world.later(hours=1), level=Level.HIGH, reason="Withdrawn for two weeks."))
+    key = concern_id(str(child_id("AST-0001")))
     queries = Readers(world.app, world.rt.view)
     world.project()
     [row] = queries.oversight.escalation_queue(world.supervisor)
     assert (row["status"], row["level"], row["rule_id"]) == ("open", "high", "manual")
-    assert row["acknowledge_by"] == world.clock.now() + timedelta(hours=1)
+    [concern] = queries.oversight.open_concerns(world.supervisor)
+    assert (concern["status"], concern["level"], concern["signal_count"]) == ("open", "high", 1)
+    assert concern["acknowledge_by"] == world.clock.now() + timedelta(hours=1)
+    # People act on the concern, not on each of its signals.
+    with pytest.raises(EscalationStateError) as refused:
+        world.app.acknowledge_escalation(world.supervisor, signal, "Seen.")
+    assert refused.value.code == "escalation_in_concern"
     with pytest.raises(NotAuthorised):
-        world.app.acknowledge_escalation(world.teacher, escalation_id)
-    world.app.acknowledge_escalation(world.supervisor, escalation_id, "Seen.")
-    with pytest.raises(EscalationStateError):
-        world.app.acknowledge_escalation(world.supervisor, escalation_id, "Seen twice.")
-    world.app.assign_escalation(world.supervisor, escalation_id, "p.s1", "Please meet the mother.")
+        world.app.acknowledge_concern(world.teacher, key, "Seen.")
+    world.app.acknowledge_concern(world.supervisor, key, "Seen.")
+    with pytest.raises(ConcernStateError):
+        world.app.acknowledge_concern(world.supervisor, key, "Seen twice.")
+    world.app.register_account(SYSTEM, "p.s1", "Psychologist", Role.PSYCHOLOGIST, ["S1"],
+                               "long-secret")
+    world.app.assign_concern(world.supervisor, key, "p.s1", "Please meet the mother.")
     with pytest.raises(InvalidEntry):
-        world.app.resolve_escalation(world.supervisor, escalation_id,
-                                     Resolution(Outcome.NO_FURTHER_ACTION, " "))
-    world.app.resolve_escalation(world.supervisor, escalation_id,
-                                 Resolution(Outcome.NO_FURTHER_ACTION, "Settled after the talk."))
-    with pytest.raises(EscalationStateError):
-        world.app.resolve_escalation(world.supervisor, escalation_id,
-                                     Resolution(Outcome.ACTION_TAKEN, "Again."))
+        world.app.snooze_concern(world.supervisor, key, world.clock.now() + timedelta(days=2), " ")
+    with pytest.raises(ConcernStateError):
+        world.app.snooze_concern(world.supervisor, key, world.clock.now() + timedelta(days=9),
+                                 "Away for a while.")
+    world.app.snooze_concern(world.supervisor, key, world.clock.now() + timedelta(days=2),
+                             "On a school trip this week.")
+    with pytest.raises(InvalidEntry):
+        world.app.resolve_concern(world.supervisor, key,
+                                  Resolution(Outcome.NO_FURTHER_ACTION, " "))
+    world.app.resolve_concern(world.supervisor, key,
+                              Resolution(Outcome.NO_FURTHER_ACTION, "Settled after the talk."))
+    with pytest.raises(ConcernStateError):
+        world.app.resolve_concern(world.supervisor, key, Resolution(Outcome.ACTION_TAKEN, "Again."))
     world.project()
-    assert queries.oversight.escalation_queue(world.supervisor) == []
-    [done] = queries.oversight.escalation_queue(world.supervisor, include_resolved=True)
-    assert [h["action"] for h in done["history"]] == ["raised", "acknowledged", "assigned",
-                                                      "resolved"]
+    assert queries.oversight.open_concerns(world.supervisor) == []
+    [done] = [r for r in world.rt.view.rows("rm_concerns")]
+    assert [h["action"] for h in json.loads(done["history"])] == [
+        "opened", "acknowledged", "assigned", "snoozed", "resolved"]
+    assert done["outcome"] == "no_further_action"
     assert queries.staff.child_summary(world.supervisor, "AST-0001")["open_escalations"] == 0
 
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
-from uuid import UUID
 
 import pytest
 
+from domain.concern import RISE_CAP, concern_id
+from domain.model import child_id
 from domain.vocabulary import LabelAbout, PeerIncidentKind
 from processes.engine_runner import EngineRunner
 from tests import forms
@@ -38,6 +40,13 @@ def test_a_serious_incident_is_escalated_once_even_when_the_engine_runs_again(wo
     assert again.position == app.recorder.max_notification_id()  # its own escalation included
 
 
+def concern_of(world, code):  # type: ignore[no-untyped-def]
+    world.project()
+    [row] = [r for r in world.rt.view.rows("rm_concerns")
+             if r["child_id"] == str(child_id(code))]
+    return row
+
+
 def test_the_engine_records_escalations_with_its_position_in_one_transaction(world):
     app = world.app
     app.enrol_child(world.psychologist, forms.enrolment("AST-0001", world.later(hours=1)))
@@ -45,20 +54,27 @@ def test_the_engine_records_escalations_with_its_position_in_one_transaction(wor
         world.later(hours=1), kind=PeerIncidentKind.STIGMATISING_LABEL, label_about=LabelAbout.FAMILY))
     engine = EngineRunner(app)
     before = app.recorder.max_notification_id()
-    # Everything so far, then its own escalation (which it watches for deadlines).
-    assert engine.process_available() == before + 1
-    assert engine.position == app.recorder.max_notification_id() == before + 1
+    # Everything so far, then its own signal and the concern it opened (the concern's
+    # start, opening and the signal attached: it watches the concern's deadline).
+    assert engine.process_available() == before + 4
+    assert engine.position == app.recorder.max_notification_id() == before + 4
     [raised] = escalations(world)
     assert raised["rule_id"] == "stigmatising-label"
-    app.acknowledge_escalation(world.supervisor, UUID(raised["escalation_id"]), "Seen.")
-    # Five school days later with no session: the absence rule fires on the tick.
+    app.acknowledge_concern(world.supervisor, concern_id(raised["child_id"]), "Seen.")
+    # Five school days later with no session the psychologist has a task; five more, and
+    # the absence rule fires on the tick.
     world.later(days=8)
+    engine.tick()
+    assert {e["rule_id"] for e in escalations(world)} == {"stigmatising-label"}
+    world.later(days=7)
     engine.tick()
     assert {e["rule_id"] for e in escalations(world)} == {"stigmatising-label",
                                                           "no-session-after-label"}
+    concern = concern_of(world, "AST-0001")  # one concern, its count risen
+    assert concern["signal_count"] == 2 and concern["status"] == "acknowledged"
 
 
-def test_an_unacknowledged_escalation_rises_a_level_in_place(world):
+def test_an_unacknowledged_concern_rises_in_place(world):
     app = world.app
     app.enrol_child(world.psychologist, forms.enrolment("AST-0001", world.later(hours=1)))
     app.record_peer_incident(world.teacher, "AST-0001", forms.peer_incident(
@@ -68,18 +84,23 @@ def test_an_unacknowledged_escalation_rises_a_level_in_place(world):
     world.later(hours=25)  # medium: acknowledge within 24 hours
     engine.tick()
     # Seen on the demo: 214 escalations existed only because another was not acknowledged.
-    [risen] = escalations(world)
-    assert (risen["rule_id"], risen["level"]) == ("stigmatising-label", "high")
+    [signal] = escalations(world)
+    assert (signal["rule_id"], signal["level"]) == ("stigmatising-label", "medium")
+    risen = concern_of(world, "AST-0001")
+    assert (risen["level"], risen["rises"], risen["tier"]) == ("high", 1, 1)
     assert risen["acknowledge_by"] == world.clock.now() + timedelta(hours=1)
-    assert [h["action"] for h in risen["history"]] == ["raised", "level_raised"]
-    # Decided once: a restarted engine raises nothing more, and the top level is the cap.
+    assert [h["action"] for h in json.loads(risen["history"])] == ["opened", "level_raised"]
+    # Decided once: a restarted engine raises nothing more, and the repeats are capped.
     engine.close()
-    world.later(days=3)
     restarted = EngineRunner(app)
     assert restarted.tick() == []
+    for _ in range(6):
+        world.later(hours=2)
+        restarted.tick()
     restarted.close()
-    [same] = escalations(world)
-    assert same["level"] == "high" and len(same["history"]) == 2
+    assert len(escalations(world)) == 1
+    same = concern_of(world, "AST-0001")
+    assert same["level"] == "high" and same["rises"] == RISE_CAP
 
 
 def test_a_backdated_fact_raises_a_late_escalation_with_its_delay(world):
@@ -155,16 +176,17 @@ def test_escalation_times_per_school_and_level(world):
     EngineRunner(app).tick()
     [raised] = escalations(world)
     world.later(minutes=30)
-    app.acknowledge_escalation(world.supervisor, UUID(raised["escalation_id"]), "On it.")
+    app.acknowledge_concern(world.supervisor, concern_id(raised["child_id"]), "On it.")
     world.later(hours=24)
     from domain.commands import Resolution
     from domain.vocabulary import Outcome
 
-    app.resolve_escalation(world.supervisor, UUID(raised["escalation_id"]),
-                           Resolution(Outcome.ACTION_TAKEN, "Met the family."))
+    app.resolve_concern(world.supervisor, concern_id(raised["child_id"]),
+                        Resolution(Outcome.ACTION_TAKEN, "Met the family."))
     world.project()
     [metrics] = Readers(app, world.rt.view).oversight.escalation_metrics(world.supervisor)
-    assert (metrics["school_id"], metrics["level"], metrics["escalations"]) == ("S1", "high", 1)
+    assert (metrics["school_id"], metrics["level"], metrics["escalations"],
+            metrics["concerns"]) == ("S1", "high", 1, 1)
     assert metrics["median_hours_to_escalation"] == 2.0
     assert metrics["median_hours_to_acknowledgement"] == 0.5
     assert metrics["median_hours_to_resolution"] == 24.5

@@ -6,12 +6,15 @@ rebuild gives the same read models; the signed log still verifies."""
 from __future__ import annotations
 
 import subprocess
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from Crypto.PublicKey import ECC
 
 from domain.commands import Concern, Correction, Resolution
+from domain.concern import concern_id
+from domain.model import child_id
 from domain.vocabulary import Level, Outcome
 from infrastructure import ledger
 from infrastructure.store import scrub
@@ -45,10 +48,13 @@ def seed(world) -> None:  # type: ignore[no-untyped-def]
             world.later(hours=1), summary=canary(i, "summ"), confidential_notes=canary(i, "note")))
         app.amend_entry(world.teacher, code, Correction(
             entry_id=entry, reason=canary(i, "why"), changes={"description": canary(i, "fix")}))
-        escalation = app.raise_concern(world.psychologist, code, Concern(
+        app.raise_concern(world.psychologist, code, Concern(
             occurred_at=world.later(hours=1), level=Level.LOW, reason=canary(i, "concern")))
-        app.acknowledge_escalation(world.supervisor, escalation, canary(i, "ack"))
-        app.resolve_escalation(world.supervisor, escalation, Resolution(
+        concern = concern_id(str(child_id(code)))
+        app.acknowledge_concern(world.supervisor, concern, canary(i, "ack"))
+        app.snooze_concern(world.supervisor, concern, world.later(hours=1) + timedelta(days=1),
+                           canary(i, "snooze"))
+        app.resolve_concern(world.supervisor, concern, Resolution(
             outcome=Outcome.NO_FURTHER_ACTION, rationale=canary(i, "rat")))
 
 
@@ -99,9 +105,9 @@ def test_an_erased_child_leaves_no_canary_and_the_others_keep_theirs(encrypted_w
         shown = str(queries.staff.chronology(world.psychologist, f"AST-{i:04d}"))
         for field in ("desc", "act", "summ", "note", "why", "fix", "concern"):
             assert canary(i, field) in shown, (i, field)
-    decisions = str(queries.oversight.escalation_queue(world.supervisor, include_resolved=True))
+    decisions = str(world.rt.view.rows("rm_concerns"))
     assert all(canary(i, "ack") in decisions and canary(i, "rat") in decisions
-               for i in range(CHILDREN) if i != ERASED)
+               and canary(i, "snooze") in decisions for i in range(CHILDREN) if i != ERASED)
     # Rows of the other children are untouched by the erasure.
     erased_id = str(world.app.child(f"AST-{ERASED:04d}").id)
     for table, rows in before.items():

@@ -9,8 +9,12 @@ from uuid import uuid4
 import pytest
 from sqlalchemy import update
 
+from domain.access import Role
+from domain.application import SYSTEM
 from domain.commands import Concern, Correction, Participant
+from domain.concern import concern_id
 from domain.errors import InvalidEntry, NotAuthorised
+from domain.model import child_id
 from domain.vocabulary import Level, ParticipantRole
 from projections.tables import chronology
 from tests import forms
@@ -67,13 +71,16 @@ def test_corrections_and_concerns_sent_twice_record_once(world, queries):
 def test_escalation_decisions_need_a_rationale(world, queries):
     enrol(world, "AST-0001")
     form = Concern(occurred_at=world.later(hours=1), level=Level.HIGH, reason="Came in upset.")
-    escalation = world.app.raise_concern(world.psychologist, "AST-0001", form)
+    world.app.raise_concern(world.psychologist, "AST-0001", form)
+    concern = concern_id(str(child_id("AST-0001")))
     with pytest.raises(InvalidEntry) as refused:
-        world.app.acknowledge_escalation(world.supervisor, escalation, "  ")
+        world.app.acknowledge_concern(world.supervisor, concern, "  ")
     assert refused.value.for_field("note")
+    world.app.register_account(SYSTEM, "p.s1", "Psychologist", Role.PSYCHOLOGIST, ["S1"],
+                               "a long password")
     with pytest.raises(InvalidEntry):
-        world.app.assign_escalation(world.supervisor, escalation, "p.s1", "")
-    world.app.acknowledge_escalation(world.supervisor, escalation, "No action: already handled.")
+        world.app.assign_concern(world.supervisor, concern, "p.s1", "")
+    world.app.acknowledge_concern(world.supervisor, concern, "No action: already handled.")
 
 
 def test_every_read_of_a_record_is_in_the_access_log(world, queries):

@@ -51,8 +51,11 @@ def test_a_retracted_trigger_withdraws_its_escalation(enrolled):
     assert row["status"] == "withdrawn"
     assert [h["action"] for h in row["history"]][-1] == "withdrawn"
     assert row["history"][-1]["note"] == "entry_retracted"
-    monitor = Readers(world.app, world.rt.view).oversight.monitor(world.supervisor)
-    assert monitor["total"] == 0 and sum(monitor["open"].values()) == 0
+    # The child's concern says it has no open signal left (a person closes it, with why).
+    monitor = Readers(world.app, world.rt.view).oversight.concern_monitor(world.supervisor)
+    [concern] = monitor["rows"]
+    assert (concern["open_signals"], concern["signal_count"]) == (0, 1)
+    assert concern["history"][-1]["action"] == "signal_withdrawn"
     # A restarted engine decides nothing again; a rebuild gives the same tables.
     before = world.app.recorder.max_notification_id()
     decide(world)

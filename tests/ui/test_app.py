@@ -11,6 +11,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from domain.access import Role
+from domain.concern import concern_id
 from domain.language import all_stems
 from tests import forms
 from ui import services
@@ -271,59 +272,59 @@ def test_why_names_the_rule_and_the_words_that_fired(app_test):
         time.sleep(0.2)
     [escalation] = raised()
     monitor = open_page(app_test, "coordinator", "monitor", language="ru")
-    monitor.session_state["monitor_selected"] = escalation["escalation_id"]
+    monitor.session_state["monitor_selected"] = rt.oversight().concern_key_of(
+        coordinator, str(concern_id(escalation["child_id"])))
     shown = " ".join(m.value for m in monitor.run().markdown)
     assert "**Серьёзный случай**" in shown
     assert "Что сработало: слова «injured» в записи, без отрицания." in shown
 
 
-def test_an_escalation_is_assigned_by_name_to_the_schools_staff_with_no_default(app_test):
+def test_a_concern_is_assigned_by_name_to_the_schools_staff_with_no_default(app_test):
     at = open_page(app_test, "coordinator", "monitor")
     # The last one on the page: the others' tests take the first.
     [*_, last] = [b for b in at.button if b.key and b.key.startswith("open_")]
-    escalation = last.key.removeprefix("open_")
+    key = last.key.removeprefix("open_")
     last.click().run()
-    choice = at.selectbox(key=f"assignee_{escalation}")
+    choice = at.selectbox(key=f"assignee_{key}")
     assert choice.value is None  # nobody is chosen for the supervisor
-    school = next(r["school_id"] for r in services.oversight().escalation_queue(
-        at.session_state["actor"]) if r["escalation_id"] == escalation)
+    school = services.oversight().concern(at.session_state["actor"], key)["school_id"]
     assert any(o.startswith("Psychologist, ") and o.endswith(f"(psych.{school.lower()})")
                for o in choice.options)
     assert any("(supervisor." in o for o in choice.options)
     assert not [o for o in choice.options if "coordinator" in o]
-    at.text_area(key=f"assign_note_{escalation}").input("Please meet the child this week.")
+    at.text_area(key=f"assign_note_{key}").input("Please meet the child this week.")
     at.button(key="FormSubmitter:assign-Assign").click().run()
     assert at.error  # a person must be chosen
-    at.selectbox(key=f"assignee_{escalation}").set_value(f"psych.{school.lower()}")
+    at.selectbox(key=f"assignee_{key}").set_value(f"psych.{school.lower()}")
     at.button(key="FormSubmitter:assign-Assign").click().run()
     assert not at.error and at.success[0].value.startswith("Assigned")
-    [row] = [r for r in services.oversight().escalation_queue(at.session_state["actor"])
-             if r["escalation_id"] == escalation]
+    row = services.oversight().concern(at.session_state["actor"], key)
     assert row["assignee"] == f"psych.{school.lower()}"
 
 
-def test_a_supervisor_acknowledges_an_escalation_only_with_a_rationale(app_test):
+def test_a_supervisor_acknowledges_a_concern_only_with_a_rationale(app_test):
     at = open_page(app_test, "coordinator", "monitor")
-    open_buttons = [b for b in at.button if b.key and b.key.startswith("open_")]
+    waiting = {r["concern_key"] for r in services.oversight().concern_monitor(
+        at.session_state["actor"], limit=25)["rows"] if r["status"] == "open"}
+    open_buttons = [b for b in at.button if b.key and b.key.removeprefix("open_") in waiting]
     assert open_buttons
-    escalation = open_buttons[0].key.removeprefix("open_")
+    key = open_buttons[0].key.removeprefix("open_")
     open_buttons[0].click().run()
-    assert at.session_state["monitor_selected"] == escalation
+    assert at.session_state["monitor_selected"] == key
     assert any("Why?" in e.label for e in at.expander)
     # Where the eye is: above the list (it was drawn some 2,500 px further down).
     order = [getattr(node, "label", None) or getattr(node, "value", None)
              for node in walk(at.main)]
-    shown = next(i for i, v in enumerate(order) if isinstance(v, str) and v.startswith("Showing"))
+    shown = next(i for i, v in enumerate(order)
+                 if isinstance(v, str) and re.match(r"\d+–\d+ of \d+", v))
     assert order.index("Why?") < shown
     at.button(key="FormSubmitter:acknowledge-Acknowledge").click().run()
     assert at.error and at.error[0].value == "Please check the form:"
-    at.text_area(key=f"ack_note_{escalation}").input("Seen; I will call the psychologist.")
+    at.text_area(key=f"ack_note_{key}").input("Seen; I will call the psychologist.")
     at.button(key="FormSubmitter:acknowledge-Acknowledge").click().run()
     assert not at.error
     assert at.success and at.success[0].value.startswith("Acknowledged")
-    row = [r for r in services.oversight().escalation_queue(at.session_state["actor"])
-           if r["escalation_id"] == escalation]
-    assert not row or row[0]["status"] != "open"
+    assert services.oversight().concern(at.session_state["actor"], key)["status"] != "open"
 
 
 def test_a_supervisor_sees_caseload_figures_by_school_and_region(app_test):

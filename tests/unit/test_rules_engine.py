@@ -192,13 +192,15 @@ def test_a_drop_of_two_points_between_sessions_raises_medium():
     assert decision.values == {"indicator": "emotional state", "before": 3, "after": 1}
 
 
-def test_no_session_within_thirty_days_of_enrolment_raises_low_on_the_tick():
+def test_no_session_after_enrolment_is_a_task_first_and_low_past_its_second_deadline():
     h = History()
     enrolled = h.clock.now()
-    assert h.tick(enrolled + timedelta(days=29)) == []
-    [decision] = h.tick(enrolled + timedelta(days=31))
+    # Due after 30 days as the psychologist's task; the supervisor hears of it only when
+    # 14 more days pass with no session.
+    assert h.tick(enrolled + timedelta(days=43)) == []
+    [decision] = h.tick(enrolled + timedelta(days=45))
     assert decision.rule.id == "no-session-after-enrolment" and decision.level == "low"
-    assert h.tick(enrolled + timedelta(days=60)) == []  # raised once
+    assert h.tick(enrolled + timedelta(days=90)) == []  # raised once
 
 
 def test_a_session_in_time_prevents_the_absence_escalation():
@@ -212,11 +214,12 @@ def test_five_school_days_after_a_label_skip_the_weekend():
     h = History().at(MONDAY)
     friday = MONDAY + timedelta(days=4)
     h.at(friday).incident(friday, kind="stigmatising_label", peer=True, label_about="religion")
-    # Friday + 5 school days = the next Friday; the weekend does not count.
-    assert [d for d in h.tick(friday + timedelta(days=6)) if d.rule.id == "no-session-after-label"] == []
-    found = [d for d in h.tick(friday + timedelta(days=7, hours=1))
+    # The task is due 5 school days later (the next Friday); the signal 5 more school days
+    # on, the Friday after: the weekends do not count.
+    assert [d for d in h.tick(friday + timedelta(days=13)) if d.rule.id == "no-session-after-label"] == []
+    found = [d for d in h.tick(friday + timedelta(days=14, hours=1))
              if d.rule.id == "no-session-after-label"]
-    assert len(found) == 1 and found[0].due_at == friday + timedelta(days=7)
+    assert len(found) == 1 and found[0].due_at == friday + timedelta(days=14)
 
 
 def test_two_missed_sessions_in_a_row_raise_low_once():
@@ -272,45 +275,38 @@ def test_a_bad_rules_file_is_refused_with_its_line(old, new, message):
         assert int(line) == broken_line
 
 
-def test_an_escalation_not_acknowledged_by_its_deadline_rises_in_place_up_to_the_top():
+def test_a_concern_not_acknowledged_by_its_deadline_is_handed_over_to_rise_in_place():
     h = History().at(MONDAY)
-    escalation = raised_escalation(h, "low", timedelta(hours=24))
+    concern = opened_concern(h, "low", timedelta(hours=24))
     h.tick(MONDAY + timedelta(hours=23))
     assert h.engine.rises == []
-    # No escalation about an escalation: the same one rises a level, with a new deadline.
+    # No escalation about an escalation: the concern is handed over to rise in place, once
+    # for this deadline, with the next one the rule gives.
     assert [d for d in h.tick(MONDAY + timedelta(hours=25)) if d.rule.id == "unacknowledged"] \
         == []
-    [rise] = h.engine.rises
-    assert (rise.escalation_id, rise.level) == (str(escalation.id), "medium")
+    [rise] = h.engine.take_rises()
+    assert rise.concern_id == str(concern.id)
     assert rise.acknowledge_by == MONDAY + timedelta(hours=26)  # the rule's hour
     h.tick(MONDAY + timedelta(hours=27))
-    assert [r.level for r in h.engine.rises] == ["medium", "high"]
-    # At the top it stays on the monitor, overdue: the repeats are capped.
-    h.tick(MONDAY + timedelta(days=3))
-    assert len(h.engine.rises) == 2
+    assert h.engine.take_rises() == []  # until its rise is recorded, it is not asked again
 
 
-def test_an_acknowledged_escalation_is_not_raised_again():
+def test_an_acknowledged_concern_is_not_raised():
     h = History().at(MONDAY)
-    raised_escalation(h, "low", timedelta(hours=1), acknowledged=True)
+    opened_concern(h, "low", timedelta(hours=1), acknowledged=True)
     h.tick(MONDAY + timedelta(hours=5))
     assert h.engine.rises == []
 
 
-def raised_escalation(h: History, level: str, within: timedelta, acknowledged: bool = False):  # type: ignore[no-untyped-def]
-    """An escalation of h's child raised at MONDAY (and acknowledged), fed to h's engine."""
-    from uuid import uuid4
-
-    from domain.model import Escalation
+def opened_concern(h: History, level: str, within: timedelta, acknowledged: bool = False):  # type: ignore[no-untyped-def]
+    """A concern of h's child opened at MONDAY (and acknowledged), fed to h's engine."""
+    from domain.model import Concern
 
     with clock.using(h.clock):
-        escalation = Escalation.raise_(
-            uuid4(), child_id=str(h.child.id), child_code=h.child.code, level=level,
-            rule_id="stigmatising-label", rule_version=1, reason="r", triggering_entries=["e"],
-            acknowledge_by=MONDAY + within, due_at=MONDAY, detection_delay_seconds=0,
-            stamp=stamp(MONDAY))
+        concern = Concern.start(str(h.child.id), h.child.code, stamp(MONDAY))
+        concern.signal("s1", level, "stigmatising-label", ["e"], MONDAY + within, stamp(MONDAY))
         if acknowledged:
-            escalation.acknowledge("seen", stamp(MONDAY))
-    for event in escalation.collect_events():
+            concern.acknowledge("seen", stamp(MONDAY))
+    for event in concern.collect_events():
         h.engine.observe(event, MONDAY)
-    return escalation
+    return concern

@@ -1,0 +1,100 @@
+"""A person's tasks, derived from the read models (nothing of them is stored): what the
+absence rules expect of a school psychologist before any supervisor hears of it (a first
+session after enrolment, a session after a degrading label, sessions after missed ones,
+the follow-ups they set), and the concerns assigned to the person. Each has its due
+moment and, for the rules' tasks, when it reaches the supervisor as a signal."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, time, timedelta, timezone
+from typing import Any
+
+from sqlalchemy import and_, select
+
+from domain import access
+from domain.access import Actor, Role
+from domain.rules.loader import load_rules
+from projections.queries.common import Reader, within
+from projections.tables import children, chronology, concerns
+
+UNRESOLVED = ("open", "acknowledged", "assigned", "snoozed")
+
+
+class TaskQueries(Reader):
+    def tasks(self, actor: Actor) -> list[dict[str, Any]]:
+        """The actor's tasks, most urgent first: {kind, code, school_id, due, escalates,
+        overdue}. Psychologists get their schools' rule tasks; everyone their assigned
+        concerns."""
+        now = self.app.clock.now()
+        found: list[dict[str, Any]] = []
+        if actor.role == Role.PSYCHOLOGIST:
+            found += self._rule_tasks(actor, now)
+        k = concerns.c
+        for row in self._select(select(k.child_code, k.school_id, k.acknowledge_by,
+                                       k.concern_id, k.level).where(
+                k.assignee == actor.user_id, k.status.in_(UNRESOLVED),
+                within(k.school_id, actor))):
+            found.append({"kind": "concern", "code": row["child_code"],
+                          "school_id": row["school_id"], "due": row["acknowledge_by"] or now,
+                          "escalates": None, "level": row["level"],
+                          "concern_id": row["concern_id"]})
+        for task in found:
+            task["overdue"] = task["due"] < now
+        return sorted(found, key=lambda t: (t["due"], t["code"]))
+
+    def _rule_tasks(self, actor: Actor, now: datetime) -> list[dict[str, Any]]:
+        access.check_may_see_caseload(actor)
+        rules = load_rules()
+        calendar = rules.calendar
+        first = _absence(rules, "no-session-after-enrolment")
+        label = _absence(rules, "no-session-after-label")
+        c = children.c
+        kids = self._select(select(c.child_id, c.code, c.school_id, c.enrolled_on,
+                                   c.sessions_attended, c.sessions_missed_in_a_row,
+                                   c.last_session_at, c.next_follow_up_on)
+                            .where(c.status == "open", within(c.school_id, actor)))
+        tasks = []
+
+        def task(kind: str, kid: dict[str, Any], due: datetime,
+                 escalates: datetime | None) -> None:
+            tasks.append({"kind": kind, "code": kid["code"], "school_id": kid["school_id"],
+                          "due": due, "escalates": escalates, "level": None,
+                          "concern_id": None})
+
+        labels = self._latest_labels(actor)
+        for kid in kids:
+            if first is not None and not kid["sessions_attended"]:
+                start = kid["enrolled_on"]
+                task("first_session", kid, start + timedelta(days=first.days),
+                     start + timedelta(days=first.days + first.task_days))
+            if kid["sessions_missed_in_a_row"] >= 2:
+                task("missed_sessions", kid, now, None)
+            if kid["next_follow_up_on"]:
+                day = datetime.fromisoformat(kid["next_follow_up_on"]).date()
+                task("follow_up", kid, datetime.combine(day, time(9), timezone.utc), None)
+            labelled = labels.get(kid["child_id"])
+            seen = kid["last_session_at"]
+            if label is not None and labelled is not None and (seen is None or seen < labelled):
+                task("label_session", kid, calendar.add_school_days(labelled, label.days),
+                     calendar.add_school_days(labelled, label.days + label.task_days))
+        return tasks
+
+    def _latest_labels(self, actor: Actor) -> dict[str, datetime]:
+        """Per child, the latest degrading-label incident not retracted."""
+        h = chronology.c
+        latest: dict[str, datetime] = {}
+        for row in self._select(select(h.child_id, h.occurred_at, h.fields).where(and_(
+                h.kind == "PeerIncidentRecorded", h.status != "retracted",
+                h.fields.like('%"stigmatising_label"%'), within(h.school_id, actor)))):
+            if json.loads(row["fields"]).get("kind") == "stigmatising_label":
+                latest[row["child_id"]] = max(latest.get(row["child_id"], row["occurred_at"]),
+                                              row["occurred_at"])
+        return latest
+
+
+def _absence(rules: Any, rule_id: str) -> Any:
+    try:
+        return rules.by_id(rule_id).when
+    except KeyError:
+        return None
