@@ -35,11 +35,12 @@ from domain.concern import NEXT_UP
 from domain.model import Concern
 from infrastructure.deliveries import deliveries, metadata
 from infrastructure.locks import FollowerLock
+from infrastructure.quarantine import Quarantine, isolatable, reason_of
 from infrastructure.settings import MailSettings
 from infrastructure.store import schema_lock
 from processes import mail_text
 from processes.follower import LogFollower
-from projections.tables import accounts
+from projections.tables import accounts, concerns
 from projections.views import ReadModelView
 
 log = logging.getLogger(__name__)
@@ -103,6 +104,7 @@ class Notifier(LogFollower):
             self.tracking.create_table()
             metadata.create_all(view.engine)
         self._codes: dict[str, str] = {}
+        self.quarantine = Quarantine(view.engine, self.name)
 
     @property
     def position(self) -> int:
@@ -137,44 +139,79 @@ class Notifier(LogFollower):
                             if p["role"] == "supervisor" and "*" in json.loads(p["school_ids"])))
 
     def _level(self, event: Any) -> str:
-        return str(self.app.repository.get(event.originator_id).level)
+        return str(self._known(event.originator_id).get("level") or
+                   self.app.repository.get(event.originator_id).level)
 
-    def _code(self, concern_id: Any) -> str:
-        key = str(concern_id)
+    def _code(self, event: Any) -> str:
+        """The child's code: from the event when it says it, else as the read models or,
+        last, the concern itself have it (remembered: it never changes)."""
+        key = str(event.originator_id)
         if key not in self._codes:
-            self._codes[key] = self.app.repository.get(concern_id).child_code
+            self._codes[key] = getattr(event, "child_code", "") or \
+                self._known(event.originator_id).get("child_code") or \
+                self.app.repository.get(event.originator_id).child_code
         return self._codes[key]
+
+    def _known(self, concern_id: Any) -> dict[str, Any]:
+        k = concerns.c
+        with self.view.engine.connect() as connection:
+            found = connection.execute(select(k.child_code, k.level).where(
+                k.concern_id == str(concern_id)).order_by(k.episode.desc()).limit(1)).first()
+        return dict(found._mapping) if found is not None else {}
 
     # --- recording ----------------------------------------------------------------------
     def handle(self, notifications: Sequence[Notification]) -> None:
+        """Record who is told of each change, with the new position, in one transaction;
+        an event that cannot be read is parked with its reason and the rest go on."""
         rows: list[dict[str, Any]] = []
-        people = {p["user_id"]: p for p in self._people()}
-        now = self.app.clock.now()
+        parked: list[dict[str, Any]] = []
         for notification in notifications:
-            event = self.app.mapper.to_domain_event(notification)
-            told = self.told(event) if now - event.timestamp <= STALE else None
-            if told is None:
-                continue
-            queued = event.timestamp
-            for user in told.users:
-                person = people.get(user)
-                if person is None or user == event.recorded_by:  # never the author
-                    continue
-                email = bool(person["email"]) and (told.immediate or person["digest"])
-                rows.append({
-                    "delivery_key": f"{notification.id}:{user}", "user_id": user,
-                    "channel": "email" if email else "app", "address": person["email"],
-                    "kind": "immediate" if told.immediate else "digest",
-                    "reason": told.reason, "concern_id": str(event.originator_id),
-                    "child_code": self._code(event.originator_id),
-                    "school_id": event.school_id, "level": told.level,
-                    "author": event.recorded_by, "queued_at": queued,
-                    "due_at": queued if told.immediate else self.next_digest(queued),
-                    "sent_at": None, "attempts": 0, "next_try_at": None, "last_error": ""})
+            try:
+                rows += self._deliveries(notification)
+            except Exception as error:
+                if not isolatable(error):
+                    raise
+                parked.append(self.quarantine.row(notification, reason_of(error)))
+                log.warning("%s: event %s parked: %s", self.name, notification.id,
+                            parked[-1]["reason"])
         with self.tracking.datastore.transaction(commit=True) as session:
             if rows:
                 session.execute(insert(deliveries), rows)
+            self.quarantine.write(session, parked)
             self.tracking._insert_tracking(session, Tracking(self.name, notifications[-1].id))
+        self.quarantine.committed(parked)
+
+    def reapply(self, notification: Notification) -> None:
+        """Tell of a parked event now (after a fix), and unpark it, in one transaction."""
+        rows = self._deliveries(notification)
+        with self.tracking.datastore.transaction(commit=True) as session:
+            if rows:
+                session.execute(insert(deliveries), rows)
+            self.quarantine.remove(session, notification.id)
+
+    def _deliveries(self, notification: Notification) -> list[dict[str, Any]]:
+        event = self.app.mapper.to_domain_event(notification)
+        told = self.told(event) if self.app.clock.now() - event.timestamp <= STALE else None
+        if told is None:
+            return []
+        people = {p["user_id"]: p for p in self._people()}
+        queued, rows = event.timestamp, []
+        for user in told.users:
+            person = people.get(user)
+            if person is None or user == event.recorded_by:  # never the author
+                continue
+            email = bool(person["email"]) and (told.immediate or person["digest"])
+            rows.append({
+                "delivery_key": f"{notification.id}:{user}", "user_id": user,
+                "channel": "email" if email else "app", "address": person["email"],
+                "kind": "immediate" if told.immediate else "digest",
+                "reason": told.reason, "concern_id": str(event.originator_id),
+                "child_code": self._code(event),
+                "school_id": event.school_id, "level": told.level,
+                "author": event.recorded_by, "queued_at": queued,
+                "due_at": queued if told.immediate else self.next_digest(queued),
+                "sent_at": None, "attempts": 0, "next_try_at": None, "last_error": ""})
+        return rows
 
     def next_digest(self, moment: datetime) -> datetime:
         """The next daily digest after `moment`, at the configured hour of its zone."""

@@ -71,6 +71,8 @@ class ReadModelView(SQLAlchemyTrackingRecorder):
         with schema_lock(self.engine):
             super().create_table()
             metadata.create_all(self.engine, tables=[*READ_MODEL_TABLES, shape])
+            if self._shape() is None and not self._projected():  # new read models
+                self.mark_current()
             for table in READ_MODEL_TABLES:  # indexes added since the tables were made
                 for index in table.indexes:
                     index.create(self.engine, checkfirst=True)
@@ -78,15 +80,17 @@ class ReadModelView(SQLAlchemyTrackingRecorder):
     def outdated(self) -> bool:
         """True when these read models were made by a release whose shape differs (the
         position says something was projected, the shape is not the current one)."""
+        return self._shape() != SHAPE
+
+    def _shape(self) -> int | None:
         with self.engine.connect() as connection:
-            version = connection.execute(select(shape.c.version).where(
+            return connection.execute(select(shape.c.version).where(
                 shape.c.name == "read_models")).scalar()
-            projected = connection.execute(select(self.tracking_table.c.notification_id)
-                                           .limit(1)).first() is not None
-        if version is None and not projected:
-            self.mark_current()
-            return False
-        return version != SHAPE
+
+    def _projected(self) -> bool:
+        with self.engine.connect() as connection:
+            return connection.execute(select(self.tracking_table.c.notification_id)
+                                      .limit(1)).first() is not None
 
     def mark_current(self) -> None:
         with self.engine.begin() as connection:

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The distributed topology on this machine without Docker:
-# PostgreSQL + Kafka (scripts/services.sh), the relay, the engine, the checkpointer, two
+# PostgreSQL + Kafka (scripts/services.sh), the relay, the engine, the checkpointer, the notifier, two
 # consumers and the UI as processes.
 #   scripts/stack.sh start|stop|status
 set -euo pipefail
@@ -43,6 +43,7 @@ start() {
   launch relay relay
   launch engine engine
   launch checkpointer checkpointer
+  launch notifier notify
   launch consumer-1 consume
   launch consumer-2 consume
   launch ui serve --port "$PORT"

@@ -12,9 +12,10 @@ from kopir import bootstrap
 from kopir.cli.parser import CheckFailed, positive, subcommands
 from processes.engine_runner import ENGINE
 from processes.follower import LogFollower
+from processes.notifier import NOTIFIER
 from processes.projection_runner import ProjectionRunner
 
-FOLLOWERS = (ProjectionRunner.name, ENGINE)
+FOLLOWERS = (ProjectionRunner.name, ENGINE, NOTIFIER)
 
 
 def register(sub: Any) -> None:
@@ -26,7 +27,7 @@ def register(sub: Any) -> None:
     parser.set_defaults(run=list_parked)
     parser = group.add_parser("retry", help="apply parked events again, in log order")
     parser.add_argument("--follower", choices=FOLLOWERS, default=None,
-                        help="only this follower's (default: both)")
+                        help="only this follower's (default: every one)")
     parser.add_argument("--discard", nargs="*", type=positive, default=[], metavar="EVENT",
                         help="drop these parked events for good instead of applying them")
     parser.set_defaults(run=retry_parked)
@@ -38,6 +39,8 @@ def followers(rt: bootstrap.Runtime, only: str | None = None) -> list[LogFollowe
         chosen.append(rt.runner)
     if only in (None, ENGINE):
         chosen.append(bootstrap.engine_runner(rt.app, config=rt.config))
+    if only in (None, NOTIFIER):
+        chosen.append(rt.make_notifier())
     return chosen
 
 

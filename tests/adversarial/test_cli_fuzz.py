@@ -176,6 +176,7 @@ STORE_COMMANDS: list[list[str]] = [
     ["erase", CODE, "--reason", "a test", "--as", "nobody"],
     ["demo", "--children", "2"],
     ["rebuild", "--verify"], ["ledger", "checkpoint"],
+    ["concerns"], ["concerns", "--json"], ["concerns", "--school", "NOPE"],
 ]
 
 # Reads that must succeed on a good store and on a read-only one.
@@ -289,7 +290,7 @@ def test_bad_environment_values(demo: tuple[Path, str], tmp_path: Path, runs: Ru
     assert runs(["children"], {**env, "KOPIR_BATCH_SIZE": "0"}) == 1
 
 
-@pytest.mark.parametrize("command", ["project", "engine", "checkpointer"])
+@pytest.mark.parametrize("command", ["project", "engine", "checkpointer", "notify"])
 @pytest.mark.parametrize("store", ["no master key", "wrong master key", "corrupt"])
 def test_followers_that_cannot_go_on_exit_in_one_sentence(
         demo: tuple[Path, str], tmp_path: Path, command: str, store: str) -> None:

@@ -21,9 +21,11 @@ from domain.access import Role
 from domain.application import SYSTEM
 from domain.concern import concern_id
 from domain.model import child_id
+from domain.vocabulary import Level
 from processes.engine_runner import EngineRunner
 from processes.importing import import_rows, read_rows
 from processes.notifier import Notifier
+from tests import forms
 from tests.mail import Mailbox, smtp_server
 from tests.readers import Readers
 
@@ -219,3 +221,40 @@ def test_assigning_needs_a_member_of_the_schools_own_staff(scene):
         with pytest.raises(InvalidEntry):
             world.app.assign_concern(world.app.actor_for("sup.astana"), key, nobody, "Why not.")
     world.app.assign_concern(world.app.actor_for("sup.astana"), key, "tutor.s1", "Knows her.")
+
+
+def test_an_unreadable_change_is_parked_and_the_notifier_goes_on(encrypted_world, settings):
+    """A concern event nobody can read (written behind the application's back) is parked
+    with its reason; the notifier keeps telling of every other concern."""
+    from tests.adversarial.test_forgery import run_sql
+
+    world = encrypted_world
+    world.app.register_account(SYSTEM, "sup.astana", "Astana Supervisor", Role.SUPERVISOR,
+                               ["S1"], "a long password 1")
+    world.app.enrol_child(world.psychologist, forms.enrolment("AST-0001", world.later(hours=1)))
+    world.app.enrol_child(world.psychologist, forms.enrolment("AST-0002", world.later(hours=1)))
+    world.app.raise_concern(world.psychologist, "AST-0001", forms.concern(world.later(hours=1)))
+    key = concern_id(str(child_id("AST-0001")))
+    version = world.app.repository.get(key).version
+    state = {"assignee": "sup.astana", "note": "forged", "recorded_by": "x", "role": "x",
+             "school_id": "S1", "occurred_at": {"_type_": "datetime_iso",
+                                                "_data_": world.clock.now().isoformat()},
+             "timestamp": {"_type_": "datetime_iso", "_data_": world.clock.now().isoformat()}}
+    run_sql(settings, "INSERT INTO schoolintegration_events (originator_id, originator_version,"
+                      " topic, state) VALUES (:id, :version, :topic, :state)",
+            id=key.bytes if settings.events_url().startswith("sqlite") else key,
+            version=version + 1, topic="domain.model:Concern.ConcernAssigned",
+            state=json.dumps(state).encode())
+    world.app.raise_concern(world.psychologist, "AST-0002",
+                            forms.concern(world.later(hours=1), level=Level.HIGH))
+    world.project()
+    notifier = Notifier(world.app, world.rt.view, world.rt.config.mail)
+    notifier.process_available()
+    [parked] = notifier.quarantine.entries()
+    assert "not encrypted" in parked["reason"]
+    assert notifier.position == world.app.recorder.max_notification_id() or \
+        notifier.position >= parked["notification_id"]
+    told = Readers(world.app, world.rt.view).oversight.my_notifications(
+        world.app.actor_for("sup.astana"))
+    assert "AST-0002" in [n["child_code"] for n in told]
+    notifier.close()
