@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections import OrderedDict
 from typing import Any, Sequence
 from uuid import UUID, uuid5
 
@@ -41,6 +42,7 @@ SAVE_EVERY = 1000  # events decided without raising anything before the position
 SAVE_INTERVAL = 5.0  # seconds
 ENGINE = "escalation-engine"
 CONFLICT_RETRIES = 5
+CONCERNS_KEPT = 5000
 
 
 def escalation_id(decision_key: str) -> UUID:
@@ -77,6 +79,7 @@ class EngineRunner(LogFollower):
         self._recorded: set[UUID] = set()
         self._withdrawals: list[Withdrawal] = []  # taken back, not yet recorded
         self._rises: list[Rise] = []  # raised a level in place, not yet recorded
+        self._concerns: OrderedDict[UUID, Concern] = OrderedDict()  # as last saved here
         self.raised_log: list[Escalation] = []  # what this runner raised, in order
         self._replayed_to = 0
 
@@ -104,6 +107,7 @@ class EngineRunner(LogFollower):
         self._position, self._unsaved, self._replayed_to = None, 0, 0
         self._recorded = set()
         self._withdrawals, self._rises = [], []
+        self._concerns.clear()
         self.quarantine.reload()
 
     def before_batches(self) -> None:
@@ -210,9 +214,13 @@ class EngineRunner(LogFollower):
                     if unpark is not None:
                         self.quarantine.remove(session, unpark)
             except IntegrityError:
+                self._concerns.clear()  # someone else changed one: read them afresh
                 if attempt == CONFLICT_RETRIES - 1:
                     raise
                 continue
+            for aggregate in changed:  # as saved: the next decisions start from here
+                if isinstance(aggregate, Concern):
+                    self._remember(aggregate)
             break
         self.quarantine.committed(parked)
         if tracking is not None:
@@ -232,7 +240,8 @@ class EngineRunner(LogFollower):
         def load(aggregate_id: UUID) -> Any:
             if aggregate_id not in loaded:
                 try:
-                    loaded[aggregate_id] = self.app.repository.get(aggregate_id)
+                    loaded[aggregate_id] = self._concerns.get(aggregate_id) or \
+                        self.app.repository.get(aggregate_id)
                 except AggregateNotFoundError:
                     loaded[aggregate_id] = None
             return loaded[aggregate_id]
@@ -261,6 +270,14 @@ class EngineRunner(LogFollower):
                     now, rise.acknowledge_by, Stamp(ENGINE, "system", concern.school_id, now)):
                 changed[concern.id] = concern
         return list(changed.values())
+
+    def _remember(self, concern: Concern) -> None:
+        """Keep the latest concerns decided on (a few thousand), so that a child's next
+        signal does not replay its whole concern; a conflict empties the memory."""
+        self._concerns[concern.id] = concern
+        self._concerns.move_to_end(concern.id)
+        while len(self._concerns) > CONCERNS_KEPT:
+            self._concerns.popitem(last=False)
 
     def _in_store(self, aggregate_id: UUID) -> bool:
         if aggregate_id in self._recorded:

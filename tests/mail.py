@@ -21,7 +21,8 @@ class Mailbox:
         return "250 OK"
 
     def to(self, address: str) -> list[Any]:
-        return [m for rcpt, m in self.messages if address in rcpt]
+        """The messages to a recipient (or to every address that contains `address`)."""
+        return [m for rcpt, m in self.messages if any(address in r for r in rcpt)]
 
 
 @contextmanager
