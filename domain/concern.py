@@ -245,3 +245,9 @@ class Concern(KopirAggregate):
     def state(self) -> dict[str, Any]:
         return {"status": self.status, "level": self.level, "episode": self.episode,
                 "signals": dict(self.signals)}
+
+
+EVENTS = (Concern.ConcernStarted, Concern.ConcernOpened, Concern.ConcernReopened,
+          Concern.SignalAttached, Concern.SignalWithdrawn, Concern.ConcernLevelRaised,
+          Concern.ConcernAcknowledged, Concern.ConcernAssigned, Concern.ConcernSnoozed,
+          Concern.ConcernResolved)

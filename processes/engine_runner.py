@@ -1,13 +1,11 @@
-"""The escalation engine as a follower of the event log.
+"""The rules engine as a follower of the event log.
 
-It reads the SchoolIntegration log from its own tracked position, feeds the rule
-engine, and records each decision as an `EscalationRaised` event in the same
-store, in the same transaction as its new position: exactly once. Escalation ids
-are derived from the decision's key, so a decision can never be recorded twice.
-On start it replays the log up to its position without recording anything, to
-rebuild the state the rules need (replay never raises an escalation again).
-Time-based rules are evaluated each time it has caught up, with the application's
-clock.
+It reads the log from its own tracked position, feeds the rule engine, and records
+each decision as a signal (`EscalationRaised`) attached to the child's concern, in the
+same transaction as its new position: exactly once (signal ids come from the decision).
+On start it replays the log up to its position without recording anything, to rebuild
+the state the rules need. Time-based rules and deadlines are evaluated each time it has
+caught up, with the application's clock.
 """
 
 from __future__ import annotations
@@ -24,6 +22,7 @@ from eventsourcing_sqlalchemy.recorders import SQLAlchemyTrackingRecorder
 
 from domain import clock
 from domain.application import SchoolIntegration
+from domain.concern import EVENTS as CONCERN_EVENTS
 from domain.concern import Concern, concern_id
 from domain.model import KOPIR_NAMESPACE, Escalation, Stamp
 from domain.rules.engine import Decision, Engine
@@ -95,6 +94,8 @@ class EngineRunner(LogFollower):
         was due by then), then the event itself. Replays decide as the live run did."""
         if isinstance(event, Escalation.EscalationRaised):
             self._recorded.add(event.originator_id)
+        elif isinstance(event, CONCERN_EVENTS) and event.recorded_by != ENGINE:
+            self._concerns.pop(event.originator_id, None)  # a person changed it: read afresh
         moment = event.timestamp
         decisions = self.engine.tick(moment) + self.engine.observe(event, moment)
         self._withdrawals += self.engine.withdrawals.take()

@@ -208,7 +208,8 @@ class Engine:
                 child.timers.remove(timer)
                 if not self._satisfied(timer, child):
                     decisions.append(self._decision(
-                        timer.rule, child, (timer.anchor.entry_id,), {"days": timer.rule.when.days},
+                        timer.rule, child, (timer.anchor.entry_id,),
+                        {"days": timer.rule.when.days, "count": timer.rule.when.count},
                         timer.due_at, now,
                         key=f"{timer.rule.id}:{child.child_id}:{timer.anchor.entry_id}"))
         return decisions
@@ -237,6 +238,11 @@ class Engine:
         if len(run) < when.count:
             return []
         first = run[:when.count]
+        if when.task_days:  # a task first: the signal only if nothing was attended since
+            due = first[-1].occurred_at + timedelta(days=when.task_days)
+            child.timers.append(Timer(rule, first[0], due))
+            self._wake(due, "child", child.child_id)
+            return self.tick_child(child, now)
         return [self._decision(rule, child, tuple(f.entry_id for f in first),
                                {"count": when.count}, first[-1].occurred_at, now,
                                key=f"{rule.id}:{child.child_id}:{first[0].entry_id}")]

@@ -181,7 +181,7 @@ STORE_COMMANDS: list[list[str]] = [
 
 # Reads that must succeed on a good store and on a read-only one.
 READS_OK = [["children"], ["children", "--json"], ["verify-log"], ["integrity", CODE],
-            ["integrity"]]
+            ["integrity"], ["concerns"], ["concerns", "--json"]]
 
 
 def test_every_store_answers_in_one_sentence(demo: tuple[Path, str], tmp_path: Path,
@@ -193,7 +193,8 @@ def test_every_store_answers_in_one_sentence(demo: tuple[Path, str], tmp_path: P
                 expected = True
             if argv[0] in ("erase", "demo") or "NOSUCH" in argv or "NOPE" in argv:
                 expected = False  # refused on every store
-            if argv[0] == "children" and "NOPE" not in argv and "KOPIR_DATABASE_URL" in env \
+            if argv[0] in ("children", "concerns") and "NOPE" not in argv \
+                    and "KOPIR_DATABASE_URL" in env \
                     and "sqlite" in env["KOPIR_DATABASE_URL"] and "/folder" not in str(env) \
                     and "/text" not in str(env) and "/plain" not in str(env):
                 expected = None  # the list comes from the read models, which are intact

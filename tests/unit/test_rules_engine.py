@@ -233,6 +233,27 @@ def test_two_missed_sessions_in_a_row_raise_low_once():
     assert len(h.raised("missed-sessions")) == 1
 
 
+def test_missed_sessions_are_a_task_first_and_low_only_two_weeks_later():
+    h = History().at(MONDAY + timedelta(days=7, hours=1))
+    h.session(MONDAY, attendance="missed")
+    h.session(MONDAY + timedelta(days=7), attendance="missed")
+    assert h.raised("missed-sessions") == []  # the psychologist's task, for now
+    assert [d for d in h.tick(MONDAY + timedelta(days=20)) if d.rule.id == "missed-sessions"] \
+        == []
+    [found] = [d for d in h.tick(MONDAY + timedelta(days=21, hours=1))
+               if d.rule.id == "missed-sessions"]
+    assert found.level == "low" and found.reason("en") == "2 counselling sessions missed in a row."
+
+
+def test_a_session_attended_within_two_weeks_ends_the_missed_sessions_task():
+    h = History().at(MONDAY + timedelta(days=7, hours=1))
+    h.session(MONDAY, attendance="missed")
+    h.session(MONDAY + timedelta(days=7), attendance="missed")
+    h.at(MONDAY + timedelta(days=10)).session(MONDAY + timedelta(days=10))
+    assert [d for d in h.tick(MONDAY + timedelta(days=30)) if d.rule.id == "missed-sessions"] \
+        == []
+
+
 def test_replaying_the_same_history_into_the_same_engine_raises_nothing_new():
     h = History().at(MONDAY + timedelta(days=30))
     h.incident(MONDAY, severity=5)
