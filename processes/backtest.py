@@ -17,8 +17,9 @@ from domain.application import SchoolIntegration
 from domain.model import Escalation
 from domain.rules.engine import Decision, Engine
 from domain.rules.loader import RuleSet
+from domain.rules.quality import concerns_of
 from processes.scan import LogScan
-from projections.tables import escalations
+from projections.tables import concerns, escalations
 from projections.views import ReadModelView
 
 
@@ -77,6 +78,17 @@ def backtest(app: SchoolIntegration, view: ReadModelView, rules: RuleSet,
     rows = [{"rule_id": rule, "school_id": school, "would_raise": would.get((rule, school), 0),
              "live": live.get((rule, school), 0)}
             for rule, school in sorted(set(would) | set(live)) if rule != "manual"]
+    k = concerns.c
+    opened = select(func.count()).where(k.episode > 0)
+    if start is not None:
+        opened = opened.where(k.opened_at >= start)
+    if end is not None:
+        opened = opened.where(k.opened_at <= end)
+    with view.transaction(commit=False) as session:
+        live_concerns = session.execute(opened).scalar() or 0
     return {"from": start.isoformat() if start else None, "to": end.isoformat() if end else None,
             "events": run.events, "rows": rows,
-            "per_rule": dict(Counter(d.rule.id for d in chosen))}
+            "per_rule": dict(Counter(d.rule.id for d in chosen)),
+            # As a supervisor meets them: concerns opened (the back-test groups its signals
+            # per child as `kopir rules evaluate` does; the live ones were opened for real).
+            "concerns": {"would_open": concerns_of(chosen)["opened"], "live": live_concerns}}

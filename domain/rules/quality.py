@@ -71,7 +71,7 @@ def evaluate(decisions: Sequence[Decision], episodes: Sequence[Episode],
     weeks = _weeks(enrolled, calendar)
     region_of = {e.child_code: e.region for e in enrolled}
     regions = sorted(set(region_of.values()))
-    concerns = _concerns(decisions)
+    concerns = concerns_of(decisions)
     report["load"] = {
         "children": len(enrolled), "child_terms": round(child_terms, 1),
         "weeks": round(weeks, 1), "episodes": len(episodes),
@@ -108,7 +108,7 @@ def _quality(rule: str, decisions: list[Decision], episodes: Sequence[Episode],
             "median_hours_to_detection": round(statistics.median(delays), 1) if delays else None}
 
 
-def _concerns(decisions: Sequence[Decision]) -> dict[str, Any]:
+def concerns_of(decisions: Sequence[Decision]) -> dict[str, Any]:
     """One open concern per child: what a supervisor would handle."""
     items: list[tuple[str, datetime, str]] = []
     opened = 0

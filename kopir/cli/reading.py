@@ -188,6 +188,10 @@ def rules_backtest(args: argparse.Namespace) -> int:
     for row in report["rows"]:
         print(f"{row['rule_id']:28} {row['school_id']:8} {row['would_raise']:>11} "
               f"{row['live']:>6} {row['would_raise'] - row['live']:>+10}")
+    grouped = report["concerns"]
+    print(f"As concerns: these signals would open {grouped['would_open']} (each taken as "
+          "resolved after two quiet weeks, as `kopir rules evaluate` counts them); "
+          f"{grouped['live']} were opened live in the period.")
     return 0
 
 

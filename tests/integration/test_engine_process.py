@@ -165,6 +165,7 @@ def test_a_backtest_writes_nothing(world):
     assert snapshot(world.rt.view) == before_views
     row = next(r for r in report["rows"] if r["rule_id"] == "frequent-incidents-14d")
     assert (row["would_raise"], row["live"]) == (1, 1)
+    assert report["concerns"] == {"would_open": 1, "live": 1}
 
 
 def test_escalation_times_per_school_and_level(world):
