@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from domain.access import Actor, Role
 from domain.commands import Concern, Resolution
 from domain.concern import concern_id
-from domain.errors import NotAuthorised
+from domain.errors import InvalidEntry, NotAuthorised
 from domain.model import child_id
 from domain.vocabulary import Level, Outcome
 from tests import forms
@@ -145,3 +145,22 @@ def test_at_most_one_open_concern_per_child_whatever_happens(sqlite_world, steps
         assert len(unresolved) == len(set(unresolved))
         counted = {r["child_id"]: r["open_escalations"] for r in world.rt.view.rows("rm_children")}
         assert counted == {c: unresolved.count(c) for c in counted}
+
+
+def test_bulk_triage_decides_each_concern_with_one_rationale(world):
+    for code in ("AST-0001", "AST-0002", "AST-0003"):
+        enrol(world, code, "S1")
+    keys = [concern(world, code, "S1", Level.LOW) for code in ("AST-0001", "AST-0002",
+                                                               "AST-0003")]
+    world.app.resolve_concern(world.supervisor, keys[2], Resolution(
+        outcome=Outcome.ACTION_TAKEN, rationale="Handled with the family."))
+    with pytest.raises(InvalidEntry):  # the rationale is for every one of them
+        world.app.triage(world.supervisor, keys, "acknowledge", "  ")
+    done = world.app.triage(world.supervisor, keys, "acknowledge",
+                            "Quiet for a month; the psychologist keeps an eye.")
+    assert [done[k] for k in keys[:2]] == ["done", "done"]
+    assert "not open" in done[keys[2]]
+    done = world.app.triage(world.supervisor, keys[:2], "resolve", "No signal for a month.")
+    assert set(done.values()) == {"done"}
+    world.project()
+    assert Readers(world.app, world.rt.view).oversight.open_concerns(world.supervisor) == []

@@ -191,8 +191,7 @@ def triage(me: Actor) -> None:
             note = st.text_area(t("field.rationale"), max_chars=TEXT, key="triage_note")
             if st.form_submit_button(t("monitor.triage_apply"), type="primary"):
                 try:
-                    results = services.app().triage(me, chosen, action, note)
-                    services.record(lambda: None)
+                    results = services.record(services.app().triage, me, chosen, action, note)
                 except KopirError as error:
                     forms.show_refusal(error)
                 else:
