@@ -10,7 +10,7 @@ import json
 from datetime import datetime, time, timedelta, timezone
 from typing import Any
 
-from sqlalchemy import and_, select
+from sqlalchemy import and_, func, select
 
 from domain import access
 from domain.access import Actor, Role
@@ -49,6 +49,7 @@ class TaskQueries(Reader):
         calendar = rules.calendar
         first = _absence(rules, "no-session-after-enrolment")
         label = _absence(rules, "no-session-after-label")
+        missed = _absence(rules, "missed-sessions")
         c = children.c
         kids = self._select(select(c.child_id, c.code, c.school_id, c.enrolled_on,
                                    c.sessions_attended, c.sessions_missed_in_a_row,
@@ -63,13 +64,17 @@ class TaskQueries(Reader):
                           "concern_id": None})
 
         labels = self._latest_labels(actor)
+        last_missed = self._latest_sessions([k["child_id"] for k in kids
+                                             if k["sessions_missed_in_a_row"] >= 2])
         for kid in kids:
             if first is not None and not kid["sessions_attended"]:
                 start = kid["enrolled_on"]
                 task("first_session", kid, start + timedelta(days=first.days),
                      start + timedelta(days=first.days + first.task_days))
             if kid["sessions_missed_in_a_row"] >= 2:
-                task("missed_sessions", kid, now, None)
+                since = last_missed.get(kid["child_id"], now)
+                task("missed_sessions", kid, since, since + timedelta(days=missed.task_days)
+                     if missed is not None and missed.task_days else None)
             if kid["next_follow_up_on"]:
                 day = datetime.fromisoformat(kid["next_follow_up_on"]).date()
                 task("follow_up", kid, datetime.combine(day, time(9), timezone.utc), None)
@@ -79,6 +84,16 @@ class TaskQueries(Reader):
                 task("label_session", kid, calendar.add_school_days(labelled, label.days),
                      calendar.add_school_days(labelled, label.days + label.task_days))
         return tasks
+
+    def _latest_sessions(self, child_ids: list[str]) -> dict[str, datetime]:
+        """Per child, when the latest counselling session (here: the last one missed) was."""
+        if not child_ids:
+            return {}
+        h = chronology.c
+        return {r["child_id"]: r["at"] for r in self._select(
+            select(h.child_id, func.max(h.occurred_at).label("at")).where(
+                h.kind == "CounsellingSessionRecorded", h.status != "retracted",
+                h.child_id.in_(child_ids)).group_by(h.child_id))}
 
     def _latest_labels(self, actor: Actor) -> dict[str, datetime]:
         """Per child, the latest degrading-label incident not retracted."""

@@ -47,7 +47,10 @@ def test_the_psychologists_tasks_come_and_go_with_the_record(world):
             world.later(days=1), attendance=Attendance.MISSED, wellbeing=None, summary="",
             confidential_notes=""))
     world.project()
-    assert ("missed_sessions", "AST-0001") in kinds(world, world.psychologist)
+    missed = kinds(world, world.psychologist)[("missed_sessions", "AST-0001")]
+    # Due since the second one was missed; the supervisor hears of it two weeks later.
+    assert missed["due"] == world.clock.now()
+    assert missed["escalates"] == world.clock.now() + timedelta(days=14)
 
 
 def test_a_concern_assigned_to_a_person_is_on_their_list(world):
