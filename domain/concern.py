@@ -10,7 +10,6 @@ One stream per child makes "at most one open concern per child" hold by construc
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
 from uuid import UUID, uuid5
 
 from domain.aggregate import KOPIR_NAMESPACE, KopirAggregate, Stamp
@@ -21,7 +20,6 @@ REOPEN_WITHIN = timedelta(days=7)  # a signal this soon after resolution reopens
 SNOOZE_AT_MOST = timedelta(days=7)
 RISE_CAP = 3  # missed deadlines that raise a concern (and tell someone) per episode
 NEXT_UP = 1  # the tier told once nobody acknowledged in time: the region's coordinator
-HANDLED = ("acknowledged", "assigned", "snoozed")
 
 
 def concern_id(child_id: str) -> UUID:
@@ -49,7 +47,6 @@ class Concern(KopirAggregate):
         self.assignee = ""
         self.rises = 0
         self.tier = 0
-        self.calls = 0  # how many times it has asked for a look (opened, reopened, higher)
 
     class ConcernStarted(KopirAggregate.Created):
         """The stream of a child's concerns begins (with its first episode's opening)."""
@@ -73,7 +70,6 @@ class Concern(KopirAggregate):
             aggregate.level, aggregate.acknowledge_by = self.level, self.acknowledge_by
             aggregate.signals, aggregate.assignee = {}, ""
             aggregate.rises, aggregate.tier = 0, 0
-            aggregate.calls += 1
 
     class ConcernReopened(KopirAggregate.Event):
         """A signal came within REOPEN_WITHIN of the resolution: the same episode again."""
@@ -85,7 +81,6 @@ class Concern(KopirAggregate):
             aggregate.status, aggregate.level = "open", self.level
             aggregate.acknowledge_by, aggregate.signals = self.acknowledge_by, {}
             aggregate.rises, aggregate.tier = 0, 0
-            aggregate.calls += 1
 
     class SignalAttached(KopirAggregate.Event):
         """A rule fired: the signal joins the open concern (silently, unless higher)."""
@@ -128,8 +123,7 @@ class Concern(KopirAggregate):
                 aggregate.rises += 1
             else:  # a higher signal needs a look again, whatever was decided before
                 aggregate.status = "open"
-                aggregate.calls += 1
-
+    
     class ConcernAcknowledged(KopirAggregate.Event):
         note: str
 
@@ -241,10 +235,6 @@ class Concern(KopirAggregate):
         self._check_open()
         self.trigger_event(self.ConcernResolved, outcome=outcome, rationale=rationale,
                            **stamp.fields())
-
-    def state(self) -> dict[str, Any]:
-        return {"status": self.status, "level": self.level, "episode": self.episode,
-                "signals": dict(self.signals)}
 
 
 EVENTS = (Concern.ConcernStarted, Concern.ConcernOpened, Concern.ConcernReopened,

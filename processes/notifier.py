@@ -40,6 +40,7 @@ from infrastructure.settings import MailSettings
 from infrastructure.store import schema_lock
 from processes import mail_text
 from processes.follower import LogFollower
+from projections.queries.common import school_staff
 from projections.tables import accounts, concerns
 from projections.views import ReadModelView
 
@@ -130,9 +131,7 @@ class Notifier(LogFollower):
             return [dict(r._mapping) for r in connection.execute(select(accounts))]
 
     def _school_staff(self, school_id: str) -> tuple[str, ...]:
-        return tuple(sorted(p["user_id"] for p in self._people()
-                            if p["role"] in ("psychologist", "supervisor")
-                            and school_id in json.loads(p["school_ids"])))
+        return tuple(sorted(p["user_id"] for p in school_staff(self._people(), school_id)))
 
     def _coordinators(self) -> tuple[str, ...]:
         return tuple(sorted(p["user_id"] for p in self._people()

@@ -16,6 +16,7 @@ from sqlalchemy import insert, select, update
 
 from domain.concern import concern_id, higher
 from domain.model import Concern, Escalation, KopirAggregate
+from domain.vocabulary import LEVELS
 from projections.chronology import dumps
 from projections.tables import concerns
 
@@ -232,7 +233,7 @@ def escalation_changed(uow: "UnitOfWork", event: KopirAggregate.Event) -> None:
     else:
         order = ["open", "acknowledged", "assigned"]
         _set_status(uow, row, min((s["status"] for s in live), key=order.index))
-        row["level"] = max((s["level"] for s in live), key=lambda lv: ["low", "medium", "high"].index(lv))
+        row["level"] = max((s["level"] for s in live), key=LEVELS.index)
 
 
 def _row_of_signal(uow: "UnitOfWork", signal_id: str) -> dict[str, Any] | None:

@@ -32,6 +32,16 @@ class Reader:
             return [dict(r._mapping) for r in session.execute(statement)]
 
 
+HANDLE_CONCERNS = ("psychologist", "supervisor")
+
+
+def school_staff(people: list[dict[str, Any]], school_id: str) -> list[dict[str, Any]]:
+    """Who of these accounts takes on a concern of a school: its psychologists and the
+    supervisors named for it (not those who may read every school)."""
+    return [p for p in people if p["role"] in HANDLE_CONCERNS
+            and school_id in json.loads(p["school_ids"])]
+
+
 def age_band(birth_year: int, on: datetime) -> str:
     age = on.year - birth_year
     for low, high, label in AGE_BANDS:

@@ -17,10 +17,10 @@ from domain.errors import UnknownConcern
 from domain.vocabulary import URGENT_FIRST
 from infrastructure.deliveries import deliveries
 from projections import chronology as chronology_rows
+from projections.concerns import UNRESOLVED
 from projections.queries.common import Reader, present, visible, within
 from projections.tables import chronology, concerns, escalations
 
-UNRESOLVED = ("open", "acknowledged", "assigned", "snoozed")
 c = concerns.c
 
 

@@ -3,7 +3,6 @@ the live monitor, "why?", how fast escalations are handled, and the caseload."""
 
 from __future__ import annotations
 
-import json
 import statistics
 from datetime import timedelta
 from typing import Any
@@ -20,6 +19,7 @@ from projections.queries.common import (
     UNRESOLVED,
     decode_lists,
     present,
+    school_staff,
     visible,
     within,
 )
@@ -131,7 +131,7 @@ class OversightQueries(ConcernQueries):
         supervisors of that school (not everyone who may read every school)."""
         access.check_may_handle_escalations(actor, school_id)
         a = accounts.c
-        rows = self._select(select(a.user_id, a.display_name, a.school_ids).where(
-            a.role.in_(("psychologist", "supervisor"))).order_by(a.display_name, a.user_id))
-        return [{"user_id": r["user_id"], "display_name": r["display_name"]} for r in rows
-                if school_id in json.loads(r["school_ids"])]
+        rows = self._select(select(a.user_id, a.display_name, a.role, a.school_ids)
+                            .order_by(a.display_name, a.user_id))
+        return [{"user_id": r["user_id"], "display_name": r["display_name"]}
+                for r in school_staff(rows, school_id)]

@@ -15,10 +15,9 @@ from sqlalchemy import and_, func, select
 from domain import access
 from domain.access import Actor, Role
 from domain.rules.loader import load_rules
+from projections.concerns import UNRESOLVED
 from projections.queries.common import Reader, within
 from projections.tables import children, chronology, concerns
-
-UNRESOLVED = ("open", "acknowledged", "assigned", "snoozed")
 
 
 class TaskQueries(Reader):

@@ -16,7 +16,7 @@ from domain.checks import TEXT
 from domain.commands import Resolution
 from domain.errors import KopirError
 from domain.vocabulary import Outcome
-from ui import forms, navigation, printable, services
+from ui import forms, navigation, printable, reasons, services
 from ui.i18n import current_language, fmt_datetime, t
 
 LEGACY = 0  # escalations recorded before concerns, folded into one row per child
@@ -49,7 +49,8 @@ def signal_lines(signal: dict[str, Any], entries: list[dict[str, Any]]) -> None:
         rule = signal["rule"]
         text = t("monitor.rule", title=forms.escape(rule["title"]), id=rule["id"],
                  version=raised.get("rule_version", rule["version"]),
-                 level=t(f"choice.level.{signal['level']}"))
+                 level=t(f"choice.level.{signal['level']}")) + " " + forms.escape(
+            reasons.localised(rule["id"], raised.get("reason", ""), current_language()))
     st.markdown(head + text + ("~~] " + t("monitor.signal_withdrawn") if withdrawn else ""))
     if not withdrawn and signal["rule"] is not None:
         for line in fired_lines(signal, entries):
