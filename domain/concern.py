@@ -47,6 +47,7 @@ class Concern(KopirAggregate):
         self.assignee = ""
         self.rises = 0
         self.tier = 0
+        self.calls = 0  # how many times it has asked for a look (opened, reopened, higher)
 
     class ConcernStarted(KopirAggregate.Created):
         """The stream of a child's concerns begins (with its first episode's opening)."""
@@ -70,6 +71,7 @@ class Concern(KopirAggregate):
             aggregate.level, aggregate.acknowledge_by = self.level, self.acknowledge_by
             aggregate.signals, aggregate.assignee = {}, ""
             aggregate.rises, aggregate.tier = 0, 0
+            aggregate.calls += 1
 
     class ConcernReopened(KopirAggregate.Event):
         """A signal came within REOPEN_WITHIN of the resolution: the same episode again."""
@@ -81,6 +83,7 @@ class Concern(KopirAggregate):
             aggregate.status, aggregate.level = "open", self.level
             aggregate.acknowledge_by, aggregate.signals = self.acknowledge_by, {}
             aggregate.rises, aggregate.tier = 0, 0
+            aggregate.calls += 1
 
     class SignalAttached(KopirAggregate.Event):
         """A rule fired: the signal joins the open concern (silently, unless higher)."""
@@ -123,7 +126,8 @@ class Concern(KopirAggregate):
                 aggregate.rises += 1
             else:  # a higher signal needs a look again, whatever was decided before
                 aggregate.status = "open"
-    
+                aggregate.calls += 1
+
     class ConcernAcknowledged(KopirAggregate.Event):
         note: str
 

@@ -35,7 +35,7 @@ __all__ = ["DEMO_PASSWORD", "SCHOOLS", "DemoHistory", "demo_users", "seed"]
 class DemoHistory(EpisodePlans):
     """A demo history: the school set-up, then the planned actions run in time order."""
 
-    answered: set[tuple[UUID, datetime | None]]  # (concern, deadline) answered
+    answered: set[tuple[UUID, int]]  # (concern, its call) a supervisor has answered
 
     def set_up(self) -> None:
         self.answered = set()
@@ -85,11 +85,9 @@ class DemoHistory(EpisodePlans):
         """A supervisor acknowledges most concerns in time, and resolves them later: once
         for each time a concern asks for a look (opened, reopened, a higher signal)."""
         concern = self.app.repository.get(concern_id(signal.child_id))
-        # Each opening, reopening or rise by a higher signal sets a new deadline: one answer.
-        call = (concern.id, concern.acknowledge_by)
-        if concern.status != "open" or call in self.answered:
+        if concern.status != "open" or (concern.id, concern.calls) in self.answered:
             return
-        self.answered.add(call)
+        self.answered.add((concern.id, concern.calls))
         rng = self.rng
         if rng.random() > 0.85:
             return  # left unanswered: it rises in place after its deadline
