@@ -27,17 +27,46 @@ ALL_SCHOOLS = "*"
 
 
 @dataclass(frozen=True)
+class Standing:
+    """A delegation the actor holds now: the supervisor they stand in for, and the schools
+    of that supervisor's caseload."""
+
+    supervisor: str
+    school_ids: frozenset[str]
+
+    def covers(self, school_id: str) -> bool:
+        return isinstance(school_id, str) and (ALL_SCHOOLS in self.school_ids
+                                               or school_id in self.school_ids)
+
+
+@dataclass(frozen=True)
 class Actor:
-    """The person acting: every command and query takes one, first."""
+    """The person acting: every command and query takes one, first. `standing_in` lists
+    the delegations active when the application built it (a deputy's extra caseload)."""
 
     user_id: str
     role: Role
     school_ids: frozenset[str] = field(default_factory=frozenset)
     display_name: str = ""
+    standing_in: tuple[Standing, ...] = ()
 
     def covers(self, school_id: str) -> bool:
         return isinstance(school_id, str) and (ALL_SCHOOLS in self.school_ids
                                                or school_id in self.school_ids)
+
+    def oversees(self, school_id: str) -> bool:
+        """Their own schools, or those of a supervisor they stand in for now."""
+        return self.covers(school_id) or any(s.covers(school_id) for s in self.standing_in)
+
+    def acting_for(self, school_id: str) -> str:
+        """Whom the actor stands in for in a school outside their own ("" in their own)."""
+        if self.covers(school_id):
+            return ""
+        return next((s.supervisor for s in self.standing_in if s.covers(school_id)), "")
+
+    @property
+    def oversight_schools(self) -> frozenset[str]:
+        return self.school_ids.union(*(s.school_ids for s in self.standing_in))
 
 
 @dataclass(frozen=True)
@@ -48,6 +77,7 @@ class Policy:
     reads_records: bool = False             # may read children's records (in scope)
     whole_chronology: bool = False          # sees entries others recorded
     handles_escalations: bool = False       # acknowledges, assigns, resolves
+    approves_plans: bool = False            # support plans and their closure
     sees_caseload: bool = False
     audits: bool = False                    # raw log, access log, integrity, export
     administers: bool = False               # schools, accounts, erasure
@@ -60,11 +90,12 @@ POLICY: dict[Role, Policy] = {
     Role.TEACHER: Policy(records=STAFF_RECORDS, reads_records=True, corrects="own",
                          hidden=CONFIDENTIAL_FIELDS | ORIGIN_FIELDS | WELLBEING_FIELDS),
     Role.PSYCHOLOGIST: Policy(records=STAFF_RECORDS | {"counselling", "concern", "transfer",
-                                                       "closure"},
+                                                       "closure", "plan", "family", "consent"},
                               reads_records=True, whole_chronology=True, corrects="school",
                               handles_escalations=True, sees_caseload=True),
     Role.SUPERVISOR: Policy(reads_records=True, whole_chronology=True, handles_escalations=True,
-                            sees_caseload=True, hidden=CONFIDENTIAL_FIELDS | ORIGIN_FIELDS),
+                            sees_caseload=True, approves_plans=True,
+                            hidden=CONFIDENTIAL_FIELDS | ORIGIN_FIELDS),
     Role.AUDITOR: Policy(reads_records=True, whole_chronology=True, sees_caseload=True,
                          audits=True, hidden=CONFIDENTIAL_FIELDS),
     Role.ADMIN: Policy(administers=True),
@@ -93,13 +124,14 @@ def check_may_read_child(actor: Actor, school_id: str, code: str = "") -> None:
     school they do not work with, the refusal reads as an unknown child."""
     if not POLICY[actor.role].reads_records:
         raise deny(actor, "read a record", "admin_reads")
-    check_in_scope(actor, school_id, code, "read a record")
+    check_in_scope(actor, school_id, code, "read a record", deputy=True)
 
 
-def check_in_scope(actor: Actor, school_id: str, code: str, action: str) -> None:
+def check_in_scope(actor: Actor, school_id: str, code: str, action: str,
+                   deputy: bool = False) -> None:
     """Raised (as an unknown child, and logged as a denial) when the child's school is not
-    one the actor works with."""
-    if not actor.covers(school_id):
+    one the actor works with (with `deputy`, or one of a supervisor they stand in for)."""
+    if not (actor.oversees(school_id) if deputy else actor.covers(school_id)):
         log.warning("denied %s of %.40s to %s (%s, schools %s): not in scope", action, school_id,
                     actor.user_id, actor.role.value, ",".join(sorted(actor.school_ids)))
         raise ChildNotInScope(child=code)
@@ -123,14 +155,40 @@ def check_may_handle_escalations(actor: Actor, school_id: str) -> None:
     """Raised when the actor may not acknowledge, assign or resolve this escalation."""
     if not POLICY[actor.role].handles_escalations:
         raise deny(actor, "handle an escalation", "handle_role")
-    if not actor.covers(school_id):
+    if not actor.oversees(school_id):
         raise deny(actor, f"handle an escalation of {school_id}", "handle_school")
+
+
+def check_may_approve_plans(actor: Actor) -> None:
+    """Raised when someone other than a supervisor approves a plan or its closure."""
+    if not POLICY[actor.role].approves_plans:
+        raise deny(actor, "approve a plan", "approve_plans")
+
+
+def check_may_receive(actor: Actor, to_school_id: str, code: str) -> None:
+    """Raised (as an unknown child) unless a transfer of the child to one of the actor's
+    schools waits for an answer; only its psychologists and supervisors answer it."""
+    if not to_school_id or not actor.covers(to_school_id):
+        log.warning("denied answering a transfer of %.20s to %s: none waits for their schools",
+                    code, actor.user_id)
+        raise ChildNotInScope(child=code)
+    if not (POLICY[actor.role].approves_plans or "transfer" in POLICY[actor.role].records):
+        raise deny(actor, "answer a transfer", "receive")
 
 
 def check_may_administer(actor: Actor) -> None:
     """Raised when a non-administrator tries to manage accounts or schools."""
     if not POLICY[actor.role].administers:
         raise deny(actor, "administer", "administer")
+
+
+def check_may_delegate(actor: Actor, supervisor: str) -> None:
+    """Raised when someone other than the supervisor (or an administrator) names or ends
+    the supervisor's deputy."""
+    if POLICY[actor.role].administers:
+        return
+    if actor.role != Role.SUPERVISOR or actor.user_id != supervisor:
+        raise deny(actor, f"delegate for {supervisor[:64]}", "delegate")
 
 
 def check_may_audit(actor: Actor) -> None:
@@ -151,9 +209,13 @@ def check_may_see_escalations(actor: Actor) -> None:
         raise deny(actor, "see escalations", "escalations")
 
 
-def hidden_fields(actor: Actor) -> frozenset[str]:
-    """Fields of an entry the actor must not see."""
-    return POLICY[actor.role].hidden
+def hidden_fields(actor: Actor, school_id: str | None = None) -> frozenset[str]:
+    """Fields of an entry the actor must not see; of a child of a school the actor sees
+    only as a deputy, no more than the supervisor they stand in for sees."""
+    hidden = POLICY[actor.role].hidden
+    if school_id is not None and not actor.covers(school_id):
+        hidden = hidden | POLICY[Role.SUPERVISOR].hidden
+    return hidden
 
 
 def redact(value: Any, hidden: frozenset[str]) -> Any:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
+from domain import plan as support
 from domain.aggregate import KopirAggregate, Stamp, child_id
 from domain.errors import EnrolmentIsClosed, EntryAlreadyRetracted, UnknownEntry
 from domain.vocabulary import CORRECTABLE
@@ -29,6 +30,11 @@ class Child(KopirAggregate):
         self.entries: dict[str, str] = {}
         self.retracted: set[str] = set()
         self.corrections: set[str] = set()
+        # The support plan's state for its guards (domain.plan), the family's consents by
+        # purpose, and the school a transfer waits to be answered by.
+        self.plan: dict[str, Any] = support.new_plan()
+        self.consents: dict[str, bool] = {}
+        self.transfer_to = ""
 
     # --- events -----------------------------------------------------------
     class ChildEnrolled(KopirAggregate.Created):
@@ -52,7 +58,7 @@ class Child(KopirAggregate):
         reason: str
 
         def apply(self, aggregate: Child) -> None:  # type: ignore[override]
-            aggregate.school_id = self.to_school_id
+            aggregate.school_id, aggregate.transfer_to = self.to_school_id, ""
 
     class EnrolmentClosed(KopirAggregate.Event):
         reason: str
@@ -103,6 +109,32 @@ class Child(KopirAggregate):
         level: str
         reason: str
         escalation_id: str
+
+    class FamilyContactRecorded(Entry):
+        """A contact with the mother or another member of the family, and its outcome; a
+        refusal says who refused it."""
+
+        contact_with: str
+        contact_type: str
+        outcome: str
+        refused_by: str
+        summary: str
+        follow_up_on: str | None
+
+    # The support plan, consents and transfers (domain.plan), stored as `Child.<Event>`.
+    PlanDrafted = support.PlanDrafted
+    GoalAdded = support.GoalAdded
+    MeasureAdded = support.MeasureAdded
+    MeasureUpdated = support.MeasureUpdated
+    PlanApproved = support.PlanApproved
+    PlanReviewed = support.PlanReviewed
+    PlanClosureProposed = support.PlanClosureProposed
+    PlanClosureDeclined = support.PlanClosureDeclined
+    PlanClosed = support.PlanClosed
+    PlanReopened = support.PlanReopened
+    ConsentRecorded = support.ConsentRecorded
+    TransferProposed = support.TransferProposed
+    TransferRejected = support.TransferRejected
 
     class EntryAmended(KopirAggregate.Event):
         entry_id: str
@@ -171,6 +203,21 @@ class Child(KopirAggregate):
         self.check_open()
         self.trigger_event(self.ChildTransferred, to_school_id=to_school_id, reason=reason,
                            **stamp.fields())
+
+    def plan_step(self, event_class: type[KopirAggregate.Event], stamp: Stamp,
+                  **fields: Any) -> None:
+        """A step of the support plan, the family's consent or a transfer, once its guard
+        (domain.plan.check_step) allows it."""
+        self.check_open()
+        support.check_step(self, event_class, fields)
+        self.trigger_event(event_class, **fields, **stamp.fields())
+
+    def accept_transfer(self, stamp: Stamp) -> None:
+        """The receiving school accepts: the child (record and plan) moves to it."""
+        self.check_open()
+        support.check_transfer_to(self.transfer_to, stamp.school_id)
+        self.trigger_event(self.ChildTransferred, to_school_id=self.transfer_to,
+                           reason="accepted", **stamp.fields())
 
     def close(self, reason: str, stamp: Stamp) -> None:
         self.check_open()

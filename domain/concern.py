@@ -130,6 +130,7 @@ class Concern(KopirAggregate):
 
     class ConcernAcknowledged(KopirAggregate.Event):
         note: str
+        acting_for: str = ""  # the supervisor a deputy stands in for (older events: none)
 
         def apply(self, aggregate: Concern) -> None:  # type: ignore[override]
             aggregate.status = "acknowledged"
@@ -137,6 +138,7 @@ class Concern(KopirAggregate):
     class ConcernAssigned(KopirAggregate.Event):
         assignee: str
         note: str
+        acting_for: str = ""
 
         def apply(self, aggregate: Concern) -> None:  # type: ignore[override]
             aggregate.status, aggregate.assignee = "assigned", self.assignee
@@ -144,6 +146,7 @@ class Concern(KopirAggregate):
     class ConcernSnoozed(KopirAggregate.Event):
         reason: str
         until: datetime
+        acting_for: str = ""
 
         def apply(self, aggregate: Concern) -> None:  # type: ignore[override]
             aggregate.status = "snoozed"
@@ -152,6 +155,7 @@ class Concern(KopirAggregate):
     class ConcernResolved(KopirAggregate.Event):
         outcome: str
         rationale: str
+        acting_for: str = ""
 
         def apply(self, aggregate: Concern) -> None:  # type: ignore[override]
             aggregate.status, aggregate.signals = "resolved", {}
@@ -219,26 +223,30 @@ class Concern(KopirAggregate):
         if not self.is_open:
             raise ConcernStateError(code="concern_not_open")
 
-    def acknowledge(self, note: str, stamp: Stamp) -> None:
+    # A deputy's decision names the supervisor they stand in for (`acting_for`).
+    def acknowledge(self, note: str, stamp: Stamp, acting_for: str = "") -> None:
         self._check_open()
         if self.status not in ("open", "snoozed"):  # a snoozed one is looked at again
             raise ConcernStateError(code="concern_acknowledged")
-        self.trigger_event(self.ConcernAcknowledged, note=note, **stamp.fields())
+        self.trigger_event(self.ConcernAcknowledged, note=note, acting_for=acting_for,
+                           **stamp.fields())
 
-    def assign(self, assignee: str, note: str, stamp: Stamp) -> None:
+    def assign(self, assignee: str, note: str, stamp: Stamp, acting_for: str = "") -> None:
         self._check_open()
-        self.trigger_event(self.ConcernAssigned, assignee=assignee, note=note, **stamp.fields())
+        self.trigger_event(self.ConcernAssigned, assignee=assignee, note=note,
+                           acting_for=acting_for, **stamp.fields())
 
-    def snooze(self, reason: str, until: datetime, stamp: Stamp) -> None:
+    def snooze(self, reason: str, until: datetime, stamp: Stamp, acting_for: str = "") -> None:
         self._check_open()
         if until <= stamp.occurred_at or until - stamp.occurred_at > SNOOZE_AT_MOST:
             raise ConcernStateError(code="concern_snooze_range")
-        self.trigger_event(self.ConcernSnoozed, reason=reason, until=until, **stamp.fields())
+        self.trigger_event(self.ConcernSnoozed, reason=reason, until=until,
+                           acting_for=acting_for, **stamp.fields())
 
-    def resolve(self, outcome: str, rationale: str, stamp: Stamp) -> None:
+    def resolve(self, outcome: str, rationale: str, stamp: Stamp, acting_for: str = "") -> None:
         self._check_open()
         self.trigger_event(self.ConcernResolved, outcome=outcome, rationale=rationale,
-                           **stamp.fields())
+                           acting_for=acting_for, **stamp.fields())
 
 
 EVENTS = (Concern.ConcernStarted, Concern.ConcernOpened, Concern.ConcernReopened,

@@ -151,7 +151,32 @@ class UnknownUser(KopirError):
     code = "login_failed"
 
 
+class PasswordChangeRequired(KopirError):
+    """Raised when a sign-in used a one-time password: a new one must be set first."""
+
+    code = "password_change_required"
+
+
 class MissingMasterKey(KopirError):
     """Raised when encryption is required (production, erasure) and no master key is set."""
 
     code = "erasure_needs_key"
+
+
+class PlanStateError(KopirError):
+    """Raised when a support-plan action does not fit the plan's state (no plan yet, a
+    closed plan, a closure nobody proposed, an unknown measure)."""
+
+    code = "plan.none"
+
+
+class ConsentMissing(KopirError):
+    """Raised when a measure or a transfer needs the family's consent and none is on record."""
+
+    code = "consent.missing"
+
+
+class TransferStateError(KopirError):
+    """Raised when a transfer is answered that was not proposed to the answering school."""
+
+    code = "transfer.none"

@@ -68,6 +68,7 @@ class Escalation(KopirAggregate):
 
     class EscalationAcknowledged(KopirAggregate.Event):
         note: str
+        acting_for: str = ""  # the supervisor a deputy stands in for (older events: none)
 
         def apply(self, aggregate: Escalation) -> None:  # type: ignore[override]
             aggregate.status = "acknowledged"
@@ -75,6 +76,7 @@ class Escalation(KopirAggregate):
     class EscalationAssigned(KopirAggregate.Event):
         assignee: str
         note: str
+        acting_for: str = ""
 
         def apply(self, aggregate: Escalation) -> None:  # type: ignore[override]
             aggregate.status = "assigned"
@@ -83,6 +85,7 @@ class Escalation(KopirAggregate):
     class EscalationResolved(KopirAggregate.Event):
         outcome: str
         rationale: str
+        acting_for: str = ""
 
         def apply(self, aggregate: Escalation) -> None:  # type: ignore[override]
             aggregate.status = "resolved"
@@ -134,16 +137,17 @@ class Escalation(KopirAggregate):
                            concern=concern,
                            **stamp.fields())
 
-    def acknowledge(self, note: str, stamp: Stamp) -> None:
+    def acknowledge(self, note: str, stamp: Stamp, acting_for: str = "") -> None:
         self.check_not_resolved()
         if self.status != "open":
             raise EscalationStateError(code="escalation_acknowledged")
-        self.trigger_event(self.EscalationAcknowledged, note=note, **stamp.fields())
+        self.trigger_event(self.EscalationAcknowledged, note=note, acting_for=acting_for,
+                           **stamp.fields())
 
-    def assign(self, assignee: str, note: str, stamp: Stamp) -> None:
+    def assign(self, assignee: str, note: str, stamp: Stamp, acting_for: str = "") -> None:
         self.check_not_resolved()
         self.trigger_event(self.EscalationAssigned, assignee=assignee, note=note,
-                           **stamp.fields())
+                           acting_for=acting_for, **stamp.fields())
 
     def withdraw(self, why: str, entry_id: str, stamp: Stamp) -> bool:
         """Withdraw what is still in the queue; False when it had already left it."""
@@ -153,7 +157,7 @@ class Escalation(KopirAggregate):
                            **stamp.fields())
         return True
 
-    def resolve(self, outcome: str, rationale: str, stamp: Stamp) -> None:
+    def resolve(self, outcome: str, rationale: str, stamp: Stamp, acting_for: str = "") -> None:
         self.check_not_resolved()
         self.trigger_event(self.EscalationResolved, outcome=outcome, rationale=rationale,
-                           **stamp.fields())
+                           acting_for=acting_for, **stamp.fields())

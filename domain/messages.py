@@ -51,6 +51,11 @@ PROBLEMS = {
     "school.exists": "school {school} already exists.",
     "account.password_short": "a password needs at least {minimum} characters.",
     "account.exists": "user {user} already exists.",
+    "account.password_same": "the new password must differ from the one-time password.",
+    "account.passwords_differ": "the two new passwords are not the same.",
+    "delegation.deputy": "choose an active supervisor or psychologist other than yourself.",
+    "delegation.period": "the absence must end after it starts, and not in the past.",
+    "delegation.unknown": "there is no such delegation to end.",
     "erasure.legal_basis": "say on what lawful request the data is erased.",
     "import.unknown_field": "is not a field of the {form} form.",
     "import.missing": "is needed and missing.",
@@ -62,6 +67,15 @@ PROBLEMS = {
     "import.wellbeing": "the wellbeing scores are four numbers from 1 to 5: social_ties, "
                         "school_engagement, emotional_state, family_support.",
     "import.value": "cannot be read.",
+    "plan.goals_missing": "a plan needs at least one goal: a wellbeing area and its target.",
+    "plan.review_in_past": "the review date has passed; choose today or a later day.",
+    "plan.review_before_start": "the review comes before the measure starts.",
+    "plan.outcomes_missing": "say for each goal whether things are better, the same or worse.",
+    "plan.unknown_goal": "this goal is not in the child's plan.",
+    "measure.adolescents_only": "a meeting with a religious-studies specialist is for "
+                                "adolescents of {age} and older.",
+    "family.refused_by": "say who refused the contact.",
+    "family.not_refused": "only a refused contact says who refused it.",
 }
 
 REFUSALS = {
@@ -95,6 +109,13 @@ REFUSALS = {
     "record_unreadable": "This record cannot be read: an entry of it was changed or written "
                          "outside Köpir. An auditor can check its integrity.",
     "login_failed": "Unknown user name or wrong password.",
+    "password_change_required": "This was a one-time password: choose a new password to "
+                                "go on.",
+    "denied.own_account": "You cannot disable your own account or take away your own "
+                          "administrator role.",
+    "denied.delegate": "Only the supervisor themselves or an administrator names or ends "
+                       "their deputy.",
+    "not_a_supervisor": "{user} is not a supervisor: only supervisors name a deputy.",
     "unknown_user": "Unknown user {user}.",
     "erasure_needs_key": "Erasure destroys a child's key: it needs a store encrypted under a "
                          "master key.",
@@ -105,6 +126,23 @@ REFUSALS = {
     "denied.wellbeing": "Wellbeing scores are for psychologists, supervisors and auditors.",
     "denied.handle_role": "Only supervisors and psychologists handle escalations.",
     "denied.handle_school": "This escalation belongs to a school you do not supervise.",
+    "plan.none": "There is no support plan for this child yet: draft one first.",
+    "plan.exists": "This child already has a support plan; add goals or measures to it.",
+    "plan.closed": "The support plan is closed; reopen it first.",
+    "plan.unknown_measure": "There is no such measure in the child's plan.",
+    "plan.measure_ended": "This measure is finished or stopped; add a new one instead.",
+    "plan.already_approved": "This plan is already approved.",
+    "plan.closure_not_proposed": "Nobody proposed to close this plan: a plan closes when a "
+                                 "supervisor approves a proposed closure.",
+    "plan.closure_proposed": "A closure of this plan already waits for a supervisor.",
+    "plan.not_closed": "This plan is not closed.",
+    "consent.missing": "The family's consent for this ({purpose}) is not on record: record it "
+                       "first.",
+    "transfer.none": "No transfer of this child waits for your school's answer.",
+    "transfer.pending": "A transfer of this child already waits for the other school's answer.",
+    "denied.approve_plans": "Only supervisors approve support plans and their closure.",
+    "denied.receive": "Only the psychologists and supervisors of the receiving school answer "
+                      "a transfer.",
     "denied.administer": "Only administrators manage accounts and schools.",
     "denied.audit": "The raw event log and the access log are for auditors.",
     "denied.caseload": "Caseload figures are for supervisors, psychologists and auditors.",

@@ -1,8 +1,11 @@
-"""Schools and the accounts of the people who work with the children."""
+"""Schools and the accounts of the people who work with the children: who they are, their
+role and schools, whether they may sign in, and whom they stand in for while a supervisor
+is away (a delegation is recorded on both accounts, the supervisor's and the deputy's)."""
 
 from __future__ import annotations
 
-from typing import Sequence
+from datetime import datetime
+from typing import Any, Sequence
 
 from domain.aggregate import KopirAggregate, Stamp, school_uuid, user_id_uuid
 
@@ -39,6 +42,10 @@ class StaffAccount(KopirAggregate):
         self.email = ""
         self.digest = True
         self.language = ""
+        self.must_change_password = False
+        # delegation id -> {"supervisor", "deputy", "starts", "ends"}: named by this
+        # supervisor, or naming this person as the deputy
+        self.delegations: dict[str, dict[str, Any]] = {}
 
     class AccountRegistered(KopirAggregate.Created):
         user_id: str
@@ -68,6 +75,81 @@ class StaffAccount(KopirAggregate):
             aggregate.email, aggregate.digest = self.email, self.digest
             aggregate.language = self.language
 
+    class AccountDisabled(KopirAggregate.Event):
+        """The person can no longer sign in (their records stay theirs)."""
+
+        user_id: str
+
+        def apply(self, aggregate: StaffAccount) -> None:  # type: ignore[override]
+            aggregate.is_active = False
+
+    class AccountEnabled(KopirAggregate.Event):
+        user_id: str
+
+        def apply(self, aggregate: StaffAccount) -> None:  # type: ignore[override]
+            aggregate.is_active = True
+
+    class PasswordReset(KopirAggregate.Event):
+        """An administrator gave a one-time password (only its hash is kept); with
+        `must_change`, the next sign-in asks for a new one before anything else."""
+
+        user_id: str
+        password_hash: str
+        must_change: bool
+
+        def apply(self, aggregate: StaffAccount) -> None:  # type: ignore[override]
+            aggregate.password_hash = self.password_hash
+            aggregate.must_change_password = self.must_change
+
+    class PasswordChanged(KopirAggregate.Event):
+        """The person chose a new password."""
+
+        user_id: str
+        password_hash: str
+
+        def apply(self, aggregate: StaffAccount) -> None:  # type: ignore[override]
+            aggregate.password_hash = self.password_hash
+            aggregate.must_change_password = False
+
+    class RoleChanged(KopirAggregate.Event):
+        """A new role and schools: they take effect at the next sign-in."""
+
+        user_id: str
+        user_role: str
+        school_ids: list[str]
+
+        def apply(self, aggregate: StaffAccount) -> None:  # type: ignore[override]
+            aggregate.user_role = self.user_role
+            aggregate.school_ids = list(self.school_ids)
+
+    class DeputyNamed(KopirAggregate.Event):
+        """A supervisor names a deputy for a period of absence, [starts, ends). Recorded on
+        the supervisor's account and on the deputy's."""
+
+        delegation_id: str
+        supervisor: str
+        deputy: str
+        starts: datetime
+        ends: datetime
+
+        def apply(self, aggregate: StaffAccount) -> None:  # type: ignore[override]
+            aggregate.delegations[self.delegation_id] = {
+                "supervisor": self.supervisor, "deputy": self.deputy, "starts": self.starts,
+                "ends": self.ends}
+
+    class DelegationEnded(KopirAggregate.Event):
+        """The supervisor (or an administrator) ended a delegation before its end."""
+
+        delegation_id: str
+        supervisor: str
+        deputy: str
+        ended_at: datetime
+
+        def apply(self, aggregate: StaffAccount) -> None:  # type: ignore[override]
+            delegation = aggregate.delegations.get(self.delegation_id)
+            if delegation is not None:
+                delegation["ends"] = min(delegation["ends"], self.ended_at)
+
     @classmethod
     def register(cls, user_id: str, display_name: str, user_role: str,
                  school_ids: Sequence[str], password_hash: str, stamp: Stamp) -> StaffAccount:
@@ -79,3 +161,47 @@ class StaffAccount(KopirAggregate):
     def set_notifications(self, email: str, digest: bool, language: str, stamp: Stamp) -> None:
         self.trigger_event(self.NotificationsSet, user_id=self.user_id, email=email, digest=digest,
                            language=language, **stamp.fields())
+
+    def disable(self, stamp: Stamp) -> None:
+        if self.is_active:
+            self.trigger_event(self.AccountDisabled, user_id=self.user_id, **stamp.fields())
+
+    def enable(self, stamp: Stamp) -> None:
+        if not self.is_active:
+            self.trigger_event(self.AccountEnabled, user_id=self.user_id, **stamp.fields())
+
+    def reset_password(self, password_hash: str, stamp: Stamp) -> None:
+        self.trigger_event(self.PasswordReset, user_id=self.user_id, password_hash=password_hash,
+                           must_change=True, **stamp.fields())
+
+    def change_password(self, password_hash: str, stamp: Stamp) -> None:
+        self.trigger_event(self.PasswordChanged, user_id=self.user_id,
+                           password_hash=password_hash, **stamp.fields())
+
+    def change_role(self, user_role: str, school_ids: Sequence[str], stamp: Stamp) -> None:
+        self.trigger_event(self.RoleChanged, user_id=self.user_id, user_role=user_role,
+                           school_ids=list(school_ids), **stamp.fields())
+
+    def name_deputy(self, delegation_id: str, supervisor: str, deputy: str, starts: datetime,
+                    ends: datetime, stamp: Stamp) -> None:
+        self.trigger_event(self.DeputyNamed, delegation_id=delegation_id, supervisor=supervisor,
+                           deputy=deputy, starts=starts, ends=ends, **stamp.fields())
+
+    def end_delegation(self, delegation_id: str, ended_at: datetime, stamp: Stamp) -> None:
+        delegation = self.delegations[delegation_id]
+        self.trigger_event(self.DelegationEnded, delegation_id=delegation_id,
+                           supervisor=delegation["supervisor"], deputy=delegation["deputy"],
+                           ended_at=ended_at, **stamp.fields())
+
+    def delegations_at(self, now: datetime, role: str) -> list[tuple[str, dict[str, Any]]]:
+        """The delegations active at `now` in which this person is the `role` ("supervisor"
+        or "deputy"), by id."""
+        return [(key, d) for key, d in sorted(self.delegations.items(),
+                                              key=lambda item: item[1]["starts"])
+                if d[role] == self.user_id and d["starts"] <= now < d["ends"]]
+
+    def delegations_ahead(self, now: datetime) -> list[tuple[str, dict[str, Any]]]:
+        """The delegations this supervisor named that have not ended by `now`."""
+        return [(key, d) for key, d in sorted(self.delegations.items(),
+                                              key=lambda item: item[1]["starts"])
+                if d["supervisor"] == self.user_id and now < d["ends"]]

@@ -33,12 +33,13 @@ LATE_AFTER = timedelta(hours=24)
 
 # Entry kinds a correction may target.
 CORRECTABLE = ("ConflictRecorded", "PeerIncidentRecorded", "CounsellingSessionRecorded",
-               "ConcernRaised")
+               "ConcernRaised", "FamilyContactRecorded")
 
 # --- fields, by who may see them and how they are kept ------------------------------
 # Free text people write: encrypted under the key of the child it is about.
 FREE_TEXT = frozenset({"description", "action_taken", "summary", "confidential_notes",
-                       "reason", "support_needs", "rationale", "note", "matched_words"})
+                       "reason", "support_needs", "rationale", "note", "matched_words",
+                       "target", "result"})
 # Where a child comes from and their name: only roles that need them see them.
 ORIGIN_FIELDS = frozenset({"returned_from", "personal_name"})
 # Session notes: psychologists only.
@@ -112,3 +113,74 @@ class Outcome(str, Enum):
     ACTION_TAKEN = "action_taken"
     REFERRED = "referred"
     NO_FURTHER_ACTION = "no_further_action"
+
+
+# --- support plans and family work --------------------------------------------------
+class MeasureType(str, Enum):
+    COUNSELLING = "counselling"
+    PEER_MENTOR = "peer_mentor"
+    CATCH_UP_LESSONS = "catch_up_lessons"
+    AFTER_SCHOOL_ACTIVITY = "after_school_activity"
+    FAMILY_SUPPORT = "family_support"  # e.g. employment, small-business or benefits referral
+    REFERRAL_MEDICAL = "referral_medical"
+    REFERRAL_PSYCHOLOGICAL = "referral_psychological"
+    REFERRAL_RELIGIOUS_STUDIES = "referral_religious_studies"
+    REFERRAL_SOCIAL_SERVICES = "referral_social_services"
+    REFERRAL_LEGAL = "referral_legal"
+
+
+class MeasureStatus(str, Enum):
+    PLANNED = "planned"
+    IN_PROGRESS = "in_progress"
+    DONE = "done"
+    STOPPED = "stopped"
+
+
+class ConsentPurpose(str, Enum):
+    SHARE_WITH_SCHOOL = "share_with_school"        # a receiving school, on a transfer
+    SPECIALIST_REFERRAL = "specialist_referral"
+    RELIGIOUS_STUDIES = "religious_studies"
+
+
+# What a measure needs the family's consent for before it starts.
+CONSENT_FOR = {
+    MeasureType.REFERRAL_MEDICAL.value: ConsentPurpose.SPECIALIST_REFERRAL.value,
+    MeasureType.REFERRAL_PSYCHOLOGICAL.value: ConsentPurpose.SPECIALIST_REFERRAL.value,
+    MeasureType.REFERRAL_SOCIAL_SERVICES.value: ConsentPurpose.SPECIALIST_REFERRAL.value,
+    MeasureType.REFERRAL_LEGAL.value: ConsentPurpose.SPECIALIST_REFERRAL.value,
+    MeasureType.REFERRAL_RELIGIOUS_STUDIES.value: ConsentPurpose.RELIGIOUS_STUDIES.value,
+}
+ADOLESCENT_FROM = 12  # the age from which a religious-studies meeting may be planned
+
+
+class GoalOutcome(str, Enum):
+    BETTER = "better"
+    SAME = "same"
+    WORSE = "worse"
+
+
+class ClosureReason(str, Enum):
+    GOALS_MET = "goals_met"
+    SUPPORT_ELSEWHERE = "support_elsewhere"
+    FAMILY_DECLINED = "family_declined"
+    ENROLMENT_ENDED = "enrolment_ended"
+
+
+class FamilyMember(str, Enum):
+    MOTHER = "mother"
+    FATHER = "father"
+    GUARDIAN = "guardian"
+    OTHER_RELATIVE = "other_relative"
+
+
+class ContactType(str, Enum):
+    HOME_VISIT = "home_visit"
+    PHONE = "phone"
+    MEETING_AT_SCHOOL = "meeting_at_school"
+    MESSAGE = "message"
+
+
+class ContactOutcome(str, Enum):
+    REACHED = "reached"
+    NOT_REACHED = "not_reached"
+    REFUSED = "refused"

@@ -18,6 +18,9 @@ TEXT = {
         "opened": "a new concern", "reopened": "reopened soon after it was resolved",
         "higher": "its level rose", "overdue": "nobody acknowledged it in time",
         "assigned": "assigned to you",
+        "subject.week": "Köpir: your week, {overdue} overdue, {week} due this week",
+        "week": "On your list in Köpir: {overdue} overdue, {week} due this week "
+                "(follow-ups, measures and plans to review, concerns assigned to you).\n  {link}",
     },
     "ru": {
         "subject.one": "Köpir: тревога ({level}), {code} ({school})",
@@ -28,6 +31,9 @@ TEXT = {
         "opened": "новая тревога", "reopened": "открыта снова вскоре после закрытия",
         "higher": "уровень повышен", "overdue": "никто не принял её вовремя",
         "assigned": "поручена вам",
+        "subject.week": "Köpir: ваша неделя, просрочено {overdue}, на этой неделе {week}",
+        "week": "В вашем списке в Köpir: просрочено {overdue}, на этой неделе {week} "
+                "(повторные встречи, меры и планы на пересмотр, порученные вам тревоги).\n  {link}",
     },
     "kk": {
         "subject.one": "Köpir: алаңдаушылық ({level}), {code} ({school})",
@@ -38,6 +44,10 @@ TEXT = {
         "opened": "жаңа алаңдаушылық", "reopened": "шешілгеннен кейін қайта ашылды",
         "higher": "деңгейі көтерілді", "overdue": "ешкім уақытында қабылдамады",
         "assigned": "сізге тапсырылды",
+        "subject.week": "Köpir: сіздің аптаңыз, мерзімі өткен {overdue}, осы аптада {week}",
+        "week": "Köpir-дегі тізіміңізде: мерзімі өткен {overdue}, осы аптада {week} "
+                "(қайта кездесулер, қайта қаралатын шаралар мен жоспарлар, сізге тапсырылған "
+                "алаңдаушылықтар).\n  {link}",
     },
 }
 
@@ -61,4 +71,15 @@ def message(rows: list[dict[str, Any]], language: str, base_url: str) -> EmailMe
     else:
         mail["Subject"] = words["subject.digest"].format(n=len(rows))
     mail.set_content("\n\n".join([*lines, words["intro"]]) + "\n")
+    return mail
+
+
+def weekly(overdue: int, week: int, language: str, base_url: str) -> EmailMessage:
+    """The week's digest: how many items wait on the person's list, and a link to it."""
+    words = TEXT.get(language, TEXT["ru"])
+    mail = EmailMessage()
+    mail["Subject"] = words["subject.week"].format(overdue=overdue, week=week)
+    url = f"{base_url.rstrip('/')}/tasks"
+    mail.set_content(words["week"].format(overdue=overdue, week=week, link=url) + "\n\n"
+                     + words["intro"] + "\n")
     return mail

@@ -40,6 +40,7 @@ from infrastructure.settings import MailSettings
 from infrastructure.store import schema_lock
 from processes import mail_text
 from processes.follower import LogFollower
+from processes.weekly import WeeklyDigest
 from projections.queries.common import school_staff
 from projections.tables import accounts, concerns
 from projections.views import ReadModelView
@@ -106,6 +107,7 @@ class Notifier(LogFollower):
             metadata.create_all(view.engine)
         self._codes: dict[str, str] = {}
         self.quarantine = Quarantine(view.engine, self.name)
+        self.weekly = WeeklyDigest(app, view, config.digest_hour, config.zone)
 
     @property
     def position(self) -> int:
@@ -223,6 +225,8 @@ class Notifier(LogFollower):
 
     # --- sending ------------------------------------------------------------------------
     def caught_up(self) -> None:
+        if self.mailer.configured:
+            self.weekly.queue(self.app.clock.now())
         self.send_due()
 
     def send_due(self) -> int:
@@ -247,7 +251,7 @@ class Notifier(LogFollower):
     def _messages(due: list[dict[str, Any]]) -> Iterable[list[dict[str, Any]]]:
         digests: dict[str, list[dict[str, Any]]] = {}
         for row in due:
-            if row["kind"] == "immediate":
+            if row["kind"] in ("immediate", "weekly"):
                 yield [row]
             else:
                 digests.setdefault(row["user_id"], []).append(row)
@@ -256,7 +260,11 @@ class Notifier(LogFollower):
     def _send(self, rows: list[dict[str, Any]], now: datetime) -> int:
         person = self._person(rows[0]["user_id"])
         language = person.get("language") or "ru"
-        message = mail_text.message(rows, language, self.config.base_url)
+        if rows[0]["kind"] == "weekly":
+            message = mail_text.weekly(*self.weekly.counts(rows[0]["user_id"]), language,
+                                       self.config.base_url)
+        else:
+            message = mail_text.message(rows, language, self.config.base_url)
         message["From"] = self.config.sender
         message["To"] = rows[0]["address"]
         message["Date"] = formatdate(localtime=False)

@@ -74,8 +74,9 @@ def _set_status(uow: "UnitOfWork", row: dict[str, Any], status: str) -> None:
 def _step(row: dict[str, Any], action: str, event: KopirAggregate.Event, note: str = "",
           **extra: Any) -> None:
     history = json.loads(row["history"])
+    acting_for = getattr(event, "acting_for", "")  # a deputy's decision names both
     history.append({"action": action, "by": event.recorded_by, "at": event.timestamp,
-                    "note": note, **extra})
+                    "note": note, **extra, **({"acting_for": acting_for} if acting_for else {})})
     row["history"] = dumps(history)
 
 

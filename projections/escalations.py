@@ -51,7 +51,9 @@ def _fired(event: Escalation.EscalationRaised) -> dict[str, Any]:
 
 
 def _step(action: str, event: KopirAggregate.Event, note: str) -> dict[str, Any]:
-    return {"action": action, "by": event.recorded_by, "at": event.timestamp, "note": note}
+    acting_for = getattr(event, "acting_for", "")  # a deputy's decision names both
+    return {"action": action, "by": event.recorded_by, "at": event.timestamp, "note": note,
+            **({"acting_for": acting_for} if acting_for else {})}
 
 
 def assigned_note(assignee: str, note: str) -> str:

@@ -56,6 +56,26 @@ class ReadModelProjection(Projection[ReadModelView]):
         self.view.entry_recorded(domain_event, tracking)
 
     @process_event.register
+    def _(self, domain_event: Child.FamilyContactRecorded, tracking: Tracking) -> None:
+        self.view.entry_recorded(domain_event, tracking)
+
+    @process_event.register(Child.PlanDrafted)
+    @process_event.register(Child.GoalAdded)
+    @process_event.register(Child.MeasureAdded)
+    @process_event.register(Child.MeasureUpdated)
+    @process_event.register(Child.PlanApproved)
+    @process_event.register(Child.PlanReviewed)
+    @process_event.register(Child.PlanClosureProposed)
+    @process_event.register(Child.PlanClosureDeclined)
+    @process_event.register(Child.PlanClosed)
+    @process_event.register(Child.PlanReopened)
+    @process_event.register(Child.ConsentRecorded)
+    @process_event.register(Child.TransferProposed)
+    @process_event.register(Child.TransferRejected)
+    def _(self, domain_event: Child.Event, tracking: Tracking) -> None:
+        self.view.plan_changed(domain_event, tracking)
+
+    @process_event.register
     def _(self, domain_event: Child.EntryAmended, tracking: Tracking) -> None:
         self.view.entry_corrected(domain_event, tracking)
 
@@ -138,6 +158,18 @@ class ReadModelProjection(Projection[ReadModelView]):
     @process_event.register
     def _(self, domain_event: StaffAccount.NotificationsSet, tracking: Tracking) -> None:
         self.view.notifications_set(domain_event, tracking)
+
+    @process_event.register
+    def _(self, domain_event: StaffAccount.AccountDisabled, tracking: Tracking) -> None:
+        self.view.account_changed(domain_event, tracking)
+
+    @process_event.register
+    def _(self, domain_event: StaffAccount.AccountEnabled, tracking: Tracking) -> None:
+        self.view.account_changed(domain_event, tracking)
+
+    @process_event.register
+    def _(self, domain_event: StaffAccount.RoleChanged, tracking: Tracking) -> None:
+        self.view.account_changed(domain_event, tracking)
 
     @process_event.register
     def _(self, domain_event: Child.PersonalDataErased, tracking: Tracking) -> None:

@@ -159,6 +159,7 @@ accounts = Table(
     Column("email", Text, nullable=False, default=""),  # empty: told in the app only
     Column("digest", Boolean, nullable=False, default=True),  # what is not HIGH, daily
     Column("language", String(2), nullable=False, default=""),
+    Column("active", Boolean, nullable=False, default=True),  # may sign in
 )
 
 access_log = Table(
@@ -175,9 +176,63 @@ access_log = Table(
     Column("viewed_at", UTCDateTime, nullable=False, index=True),
 )
 
+# Support plans: one row per child with a plan, one per measure (for "My work" and the
+# caseload; the plan page reads the child's record itself).
+plans = Table(
+    "rm_plans", metadata,
+    Column("child_id", ID, primary_key=True),
+    Column("child_code", String(32), nullable=False),
+    Column("school_id", ID, nullable=False, index=True),
+    Column("status", String(16), nullable=False),  # draft | approved | closed
+    Column("owner", String(64), nullable=False),  # who drafted it: reviews are theirs
+    Column("review_on", String(10), nullable=False),  # ISO date
+    Column("closing", String(32), nullable=False),  # a closure proposed, waiting
+    Column("closure_reason", String(32), nullable=False),
+    Column("goals", Integer, nullable=False),
+    Column("reviews", Integer, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+measures = Table(
+    "rm_measures", metadata,
+    Column("measure_id", ID, primary_key=True),
+    Column("child_id", ID, nullable=False, index=True),
+    Column("child_code", String(32), nullable=False),
+    Column("school_id", ID, nullable=False, index=True),
+    Column("measure_type", String(40), nullable=False),
+    Column("area", String(32), nullable=False),
+    Column("responsible", String(64), nullable=False, index=True),
+    Column("starts_on", String(10), nullable=False),
+    Column("review_on", String(10), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("outcome", Text, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+# Follow-ups set in sessions and family contacts, until the next one of its kind is recorded.
+follow_ups = Table(
+    "rm_follow_ups", metadata,
+    Column("entry_id", ID, primary_key=True),
+    Column("child_id", ID, nullable=False, index=True),
+    Column("child_code", String(32), nullable=False),
+    Column("school_id", ID, nullable=False, index=True),
+    Column("kind", String(40), nullable=False),  # the entry that set it
+    Column("owner", String(64), nullable=False, index=True),
+    Column("due_on", String(10), nullable=False),
+    Column("done", Boolean, nullable=False),
+)
+
+# Transfers proposed and not yet answered: what the receiving school sees of the child.
+transfers = Table(
+    "rm_transfers", metadata,
+    Column("child_id", ID, primary_key=True),
+    Column("child_code", String(32), nullable=False),
+    Column("from_school_id", ID, nullable=False),
+    Column("to_school_id", ID, nullable=False, index=True),
+    Column("proposed_at", UTCDateTime, nullable=False),
+)
+
 # The read models' shape: raise it when a table or what a projection writes changes, so
 # that read models made by an earlier release are projected again from the log.
-SHAPE = 2  # 2: concerns
+SHAPE = 4  # 2: concerns; 3: accounts disabled or enabled; 4: plans and follow-ups
 shape = Table(
     "rm_shape", metadata,
     Column("name", String(32), primary_key=True),
@@ -185,4 +240,4 @@ shape = Table(
 )
 
 READ_MODEL_TABLES = (schools, children, chronology, escalations, concerns, wellbeing, accounts,
-                     access_log)
+                     access_log, plans, measures, follow_ups, transfers)

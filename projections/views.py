@@ -31,7 +31,7 @@ from domain.model import (
     StaffAccount,
 )
 from infrastructure.store import schema_lock
-from projections import caseload, chronology, concerns, erasure, escalations, wellbeing
+from projections import caseload, chronology, concerns, erasure, escalations, plans, wellbeing
 from projections.tables import (
     READ_MODEL_TABLES,
     SHAPE,
@@ -178,6 +178,15 @@ class ReadModelView(SQLAlchemyTrackingRecorder):
             caseload.transferred(uow, event)
             chronology.record(uow, event)
             concerns.child_transferred(uow, str(event.originator_id), event.to_school_id)
+            plans.moved(uow, str(event.originator_id), event.to_school_id)
+
+    def plan_changed(self, event: KopirAggregate.Event, tracking: Tracking) -> None:
+        """A step of the support plan, a consent, a transfer proposed or rejected: in the
+        chronology, and in the plan's rows."""
+        with self._tracked(tracking) as uow:
+            chronology.record(uow, event)
+            uow.child(str(event.originator_id)).touch(event)
+            plans.plan_changed(uow, event, plans.code_of(uow, str(event.originator_id)))
 
     def enrolment_closed(self, event: Child.EnrolmentClosed, tracking: Tracking) -> None:
         with self._tracked(tracking) as uow:
@@ -190,6 +199,8 @@ class ReadModelView(SQLAlchemyTrackingRecorder):
             caseload.entry_recorded(uow, event)
             if isinstance(event, Child.CounsellingSessionRecorded):
                 wellbeing.session_recorded(uow, event)
+            if type(event).__name__ in plans.SETS_FOLLOW_UPS:
+                plans.entry_recorded(uow, event, plans.code_of(uow, str(event.originator_id)))
 
     def entry_corrected(self, event: KopirAggregate.Event, tracking: Tracking) -> None:
         with self._tracked(tracking) as uow:
@@ -197,6 +208,7 @@ class ReadModelView(SQLAlchemyTrackingRecorder):
             chronology.record(uow, event)
             caseload.corrected(uow, event, kind, fields)
             escalations.entry_corrected(uow, event)
+            plans.entry_corrected(uow, event)
             if isinstance(event, Child.EntryRetracted):
                 wellbeing.retracted(uow, event)
             elif isinstance(event, Child.EntryAmended):
@@ -222,7 +234,19 @@ class ReadModelView(SQLAlchemyTrackingRecorder):
             uow.insert(accounts, {"user_id": event.user_id, "display_name": event.display_name,
                                   "role": event.user_role,
                                   "school_ids": json.dumps(list(event.school_ids)),
-                                  "email": "", "digest": True, "language": ""})
+                                  "email": "", "digest": True, "language": "",
+                                  "active": True})
+
+    def account_changed(self, event: KopirAggregate.Event, tracking: Tracking) -> None:
+        """Disabled or enabled, or a new role and schools (a password is no read model's)."""
+        if isinstance(event, StaffAccount.RoleChanged):
+            values: dict[str, Any] = {"role": event.user_role,
+                                      "school_ids": json.dumps(list(event.school_ids))}
+        else:
+            values = {"active": isinstance(event, StaffAccount.AccountEnabled)}
+        with self._tracked(tracking) as uow:
+            uow.flushed().execute(update(accounts).where(
+                accounts.c.user_id == event.user_id).values(**values))  # type: ignore[attr-defined]
 
     def notifications_set(self, event: StaffAccount.NotificationsSet,
                           tracking: Tracking) -> None:

@@ -94,6 +94,15 @@ def actor_for(user_id: str) -> Actor:
     return app().actor_for(user_id)
 
 
+def change_password(user_id: str, current: str, new: str, repeated: str) -> Actor:
+    return app().change_password(user_id, current, new, repeated)
+
+
+def in_office(actor: Actor) -> Actor:
+    """The signed-in actor with the delegations they hold now (a deputy's caseload)."""
+    return app().in_office(actor)
+
+
 def children(actor: Actor, open_only: bool = False) -> list[dict[str, Any]]:
     rows = staff().children(actor)
     return [c for c in rows if c["status"] == "open"] if open_only else rows

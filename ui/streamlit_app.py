@@ -9,7 +9,7 @@ import time
 import streamlit as st
 
 from domain.access import Actor
-from domain.errors import UnknownUser
+from domain.errors import KopirError, PasswordChangeRequired, UnknownUser
 from infrastructure.settings import settings
 from ui import forms, services
 from ui.i18n import LANGUAGES, current_language, t
@@ -28,6 +28,9 @@ def language_picker(where: object) -> None:
 
 def login() -> None:
     language_picker(st)
+    if "password_change" in st.session_state:
+        change_password()
+        return
     st.title(t("login.title"))
     st.caption(t("login.intro"))
     if settings().auth == "oidc":
@@ -41,11 +44,40 @@ def login() -> None:
         if st.form_submit_button(t("login.submit"), type="primary"):
             try:
                 st.session_state["actor"] = services.log_in(user.strip(), password)
+            except PasswordChangeRequired:
+                # Kept on the server for the next form only: the new password comes first.
+                st.session_state["password_change"] = (user.strip(), password)
+                st.rerun()
             except UnknownUser:
                 st.error(t("login.failed"))
             else:
                 st.session_state["seen_at"] = time.time()
                 st.rerun()
+
+
+def change_password() -> None:
+    """After a one-time password: a new password before anything else."""
+    user, one_time = st.session_state["password_change"]
+    st.title(t("login.change_title"))
+    st.info(t("login.change_intro"), icon=":material/key:")
+    with st.form("change_password"):
+        new = st.text_input(t("field.new_password"), type="password", key="new_password")
+        repeated = st.text_input(t("field.repeated"), type="password", key="repeated_password")
+        if st.form_submit_button(t("login.change_submit"), type="primary"):
+            try:
+                actor = services.change_password(user, one_time, new, repeated)
+            except UnknownUser:
+                st.session_state.pop("password_change", None)
+                st.error(t("login.failed"))
+            except KopirError as error:
+                forms.show_refusal(error)
+            else:
+                st.session_state.pop("password_change", None)
+                st.session_state["actor"], st.session_state["seen_at"] = actor, time.time()
+                st.rerun()
+    if st.button(t("login.change_cancel"), key="change_cancel"):
+        st.session_state.pop("password_change", None)
+        st.rerun()
 
 
 def oidc_actor() -> Actor | None:
@@ -90,11 +122,14 @@ def main() -> None:
             st.info(t("login.expired"))
         st.navigation([st.Page(login, title=t("login.title"))], position="hidden").run()
         return
+    actor = services.in_office(actor)  # a delegation begins and ends on time
     st.session_state["actor"] = actor
     with st.sidebar:
         language_picker(st)
         st.caption(t("signed_in_as", name=forms.escape(actor.display_name or actor.user_id),
                      role=t(f"role.{actor.role.value}")))
+        for standing in actor.standing_in:
+            st.caption(t("delegation.standing_in", supervisor=forms.escape(standing.supervisor)))
         if st.button(t("logout"), key="logout", icon=":material/logout:"):
             sign_out()
             st.rerun()

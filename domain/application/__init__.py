@@ -2,17 +2,19 @@
 
 Inside `batch()` many commands share one transaction (demo data, imports); otherwise
 every command is its own transaction. The commands are grouped by who uses them:
-recording (staff), supervision (escalations), administration (schools, accounts,
+recording (staff), planning (support plans, family work, transfers), supervision
+(concerns), administration (schools, accounts,
 erasure, the trail).
 """
 
 from domain.application.administration import Administration
 from domain.application.base import SYSTEM, command
+from domain.application.planning import Planning
 from domain.application.recording import Recording
 from domain.application.supervision import Supervision
 
 
-class SchoolIntegration(Recording, Supervision, Administration):
+class SchoolIntegration(Recording, Planning, Supervision, Administration):
     """The application every user action goes through."""
 
     name = "SchoolIntegration"

@@ -13,9 +13,18 @@ from eventsourcing.application import AggregateNotFoundError
 
 from domain import access, checks
 from domain.access import Actor, Role
-from domain.application.base import SYSTEM, Base, command
+from domain.application.accounts import check_new_password, check_role_and_schools
+from domain.application.base import SYSTEM, command
+from domain.application.delegation import Delegation
 from domain.checks import SHORT_TEXT
-from domain.errors import InvalidEntry, MissingMasterKey, Problems, UnknownChild, UnknownUser
+from domain.errors import (
+    InvalidEntry,
+    MissingMasterKey,
+    PasswordChangeRequired,
+    Problems,
+    UnknownChild,
+    UnknownUser,
+)
 from domain.model import (
     AccessEntry,
     KopirAggregate,
@@ -24,9 +33,7 @@ from domain.model import (
     StaffAccount,
     user_id_uuid,
 )
-from domain.passwords import hash_password, verify_password
-
-MINIMUM_PASSWORD = 8
+from domain.passwords import hash_password
 
 
 @runtime_checkable
@@ -46,7 +53,7 @@ class Shredding(Protocol):
 EMAIL = re.compile(r"[^@\s]{1,64}@[A-Za-z0-9.-]{1,190}\.[A-Za-z]{2,24}")
 
 
-class Administration(Base):
+class Administration(Delegation):
     # --- schools and accounts -----------------------------------------------------------
     @command
     def register_school(self, actor: Actor, school_id: str, name: str, region: str) -> None:
@@ -69,15 +76,8 @@ class Administration(Base):
         if not isinstance(user_id, str) or not checks.USER_ID.match(user_id):
             problems.add("user_id", "account.user_format")
         checks.text(problems, "display_name", display_name, required=True, limit=SHORT_TEXT)
-        checks.choice(problems, "role", role, Role)
-        if not isinstance(school_ids, (list, tuple)) or not school_ids or \
-                not all(isinstance(s, str) and (s == "*" or checks.SCHOOL_ID.match(s))
-                        for s in school_ids):
-            problems.add("school_ids", "account.schools_format")
-        if not isinstance(password, str) or len(password) < MINIMUM_PASSWORD:
-            problems.add("password", "account.password_short", minimum=MINIMUM_PASSWORD)
-        elif not checks.encodable(password):
-            problems.add("password", "text.invalid_characters")
+        check_role_and_schools(problems, role, school_ids)
+        check_new_password(problems, password)
         problems.raise_if_any()
         account = StaffAccount.register(user_id, display_name, Role(role).value, school_ids,
                                         hash_password(password), self._stamp(actor, "*"))
@@ -105,26 +105,23 @@ class Administration(Base):
         account.set_notifications(email.strip(), digest, language, self._stamp(actor, "*"))
         self._save(account)
 
+    @command
     def log_in(self, user_id: str, password: str) -> Actor:
-        """The actor for a user id and password; UnknownUser when either is wrong."""
-        if not isinstance(user_id, str) or not isinstance(password, str) or \
-                not checks.USER_ID.match(user_id) or not checks.encodable(password):
-            raise UnknownUser()
-        try:
-            account: StaffAccount = self.repository.get(user_id_uuid(user_id))
-        except AggregateNotFoundError:
-            raise UnknownUser() from None
-        if not account.is_active or not verify_password(password, account.password_hash):
-            raise UnknownUser()
+        """The actor for a user id and password; UnknownUser when either is wrong or the
+        account is disabled; PasswordChangeRequired after a one-time password (then
+        `change_password` signs in)."""
+        account = self._signing_in(user_id, password)
+        if account.must_change_password:
+            raise PasswordChangeRequired(user=account.user_id)
         return self.actor(account)
 
+    @command
     def actor_for(self, user_id: str) -> Actor:
-        if not isinstance(user_id, str) or not checks.USER_ID.match(user_id):
-            raise UnknownUser(code="unknown_user", user="?")
-        try:
-            return self.actor(self.repository.get(user_id_uuid(user_id)))
-        except AggregateNotFoundError:
-            raise UnknownUser(code="unknown_user", user=user_id) from None
+        """The actor of an active account (single sign-on has checked who it is)."""
+        account = self.account(user_id)
+        if not account.is_active:
+            raise UnknownUser()
+        return self.actor(account)
 
     # --- erasure --------------------------------------------------------------------------
     @command

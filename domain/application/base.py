@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import datetime
 from typing import Any, Callable, Iterator, Sequence, TypeVar, cast
 from uuid import UUID, uuid4
@@ -19,9 +20,17 @@ from eventsourcing.domain import DomainEventProtocol
 from eventsourcing.persistence import IntegrityError, JSONTranscoder, Transcoding
 
 from domain import access, checks, clock
-from domain.access import Actor, Role
+from domain.access import Actor, Role, Standing
 from domain.errors import Problems, RecordChanged, SubmissionReused, UnknownChild
-from domain.model import Child, KopirAggregate, StaffAccount, Stamp, child_id, school_uuid
+from domain.model import (
+    Child,
+    KopirAggregate,
+    StaffAccount,
+    Stamp,
+    child_id,
+    school_uuid,
+    user_id_uuid,
+)
 from domain.submission import Submission, submission_uuid
 
 Command = TypeVar("Command", bound=Callable[..., Any])
@@ -195,11 +204,53 @@ class Base(Application[UUID]):
             raise
         return True
 
-    @staticmethod
-    def actor(account: StaffAccount) -> Actor:
+    def _record_one(self, actor: Actor, what: str, code: str, form: Any,
+                    event_class: type[Child.Entry], expected_version: int | None,
+                    entry_id: str | None) -> str:
+        """Record an entry of one child from its form (a session, a family contact), once
+        per submission id; returns the entry's id."""
+        child = self._child_for(actor, what, code)
+        if entry_id is not None and self._already_recorded(child, entry_id):
+            return entry_id
+        self._check_version(child, expected_version)
+        form.validate(self._now())
+        content = form.as_event_fields()
+        submitted, entry_id = entry_id, entry_id or str(self.new_id())
+        stamp = self._stamp(actor, child.school_id, content.pop("occurred_at"))
+        child.record_entry(event_class, entry_id, content, stamp)
+        self._save_entry(child, submitted, stamp)
+        return entry_id
+
+    # --- who acts -------------------------------------------------------------------------
+    def actor(self, account: StaffAccount) -> Actor:
         return Actor(user_id=account.user_id, role=Role(account.user_role),
                      school_ids=frozenset(account.school_ids),
-                     display_name=account.display_name)
+                     display_name=account.display_name, standing_in=self._standing(account))
+
+    def _standing(self, account: StaffAccount) -> tuple[Standing, ...]:
+        """The delegations the person holds now, on the application's clock: each one
+        active, of a supervisor still active, with that supervisor's schools."""
+        held = []
+        for _, delegation in account.delegations_at(self._now(), "deputy"):
+            try:
+                supervisor = self._get(user_id_uuid(delegation["supervisor"]))
+            except AggregateNotFoundError:
+                continue
+            if isinstance(supervisor, StaffAccount) and supervisor.is_active and \
+                    supervisor.user_role == Role.SUPERVISOR.value:
+                held.append(Standing(supervisor.user_id, frozenset(supervisor.school_ids)))
+        return tuple(held)
+
+    def in_office(self, actor: Actor) -> Actor:
+        """The actor with the delegations they hold now, whatever the actor held when it was
+        made: a deputy's extra caseload begins and ends on time, and ends when it is ended."""
+        try:
+            account = self._get(user_id_uuid(actor.user_id))
+        except AggregateNotFoundError:
+            return replace(actor, standing_in=())
+        if not isinstance(account, StaffAccount):
+            return replace(actor, standing_in=())
+        return replace(actor, standing_in=self._standing(account))
 
 
 SYSTEM = Actor(user_id="system", role=Role.ADMIN, school_ids=frozenset({"*"}),

@@ -17,7 +17,6 @@ from domain.aggregate import Stamp
 from domain.application.base import Base, command
 from domain.checks import TEXT, plain
 from domain.commands import (
-    AMENDABLE,
     Concern,
     ConflictReport,
     Correction,
@@ -35,6 +34,7 @@ from domain.errors import (
     UnknownChild,
 )
 from domain.model import Child, Escalation
+from domain.plan_forms import AMENDABLE
 from domain.vocabulary import ACK_DEADLINES
 
 
@@ -56,22 +56,6 @@ class Recording(Base):
             stamp=self._stamp(actor, form.school_id, form.occurred_at))
         self._save(child, conflict=ChildAlreadyEnrolled(child=form.child_code))
         return child.id
-
-    @command
-    def transfer_child(self, actor: Actor, code: str, to_school_id: str, reason: str,
-                       expected_version: int | None = None) -> None:
-        child = self._child_for(actor, "transfer", code)
-        self._check_version(child, expected_version)
-        problems = Problems()
-        if not isinstance(to_school_id, str) or not to_school_id or \
-                to_school_id == child.school_id:
-            problems.add("to_school_id", "transfer.school")
-        elif not self.is_school(to_school_id):
-            problems.add("to_school_id", "transfer.unknown_school", school=to_school_id[:40])
-        checks.text(problems, "reason", reason, required=True, limit=TEXT)
-        problems.raise_if_any()
-        child.transfer(to_school_id, reason, self._stamp(actor, child.school_id))
-        self._save(child)
 
     @command
     def close_enrolment(self, actor: Actor, code: str, reason: str,
@@ -140,17 +124,8 @@ class Recording(Base):
     def record_counselling_session(self, actor: Actor, code: str, form: CounsellingSession,
                                    expected_version: int | None = None,
                                    entry_id: str | None = None) -> str:
-        child = self._child_for(actor, "counselling", code)
-        if entry_id is not None and self._already_recorded(child, entry_id):
-            return entry_id
-        self._check_version(child, expected_version)
-        form.validate(self._now())
-        content = form.as_event_fields()
-        submitted, entry_id = entry_id, entry_id or str(self.new_id())
-        stamp = self._stamp(actor, child.school_id, content.pop("occurred_at"))
-        child.record_entry(Child.CounsellingSessionRecorded, entry_id, content, stamp)
-        self._save_entry(child, submitted, stamp)
-        return entry_id
+        return self._record_one(actor, "counselling", code, form,
+                                Child.CounsellingSessionRecorded, expected_version, entry_id)
 
     @command
     def raise_concern(self, actor: Actor, code: str, form: Concern,

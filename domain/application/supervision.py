@@ -49,27 +49,33 @@ class Supervision(Base):
     @command
     def acknowledge_escalation(self, actor: Actor, escalation_id: UUID, note: str = "") -> None:
         """Acknowledge with a rationale: what will happen next, or why nothing will."""
+        actor = self.in_office(actor)
         escalation = self._escalation_for(actor, escalation_id)
         check_rationale(note)
-        escalation.acknowledge(note, self._stamp(actor, escalation.school_id))
+        escalation.acknowledge(note, self._stamp(actor, escalation.school_id),
+                               actor.acting_for(escalation.school_id))
         self._save(escalation)
 
     @command
     def assign_escalation(self, actor: Actor, escalation_id: UUID, assignee: str,
                           note: str = "") -> None:
+        actor = self.in_office(actor)
         escalation = self._escalation_for(actor, escalation_id)
         if not isinstance(assignee, str) or not assignee.strip() or len(assignee) > 64:
             raise InvalidEntry.one("assignee", "assignee.missing")
         check_rationale(note)
-        escalation.assign(assignee, note, self._stamp(actor, escalation.school_id))
+        escalation.assign(assignee, note, self._stamp(actor, escalation.school_id),
+                          actor.acting_for(escalation.school_id))
         self._save(escalation)
 
     @command
     def resolve_escalation(self, actor: Actor, escalation_id: UUID, form: Resolution) -> None:
+        actor = self.in_office(actor)
         escalation = self._escalation_for(actor, escalation_id)
         form.validate(self._now())
         escalation.resolve(form.as_event_fields()["outcome"], form.rationale,
-                           self._stamp(actor, escalation.school_id))
+                           self._stamp(actor, escalation.school_id),
+                           actor.acting_for(escalation.school_id))
         self._save(escalation)
 
     # --- concerns: what a supervisor handles, one per child -------------------------------
@@ -101,37 +107,45 @@ class Supervision(Base):
     @command
     def acknowledge_concern(self, actor: Actor, concern_id: UUID | str, note: str = "") -> None:
         """Acknowledge with a rationale: what will happen next, or why nothing will."""
+        actor = self.in_office(actor)
         concern = self._concern_for(actor, concern_id)
         check_rationale(note)
-        concern.acknowledge(note, self._stamp(actor, concern.school_id))
+        concern.acknowledge(note, self._stamp(actor, concern.school_id),
+                            actor.acting_for(concern.school_id))
         self._save(concern)
 
     @command
     def assign_concern(self, actor: Actor, concern_id: UUID | str, assignee: str,
                        note: str = "") -> None:
+        actor = self.in_office(actor)
         concern = self._concern_for(actor, concern_id)
         self.check_assignee(concern.school_id, assignee)
         check_rationale(note)
-        concern.assign(assignee, note, self._stamp(actor, concern.school_id))
+        concern.assign(assignee, note, self._stamp(actor, concern.school_id),
+                       actor.acting_for(concern.school_id))
         self._save(concern)
 
     @command
     def snooze_concern(self, actor: Actor, concern_id: UUID | str, until: datetime,
                        reason: str = "") -> None:
         """Put it aside until a moment within seven days, with a reason; then it comes back."""
+        actor = self.in_office(actor)
         concern = self._concern_for(actor, concern_id)
         check_rationale(reason)
         if not isinstance(until, datetime) or until.tzinfo is None:
             raise InvalidEntry.one("until", "moment.missing")
-        concern.snooze(reason, until, self._stamp(actor, concern.school_id))
+        concern.snooze(reason, until, self._stamp(actor, concern.school_id),
+                       actor.acting_for(concern.school_id))
         self._save(concern)
 
     @command
     def resolve_concern(self, actor: Actor, concern_id: UUID | str, form: Resolution) -> None:
+        actor = self.in_office(actor)
         concern = self._concern_for(actor, concern_id)
         form.validate(self._now())
         concern.resolve(form.as_event_fields()["outcome"], form.rationale,
-                        self._stamp(actor, concern.school_id))
+                        self._stamp(actor, concern.school_id),
+                        actor.acting_for(concern.school_id))
         self._save(concern)
 
     def triage(self, actor: Actor, concern_ids: Iterable[UUID | str], action: str,

@@ -119,6 +119,10 @@ def fact_of(event: Any) -> Fact | None:
                     positive=bool(getattr(event, "positive", False)),
                     text=f"{event.description}\x1f{event.action_taken}",  # description, action
                     label_about=getattr(event, "label_about", None) or "", **common)
+    if isinstance(event, Child.FamilyContactRecorded):  # kind: the outcome, and who refused
+        refused = f"refused_by_{event.refused_by}" if event.outcome == "refused" else ""
+        return Fact(entry_id=event.entry_id, kind=refused or event.outcome,
+                    text=event.summary or "", **common)
     if isinstance(event, Child.CounsellingSessionRecorded):
         return Fact(entry_id=event.entry_id, attendance=event.attendance,
                     wellbeing=tuple(sorted((event.wellbeing or {}).items())), **common)

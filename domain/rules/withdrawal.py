@@ -90,6 +90,13 @@ def amended_fact(fact: Fact, changes: dict[str, Any]) -> Fact:
         values["kind"] = changes["kind"]
     if isinstance(changes.get("occurred_at"), datetime):
         values["occurred_at"] = changes["occurred_at"]
+    if fact.type == "FamilyContactRecorded" and ("outcome" in changes or "refused_by" in changes):
+        was_refused = fact.kind.startswith("refused_by_")
+        outcome = changes.get("outcome", "refused" if was_refused else fact.kind)
+        by = changes.get("refused_by", fact.kind[len("refused_by_"):] if was_refused else "")
+        values["kind"] = f"refused_by_{by}" if outcome == "refused" and by else outcome
+    if fact.type == "FamilyContactRecorded" and "summary" in changes:
+        values["text"] = changes["summary"] or ""
     return replace(fact, **values)
 
 

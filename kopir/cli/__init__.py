@@ -12,11 +12,21 @@ import sys
 from typing import Sequence
 
 from domain.errors import KopirError
-from kopir.cli import data, distributed, importing, integrity, parked, reading, running
+from kopir.cli import (
+    accounts,
+    data,
+    distributed,
+    importing,
+    integrity,
+    parked,
+    plans,
+    reading,
+    running,
+)
 from kopir.cli.parser import Parser, UsageError, subcommands
 from kopir.cli.sentences import sentence
 
-GROUPS = (data, importing, running, reading, parked, distributed, integrity)
+GROUPS = (data, importing, running, reading, plans, parked, distributed, integrity, accounts)
 
 
 def build_parser() -> Parser:

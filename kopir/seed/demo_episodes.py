@@ -34,13 +34,13 @@ from domain.vocabulary import (
 )
 from kopir.seed import demo_text as text
 from kopir.seed.demo_cast import Plan
-from kopir.seed.demo_plans import ChildPlans
+from kopir.seed.demo_support import SupportPlans
 
 EPISODE_RATE = 0.45  # per child and school year
 KINDS = (("crisis", 4), ("stigma", 3), ("withdrawal", 2))
 
 
-class EpisodePlans(ChildPlans):
+class EpisodePlans(SupportPlans):
     def plan(self, count: int) -> None:
         self.episodes: list[Episode] = []
         super().plan(count)

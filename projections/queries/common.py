@@ -38,7 +38,7 @@ HANDLE_CONCERNS = ("psychologist", "supervisor")
 def school_staff(people: list[dict[str, Any]], school_id: str) -> list[dict[str, Any]]:
     """Who of these accounts takes on a concern of a school: its psychologists and the
     supervisors named for it (not those who may read every school)."""
-    return [p for p in people if p["role"] in HANDLE_CONCERNS
+    return [p for p in people if p["role"] in HANDLE_CONCERNS and p.get("active", True)
             and school_id in json.loads(p["school_ids"])]
 
 
@@ -51,10 +51,12 @@ def age_band(birth_year: int, on: datetime) -> str:
 
 
 def within(column: Any, actor: Actor) -> ColumnElement[bool]:
-    """Rows of the actor's schools only (every school for a national role)."""
-    if access.ALL_SCHOOLS in actor.school_ids:
+    """Rows of the actor's schools only (every school for a national role), and of the
+    schools of a supervisor they stand in for."""
+    schools = actor.oversight_schools
+    if access.ALL_SCHOOLS in schools:
         return true()
-    return column.in_(sorted(actor.school_ids))
+    return column.in_(sorted(schools))
 
 
 def decode_lists(row: dict[str, Any]) -> None:
@@ -71,7 +73,7 @@ def visible(row: dict[str, Any], actor: Actor) -> bool:
 def present(row: dict[str, Any], actor: Actor) -> dict[str, Any]:
     """A chronology row as plain data with the fields the actor may see (at any depth: an
     amendment's changes too)."""
-    hidden = access.hidden_fields(actor)
+    hidden = access.hidden_fields(actor, row.get("school_id"))
     out = access.redact(dict(row), hidden)
     out["fields"] = access.redact(json.loads(row["fields"]), hidden)
     if row.get("original_fields"):

@@ -131,7 +131,7 @@ class OversightQueries(ConcernQueries):
         supervisors of that school (not everyone who may read every school)."""
         access.check_may_handle_escalations(actor, school_id)
         a = accounts.c
-        rows = self._select(select(a.user_id, a.display_name, a.role, a.school_ids)
+        rows = self._select(select(a.user_id, a.display_name, a.role, a.school_ids, a.active)
                             .order_by(a.display_name, a.user_id))
         return [{"user_id": r["user_id"], "display_name": r["display_name"]}
                 for r in school_staff(rows, school_id)]

@@ -19,11 +19,12 @@ from domain.errors import UnknownChild
 from domain.vocabulary import INDICATORS
 from projections import chronology as chronology_rows
 from projections.queries.common import age_band, present, visible
+from projections.queries.plans import PlanQueries
 from projections.queries.tasks import TaskQueries
 from projections.tables import children, chronology, schools, wellbeing
 
 
-class StaffQueries(TaskQueries):
+class StaffQueries(TaskQueries, PlanQueries):
     def children(self, actor: Actor, school_id: str | None = None) -> list[dict[str, Any]]:
         """Children in the actor's scope (optionally one school): codes, school, state."""
         if actor.role == access.Role.ADMIN:
@@ -33,9 +34,9 @@ class StaffQueries(TaskQueries):
                            c.open_escalations, c.last_session_at).order_by(c.code)
         if school_id is not None:
             statement = statement.where(c.school_id == school_id)
-        now, hidden = self.app.clock.now(), access.hidden_fields(actor)
-        rows = [access.redact(r, hidden) for r in self._select(statement)
-                if actor.covers(r["school_id"])]
+        now = self.app.clock.now()
+        rows = [access.redact(r, access.hidden_fields(actor, r["school_id"]))
+                for r in self._select(statement) if actor.oversees(r["school_id"])]
         for row in rows:
             row["age_band"] = age_band(row.pop("birth_year"), now)
         return rows
@@ -54,7 +55,7 @@ class StaffQueries(TaskQueries):
         access.check_may_read_child(actor, row["school_id"], code)
         row["languages"] = json.loads(row["languages"])
         row["age_band"] = age_band(row["birth_year"], self.app.clock.now())
-        return access.redact(row, access.hidden_fields(actor))
+        return access.redact(row, access.hidden_fields(actor, row["school_id"]))
 
     def record(self, actor: Actor, code: str, as_of: datetime | None = None) -> dict[str, Any]:
         """A child's record as the chronology page shows it (the summary, the entries, and

@@ -15,7 +15,15 @@ from domain.commands import Correction, CounsellingSession, Wellbeing
 from domain.concern import concern_id
 from domain.errors import InvalidEntry, KopirError
 from domain.model import child_id
-from domain.vocabulary import Attendance, LabelAbout, PeerIncidentKind, SessionType
+from domain.plan_forms import Consent
+from domain.vocabulary import (
+    Attendance,
+    ConsentPurpose,
+    FamilyMember,
+    LabelAbout,
+    PeerIncidentKind,
+    SessionType,
+)
 from processes.engine_runner import EngineRunner
 from tests import forms
 
@@ -122,7 +130,11 @@ def test_a_child_moves_only_to_a_registered_school(world):
             "to_school_id")
     refused(lambda: world.app.transfer_child(world.psychologist, "AST-0001", "S404", "moved"),
             "to_school_id")
+    world.app.record_consent(world.psychologist, "AST-0001", Consent(
+        ConsentPurpose.SHARE_WITH_SCHOOL, True, FamilyMember.MOTHER))
     world.app.transfer_child(world.psychologist, "AST-0001", "S2", "The family moved.")
+    assert world.app.child("AST-0001").school_id == "S1"  # until S2 accepts
+    world.app.accept_transfer(world.supervisor, "AST-0001")
     assert world.app.child("AST-0001").school_id == "S2"
 
 

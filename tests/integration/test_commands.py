@@ -24,7 +24,10 @@ from domain.errors import (
     UnknownUser,
 )
 from domain.model import Child, child_id
+from domain.plan_forms import Consent
 from domain.vocabulary import (
+    ConsentPurpose,
+    FamilyMember,
     LabelAbout,
     Level,
     Outcome,
@@ -164,7 +167,10 @@ def test_nothing_is_recorded_for_a_closed_enrolment(world):
 
 def test_a_transferred_child_belongs_to_the_new_school(world):
     enrolled(world)
+    world.app.record_consent(world.psychologist, "AST-0001", Consent(
+        ConsentPurpose.SHARE_WITH_SCHOOL, True, FamilyMember.MOTHER))
     world.app.transfer_child(world.psychologist, "AST-0001", "S2", "Family moved.")
+    world.app.accept_transfer(world.supervisor, "AST-0001")  # a supervisor of S2 answers
     with pytest.raises(NotAuthorised):
         world.app.record_conflict(world.teacher, "AST-0001", forms.conflict(world.later(hours=1)))
     world.app.record_conflict(world.other_teacher, "AST-0001", forms.conflict(world.clock.now()))

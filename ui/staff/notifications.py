@@ -42,7 +42,7 @@ if not told:
 st.dataframe(pd.DataFrame([{
     t("col.when"): fmt_datetime(n["queued_at"]),
     t("col.child"): n["child_code"],
-    t("col.level"): t(f"choice.level.{n['level']}"),
+    t("col.level"): t(f"choice.level.{n['level']}") if n["level"] else "",
     t("col.school"): n["school_id"],
     t("col.why"): t(f"notifications.reason.{n['reason']}"),
     t("col.how"): t("notifications.by_email", at=fmt_datetime(n["sent_at"]))

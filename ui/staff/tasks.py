@@ -1,7 +1,8 @@
-"""My tasks: what the rules expect of me before a supervisor hears of it (a first session
-after enrolment, a session after a degrading label, sessions after missed ones, the
-follow-ups I set), and the concerns assigned to me; overdue first, with when each reaches
-the supervisor."""
+"""My work: the week of the person signed in. What the rules expect before a supervisor
+hears of it (a first session after enrolment, a session after a degrading label, sessions
+after missed ones), the follow-ups they set in sessions and family contacts, the measures
+they are responsible for and the plans they drafted when a review is due, what waits for
+a supervisor's approval, and the concerns assigned to them: overdue, due this week, later."""
 
 from __future__ import annotations
 
@@ -15,17 +16,16 @@ from ui.i18n import fmt_datetime, t
 me = forms.actor()
 st.title(t("nav.tasks"))
 try:
-    tasks = services.staff().tasks(me)
+    work = services.staff().my_work(me)
 except KopirError as error:
     forms.show_refusal(error)
     st.stop()
-if not tasks:
+if not any(work.values()):
     st.success(t("empty.tasks"), icon=":material/done_all:")
     st.stop()
-overdue = [task for task in tasks if task["overdue"]]
-kpis = st.columns(2)
-kpis[0].metric(t("tasks.overdue"), len(overdue))
-kpis[1].metric(t("tasks.all"), len(tasks))
+kpis = st.columns(3)
+for column, section in zip(kpis, ("overdue", "this_week", "later"), strict=True):
+    column.metric(t(f"work.{section}"), len(work[section]))
 
 
 def table(rows: list[dict]) -> pd.DataFrame:  # type: ignore[type-arg]
@@ -38,8 +38,8 @@ def table(rows: list[dict]) -> pd.DataFrame:  # type: ignore[type-arg]
     } for task in rows])
 
 
-for title, rows in ((t("tasks.overdue"), overdue),
-                    (t("tasks.coming"), [task for task in tasks if not task["overdue"]])):
+for section in ("overdue", "this_week", "later"):
+    rows = work[section]
     if rows:
-        st.subheader(title)
+        st.subheader(t(f"work.{section}"))
         st.dataframe(table(rows), hide_index=True, width="stretch")

@@ -62,6 +62,14 @@ def signal_lines(signal: dict[str, Any], entries: list[dict[str, Any]]) -> None:
         st.caption(t("monitor.late", days=raised["detection_delay_seconds"] // 86400))
 
 
+def decided_by(step: dict[str, Any]) -> str:
+    """Who took a decision: a deputy's names the supervisor they stood in for too."""
+    if step.get("acting_for"):
+        return t("history.acting_for", deputy=forms.escape(step.get("by", "")),
+                 supervisor=forms.escape(step["acting_for"]))
+    return forms.escape(step.get("by", ""))
+
+
 def details(me: Actor) -> None:
     """The concern opened, where the eye is: above the list."""
     selected = st.session_state.get("monitor_selected")
@@ -103,7 +111,7 @@ def details(me: Actor) -> None:
                 t("col.recorded_by"): e["recorded_by"],
             } for e in why["entries"]]), hide_index=True, width="stretch")
         if row["history"]:
-            st.caption(" · ".join(t(f"history.{h['action']}", by=h.get("by", ""),
+            st.caption(" · ".join(t(f"history.{h['action']}", by=decided_by(h),
                                     at=fmt_datetime(datetime.fromisoformat(h["at"])))
                                   for h in row["history"]))
     if row["status"] in ("resolved", "folded"):

@@ -1,0 +1,74 @@
+"""Reads of support plans: a child's plan (as it stands, or as it stood), logged as a read
+of the child's record; the transfers waiting for a school's answer."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+
+from domain import access
+from domain.access import Actor
+from domain.model import Child
+from projections.plan_view import plan_of
+from projections.queries.common import Reader
+from projections.tables import accounts, schools, transfers
+
+
+class PlanQueries(Reader):
+    def plan(self, actor: Actor, code: str, as_of: datetime | None = None) -> dict[str, Any]:
+        """The child's support plan with its goals, measures (the person responsible by
+        name), reviews (outcomes beside what the record showed), approvals and consents; the
+        fields the reader may not see left out. One read of the record, logged."""
+        events = self.app.child_events(actor, code, as_of=as_of)
+        plan = plan_of(events)
+        names = self.staff_names()
+        for measure in plan["measures"]:
+            measure["responsible_name"] = names.get(measure["responsible"],
+                                                    measure["responsible"])
+        plan["owner_name"] = names.get(plan["owner"], plan["owner"])
+        plan["wellbeing_trend"] = _trend(events)
+        shown = access.redact(plan, access.hidden_fields(actor))
+        self.app.record_access(actor, code, "plan" if as_of is None else "replay",
+                               sorted(k for k, v in shown.items() if v), as_of=as_of)
+        return shown  # type: ignore[no-any-return]
+
+    def staff_names(self) -> dict[str, str]:
+        a = accounts.c
+        return {r["user_id"]: r["display_name"]
+                for r in self._select(select(a.user_id, a.display_name))}
+
+    def responsible_people(self, actor: Actor, school_id: str) -> list[dict[str, str]]:
+        """Who may be responsible for a measure at a school, by name: its active tutors,
+        psychologists and supervisors named for it."""
+        access.check_in_scope(actor, school_id, "", "choose a responsible person")
+        a = accounts.c
+        rows = self._select(select(a.user_id, a.display_name, a.role, a.school_ids, a.active)
+                            .order_by(a.display_name, a.user_id))
+        return [{"user_id": r["user_id"], "display_name": r["display_name"]} for r in rows
+                if r["role"] in ("teacher", "psychologist", "supervisor") and r["active"]
+                and school_id in json.loads(r["school_ids"])]
+
+    def registered_schools(self) -> list[dict[str, Any]]:
+        """Every registered school (the directory a transfer is chosen from)."""
+        return self._select(select(schools).order_by(schools.c.region, schools.c.name))
+
+    def transfers_waiting(self, actor: Actor) -> list[dict[str, Any]]:
+        """Children proposed to move to one of the actor's schools, waiting for an answer:
+        their code, the sending school and when, nothing of the record."""
+        t = transfers.c
+        return [row for row in self._select(
+            select(t.child_code, t.from_school_id, t.to_school_id, t.proposed_at)
+            .order_by(t.proposed_at)) if actor.covers(row["to_school_id"])]
+
+
+def _trend(events: list[Any]) -> list[dict[str, Any]]:
+    """The wellbeing scores of attended sessions, in the order they happened (retracted
+    sessions left out), for the chart beside the reviews."""
+    retracted = {e.retracts for e in events if isinstance(e, Child.EntryRetracted)}
+    points = [{"occurred_at": e.occurred_at, **dict(e.wellbeing)} for e in events
+              if isinstance(e, Child.CounsellingSessionRecorded) and e.wellbeing
+              and e.entry_id not in retracted]
+    return sorted(points, key=lambda p: p["occurred_at"])
