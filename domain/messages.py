@@ -67,6 +67,10 @@ PROBLEMS = {
     "import.wellbeing": "the wellbeing scores are four numbers from 1 to 5: social_ties, "
                         "school_engagement, emotional_state, family_support.",
     "import.value": "cannot be read.",
+    "import.goals": "list the goals as area: target separated by ';', e.g. "
+                    "social_ties: two friends in class.",
+    "import.outcomes": "list the outcomes as area: better, same or worse separated by ';', "
+                       "e.g. social_ties: better.",
     "plan.goals_missing": "a plan needs at least one goal: a wellbeing area and its target.",
     "plan.review_in_past": "the review date has passed; choose today or a later day.",
     "plan.review_before_start": "the review comes before the measure starts.",

@@ -21,7 +21,8 @@ DRAFT, APPROVED, CLOSED = "draft", "approved", "closed"
 
 
 def new_plan() -> dict[str, Any]:
-    return {"status": "", "goals": {}, "measures": {}, "closing": "", "review_on": ""}
+    return {"status": "", "goals": {}, "measures": {}, "closing": "", "review_on": "",
+            "reviews": []}
 
 
 class PlanDrafted(KopirAggregate.Event):
@@ -83,6 +84,7 @@ class PlanReviewed(KopirAggregate.Event):
     """The outcome per goal, beside what the record showed the reviewer: the wellbeing
     scores then and now, and the positive ties since the last review."""
 
+    review_id: str
     outcomes: dict[str, str]
     evidence: dict[str, Any]
     next_review_on: str
@@ -90,6 +92,7 @@ class PlanReviewed(KopirAggregate.Event):
 
     def apply(self, aggregate: Any) -> None:
         aggregate.plan["review_on"] = self.next_review_on
+        aggregate.plan["reviews"].append(self.review_id)
 
 
 class PlanClosureProposed(KopirAggregate.Event):

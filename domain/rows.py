@@ -29,13 +29,15 @@ from domain.commands import (
     Wellbeing,
 )
 from domain.errors import Problems
+from domain.plan_forms import Consent, FamilyContact, Goal, Measure, PlanDraft, Review
 from domain.vocabulary import INDICATORS
 
 NAMESPACE = UUID("6f1c2a9e-4b53-5d3e-9a8f-1c0b7e2d4a61")  # of imported submissions
 FORMS: dict[str, type[Payload]] = {
     "enrolment": Enrolment, "conflict": ConflictReport, "peer_incident": PeerIncidentReport,
     "session": CounsellingSession, "concern": Concern, "amendment": Correction,
-    "retraction": Correction}
+    "retraction": Correction, "family_contact": FamilyContact, "consent": Consent,
+    "plan": PlanDraft, "measure": Measure, "review": Review}
 ROW = frozenset({"row_id", "form", "child_code"})
 CORRECTION = frozenset({"entry", "reason", "changes"})
 
@@ -202,6 +204,28 @@ def _strings(value: Any, _: tzinfo) -> tuple[str, ...]:
     return tuple(v.strip() for v in str(value).replace(",", ";").split(";") if v.strip())
 
 
+def _pairs(value: Any) -> list[tuple[str, str]]:
+    """`key: text; key: text` (a CSV cell), or a JSON object or list of pairs."""
+    if isinstance(value, dict):
+        return [(str(k).strip(), str(v).strip()) for k, v in value.items()]
+    if isinstance(value, list):
+        return [(str(v["area"]).strip(), str(v["target"]).strip()) for v in value]
+    found = [tuple(x.strip() for x in part.split(":", 1)) for part in str(value).split(";")
+             if part.strip()]
+    if not found or any(len(pair) != 2 for pair in found):
+        raise ValueError(value)
+    return found  # type: ignore[return-value]
+
+
+def _goals(value: Any, _: tzinfo) -> tuple[Goal, ...]:
+    return tuple(Goal(area, target) for area, target in _pairs(value))
+
+
+def _outcomes(value: Any, _: tzinfo) -> dict[str, str]:
+    """Outcomes by wellbeing area (an imported review names its goals by their area)."""
+    return dict(_pairs(value))
+
+
 def _participants(value: Any, _: tzinfo) -> tuple[Participant, ...]:
     if isinstance(value, str):
         value = [dict(zip(("child_code", "role"), (x.strip() for x in part.split(":", 1))))
@@ -215,9 +239,11 @@ def _participants(value: Any, _: tzinfo) -> tuple[Participant, ...]:
 CONVERTERS: dict[Any, Callable[[Any, tzinfo], Any]] = {
     int: _int, bool: _bool, datetime: _moment, date: _day}
 BY_NAME: dict[str, Callable[[Any, tzinfo], Any]] = {
-    "languages": _strings, "participants": _participants}
+    "languages": _strings, "participants": _participants, "goals": _goals,
+    "outcomes": _outcomes}
 CONVERSION_PROBLEMS = {int: "import.number", bool: "flag.format", datetime: "import.moment",
-                       date: "import.day", "participants": "import.participants"}
+                       date: "import.day", "participants": "import.participants",
+                       "goals": "import.goals", "outcomes": "import.outcomes"}
 
 
 def _wellbeing(p: Problems, content: dict[str, Any], zone: tzinfo) -> Wellbeing | None:

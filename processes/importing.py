@@ -8,15 +8,17 @@ from __future__ import annotations
 
 import csv
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
 from domain.access import Actor
 from domain.application import SchoolIntegration
+from domain.checks import plain
 from domain.commands import Correction, Enrolment
 from domain.errors import ChildAlreadyEnrolled, InvalidEntry, KopirError
+from domain.plan_forms import Consent, Measure, PlanDraft, Review
 from domain.rows import Submission, parse
 
 MAX_FILE = 200 * 1024 * 1024
@@ -116,11 +118,40 @@ def record(app: SchoolIntegration, actor: Actor, row: Submission) -> None:
     payload = row.payload
     if isinstance(payload, Enrolment):
         app.enrol_child(actor, payload)
+    elif row.form in PLANNING:
+        record_planning(app, actor, row)
     elif isinstance(payload, Correction):
         command = app.amend_entry if row.form == "amendment" else app.retract_entry
         command(actor, row.child_code, payload, entry_id=row.entry_id)
     else:
         command = {"conflict": app.record_conflict, "peer_incident": app.record_peer_incident,
-                   "session": app.record_counselling_session,
-                   "concern": app.raise_concern}[row.form]
+                   "session": app.record_counselling_session, "concern": app.raise_concern,
+                   "family_contact": app.record_family_contact}[row.form]
         command(actor, row.child_code, payload, entry_id=row.entry_id)  # type: ignore[operator]
+
+
+PLANNING = ("consent", "plan", "measure", "review")
+
+
+def record_planning(app: SchoolIntegration, actor: Actor, row: Submission) -> None:
+    """A consent, a plan, a measure or a review, each recorded once however often the file
+    is imported: a consent that is already as the row says, a child who already has a
+    plan, a measure or a review whose row was recorded, are left as they are."""
+    payload: Any = row.payload
+    child = app.child(row.child_code)
+    if isinstance(payload, Consent):
+        if child.consents.get(plain(payload.purpose)) != payload.given:
+            app.record_consent(actor, row.child_code, payload)
+    elif isinstance(payload, PlanDraft):
+        if not child.plan["status"]:
+            app.draft_plan(actor, row.child_code, payload)
+    elif isinstance(payload, Measure):
+        app.add_measure(actor, row.child_code, payload, measure_id=row.entry_id)
+    elif isinstance(payload, Review):  # its goals named by their wellbeing area
+        goals = {area: goal for goal, area in reversed(child.plan["goals"].items())}
+        unknown = [area for area in payload.outcomes if area not in goals]
+        if unknown:
+            raise InvalidEntry.one("outcomes", "plan.unknown_goal")
+        by_goal = {goals[area]: outcome for area, outcome in payload.outcomes.items()}
+        app.review_plan(actor, row.child_code, replace(payload, outcomes=by_goal),
+                        review_id=row.entry_id)

@@ -12,7 +12,7 @@ from sqlalchemy import select, update
 from domain.vocabulary import NESTED_FIELDS, PERSONAL_FIELDS
 from projections import escalations as escalations_model
 from projections.chronology import dumps
-from projections.tables import children, chronology, escalations
+from projections.tables import children, chronology, escalations, measures
 
 if TYPE_CHECKING:
     from domain.model import Child
@@ -43,6 +43,7 @@ def erased(uow: "UnitOfWork", event: "Child.PersonalDataErased") -> None:
                            .where(children.c.child_id == child_id)).scalar()
     session.execute(update(children).where(children.c.child_id == child_id).values(
         support_needs="", returned_from="", personal_name=""))
+    session.execute(update(measures).where(measures.c.child_id == child_id).values(outcome=""))
     if code:
         unnamed(session, child_id, code)
     e = escalations.c

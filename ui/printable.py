@@ -14,7 +14,19 @@ from ui.i18n import fmt_datetime, t
 
 KINDS = ("ChildEnrolled", "ChildTransferred", "EnrolmentClosed", "ConflictRecorded",
          "PeerIncidentRecorded", "CounsellingSessionRecorded", "ConcernRaised", "EntryAmended",
-         "EntryRetracted")
+         "EntryRetracted", "FamilyContactRecorded", "PlanDrafted", "GoalAdded", "MeasureAdded",
+         "MeasureUpdated", "PlanApproved", "PlanReviewed", "PlanClosureProposed",
+         "PlanClosureDeclined", "PlanClosed", "PlanReopened", "ConsentRecorded",
+         "TransferProposed", "TransferRejected")
+# What a step of the support plan or the family work says first, by the choice it names.
+LEADS = {"MeasureAdded": ("measure_type", "choice.measure_type."),
+         "MeasureUpdated": ("status", "choice.measure_status."),
+         "GoalAdded": ("area", "field."),
+         "PlanClosureProposed": ("closure_reason", "choice.closure_reason."),
+         "PlanClosed": ("closure_reason", "choice.closure_reason."),
+         "ConsentRecorded": ("purpose", "choice.consent_purpose."),
+         "FamilyContactRecorded": ("outcome", "choice.contact_outcome."),
+         "TransferProposed": ("to_school_id", ""), "TransferRejected": ("to_school_id", "")}
 STYLE = ("body{font-family:system-ui,sans-serif;margin:2em;color:#222}"
          "table{border-collapse:collapse;width:100%}td,th{border:1px solid #bbb;padding:4px;"
          "vertical-align:top;font-size:12px}th{background:#eee}"
@@ -23,8 +35,23 @@ STYLE = ("body{font-family:system-ui,sans-serif;margin:2em;color:#222}"
 
 def summary_text(row: dict[str, Any]) -> str:
     fields = row["fields"]
-    return str(fields.get("description") or fields.get("summary") or fields.get("reason")
-               or row.get("reason") or "")
+    text = str(fields.get("description") or fields.get("summary") or fields.get("reason")
+               or row.get("reason") or fields.get("target") or fields.get("result")
+               or fields.get("note") or "")
+    lead = LEADS.get(row["kind"])
+    if lead is not None and fields.get(lead[0]):
+        value = str(fields[lead[0]])
+        named = t(lead[1] + value) if lead[1] else value
+        if row["kind"] == "ConsentRecorded":
+            named += ": " + t("family.yes" if fields.get("given") else "family.no")
+        text = f"{named}. {text}" if text else named
+    if row["kind"] == "PlanReviewed" and isinstance(fields.get("outcomes"), dict):
+        counts: dict[str, int] = {}
+        for outcome in fields["outcomes"].values():
+            counts[outcome] = counts.get(outcome, 0) + 1
+        text = ", ".join(f"{t('choice.goal_outcome.' + k)} {n}" for k, n in counts.items()) \
+            + (f". {text}" if text else "")
+    return text
 
 
 def chronology_rows(rows: list[dict[str, Any]]) -> list[dict[str, str]]:

@@ -74,10 +74,14 @@ class Planning(Supervision):
         return goal_id
 
     @command
-    def add_measure(self, actor: Actor, code: str, form: Measure) -> str:
+    def add_measure(self, actor: Actor, code: str, form: Measure,
+                    measure_id: str | None = None) -> str:
         """A measure with the person responsible (an active member of the school's staff,
-        chosen by name); returns its id."""
+        chosen by name); returns its id. Given an id already in the plan (an import run
+        again), nothing more is recorded."""
         child = self._planned(actor, code)
+        if measure_id is not None and measure_id in child.plan["measures"]:
+            return measure_id
         form.validate(self._now())
         self.check_assignee(child.school_id, form.responsible)
         kind = MeasureType(form.measure_type)
@@ -85,7 +89,7 @@ class Planning(Supervision):
                 form.starts_on.year - child.birth_year < ADOLESCENT_FROM:
             raise InvalidEntry.one("measure_type", "measure.adolescents_only",
                                    age=ADOLESCENT_FROM)
-        measure_id = str(self.new_id())
+        measure_id = measure_id or str(self.new_id())
         self._step(actor, child, Child.MeasureAdded, measure_id=measure_id,
                    measure_type=kind.value, area=form.area, responsible=form.responsible,
                    starts_on=form.starts_on.isoformat(), review_on=form.review_on.isoformat(),
@@ -104,16 +108,20 @@ class Planning(Supervision):
                    note=form.note)
 
     @command
-    def review_plan(self, actor: Actor, code: str, form: Review) -> dict[str, Any]:
+    def review_plan(self, actor: Actor, code: str, form: Review,
+                    review_id: str | None = None) -> dict[str, Any]:
         """The outcome per goal, recorded beside what the record shows since the last review
-        (wellbeing then and now, positive ties); returns that evidence."""
+        (wellbeing then and now, positive ties); returns that evidence. A review id already
+        recorded (an import run again) records nothing more."""
         child = self._planned(actor, code)
+        if review_id is not None and review_id in child.plan["reviews"]:
+            return {}
         form.validate(self._now())
         unknown = [g for g in form.outcomes if g not in child.plan["goals"]]
         if unknown:
             raise InvalidEntry.one("outcomes", "plan.unknown_goal")
         evidence = self.review_evidence(child)
-        self._step(actor, child, Child.PlanReviewed,
+        self._step(actor, child, Child.PlanReviewed, review_id=review_id or str(self.new_id()),
                    outcomes={g: plain(o) for g, o in form.outcomes.items()},
                    evidence=evidence, next_review_on=form.next_review_on.isoformat(),
                    note=form.note)

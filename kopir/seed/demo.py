@@ -92,10 +92,11 @@ class DemoHistory(EpisodePlans):
         if rng.random() > 0.85:
             return  # left unanswered: it rises in place after its deadline
         region = next(r for s, _, r in SCHOOLS if s == concern.school_id)
-        supervisor = self.actors[f"supervisor.{region.lower()}"]
         raised_at = self.clock.now()
         deadline = max((concern.acknowledge_by or raised_at) - raised_at, timedelta(hours=1))
         ack_at = raised_at + deadline * rng.uniform(0.1, 0.8)
+        name = f"supervisor.{region.lower()}"  # or who stands in while they are away
+        supervisor = self.deputy_for(name, ack_at) or self.actors[name]
         key = concern.id
         self.push(ack_at, lambda: self.app.acknowledge_concern(
             supervisor, key, note="Seen; the psychologist will meet the child."))

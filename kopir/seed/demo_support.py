@@ -61,6 +61,27 @@ class SupportPlans(ChildPlans):
             if rng.random() < PLAN_SHARE:
                 self.plan_support(plan, rng)
         self.plan_rejected_transfer()
+        self.plan_delegations()
+
+    # --- delegation ---------------------------------------------------------------------
+    def delegations(self) -> list[tuple[str, str, datetime, datetime]]:
+        """(supervisor, deputy, from, until): one absence in the past, and one now."""
+        past = self.term_day(random.Random("delegation"), self.until - timedelta(days=120))
+        return [("supervisor.almaty", "supervisor.astana", past, past + timedelta(days=14)),
+                ("supervisor.aktobe", "psych.akt-03", self.until - timedelta(days=3),
+                 self.until + timedelta(days=7))]
+
+    def plan_delegations(self) -> None:
+        for supervisor, deputy, starts, ends in self.delegations():
+            boss = self.actors[supervisor]
+            self.at(starts - timedelta(days=2), lambda boss=boss, deputy=deputy, starts=starts,
+                    ends=ends: self.app.name_deputy(boss, boss.user_id, deputy, starts, ends)
+                    and None)
+
+    def deputy_for(self, supervisor: str, moment: datetime) -> Actor | None:
+        """Who stands in for the supervisor at that moment, if anyone."""
+        return next((self.actors[d] for s, d, starts, ends in self.delegations()
+                     if s == supervisor and starts <= moment < ends), None)
 
     # --- transfers --------------------------------------------------------------------
     def plan_end(self, plan: Plan) -> None:
@@ -87,7 +108,7 @@ class SupportPlans(ChildPlans):
         if not staying:
             return
         plan = staying[len(staying) // 2]
-        moment = self.school_day(self.until - timedelta(days=40))
+        moment = self.term_day(random.Random("rejected"), self.until - timedelta(days=40))
         if not self.active(plan, moment - timedelta(days=3)):
             return
         other = next(s for s, _, _ in SCHOOLS if s != plan.school)
@@ -104,7 +125,7 @@ class SupportPlans(ChildPlans):
     def plan_family(self, plan: Plan, rng: random.Random) -> None:
         """A contact with the family every six to ten weeks; some not reached, some
         refused (by the mother, or by someone else in the family)."""
-        moment = self.school_day(plan.enrol_at + timedelta(days=rng.randint(7, 30)))
+        moment = self.term_day(rng, plan.enrol_at + timedelta(days=rng.randint(7, 30)))
         refuser = None
         if plan.trajectory == "worsening" and rng.random() < 0.35:
             refuser = rng.choice([FamilyMember.FATHER, FamilyMember.OTHER_RELATIVE])
@@ -123,7 +144,17 @@ class SupportPlans(ChildPlans):
             form = FamilyContact(moment, FamilyMember.MOTHER, rng.choice(list(ContactType)),
                                  outcome, by, summary, follow_up)
             self.plan_entry(plan, "psych", moment, "record_family_contact", form)
-            moment = self.school_day(moment + timedelta(days=rng.randint(42, 70)))
+            # After a contact that did not happen, the next try is on its follow-up day.
+            moment = self.term_day(rng, datetime.combine(follow_up, moment.timetz()) if follow_up
+                                   else moment + timedelta(days=rng.randint(42, 70)))
+
+    def term_day(self, rng: random.Random, moment: datetime) -> datetime:
+        """A weekday in term time, in school hours, from the child's own generator (so
+        the everyday record and the episodes draw what they drew before plans existed)."""
+        while moment.month in (6, 7, 8) or moment.weekday() >= 5:
+            moment += timedelta(days=1)
+        return moment.replace(hour=rng.randint(8, 15), minute=rng.randint(0, 59), second=0,
+                              microsecond=0)
 
     def moving(self, plan: Plan, moment: datetime) -> bool:
         """From a few days before a move on, the sending school plans nothing more (the
@@ -142,7 +173,7 @@ class SupportPlans(ChildPlans):
 
     # --- the support plan -----------------------------------------------------------------
     def plan_support(self, plan: Plan, rng: random.Random) -> None:
-        drafted = self.school_day(plan.enrol_at + timedelta(days=rng.randint(21, 45)))
+        drafted = self.term_day(rng, plan.enrol_at + timedelta(days=rng.randint(21, 45)))
         if not self.active(plan, drafted) or self.moving(plan, drafted):
             return
         psych = self.staff("psych", plan, drafted)
@@ -202,14 +233,13 @@ class SupportPlans(ChildPlans):
 
     def plan_reviews(self, plan: Plan, rng: random.Random, goals: list[str],
                      approved: datetime, every: timedelta) -> None:
-        moment, reviews = approved - timedelta(days=6) + every, 0
+        at, reviews = self.term_day(rng, approved - timedelta(days=6) + every), 0
         weights = OUTCOMES[plan.trajectory]
-        while self.active(plan, moment) and not self.moving(plan, moment):
-            at = self.school_day(moment)
+        while self.active(plan, at) and not self.moving(plan, at):
             psych = self.staff("psych", plan, at)
-            nxt = at + every
+            nxt = self.term_day(rng, at + every)  # the next review, and the measures' too
 
-            def review(at: datetime = at, nxt: datetime = nxt, psych=psych) -> None:  # type: ignore[no-untyped-def]
+            def review(nxt: datetime = nxt, psych: Actor = psych) -> None:
                 outcomes = {g: rng.choices(list(GoalOutcome), weights)[0] for g in goals}
                 self.app.review_plan(psych, plan.code, Review(outcomes, nxt.date(), "Reviewed "
                                                               "with the class tutor."))
@@ -219,9 +249,9 @@ class SupportPlans(ChildPlans):
                         measure_id, MeasureStatus.IN_PROGRESS, review_on=nxt.date()))
             self.later(plan, at, review)
             reviews += 1
-            moment = nxt
+            done_at, at = at, nxt
             if plan.trajectory == "improving" and reviews >= 4 and rng.random() < 0.5:
-                self.plan_closure(plan, at + timedelta(days=2))
+                self.plan_closure(plan, done_at + timedelta(days=2))
                 return
 
     def plan_closure(self, plan: Plan, moment: datetime) -> None:

@@ -18,10 +18,12 @@ from projections.tables import accounts, schools, transfers
 
 
 class PlanQueries(Reader):
-    def plan(self, actor: Actor, code: str, as_of: datetime | None = None) -> dict[str, Any]:
+    def plan(self, actor: Actor, code: str, as_of: datetime | None = None,
+             logged: bool = True) -> dict[str, Any]:
         """The child's support plan with its goals, measures (the person responsible by
         name), reviews (outcomes beside what the record showed), approvals and consents; the
-        fields the reader may not see left out. One read of the record, logged."""
+        fields the reader may not see left out. One read of the record, logged (unless the
+        page logs the same read already: a replay shows the plan's events in its rows)."""
         events = self.app.child_events(actor, code, as_of=as_of)
         plan = plan_of(events)
         names = self.staff_names()
@@ -31,8 +33,9 @@ class PlanQueries(Reader):
         plan["owner_name"] = names.get(plan["owner"], plan["owner"])
         plan["wellbeing_trend"] = _trend(events)
         shown = access.redact(plan, access.hidden_fields(actor))
-        self.app.record_access(actor, code, "plan" if as_of is None else "replay",
-                               sorted(k for k, v in shown.items() if v), as_of=as_of)
+        if logged:
+            self.app.record_access(actor, code, "plan" if as_of is None else "replay",
+                                   sorted(k for k, v in shown.items() if v), as_of=as_of)
         return shown  # type: ignore[no-any-return]
 
     def staff_names(self) -> dict[str, str]:

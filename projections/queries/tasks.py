@@ -99,9 +99,10 @@ class TaskQueries(Reader):
                 f.owner == actor.user_id, f.done.is_(False), within(f.school_id, actor))):
             item("follow_up" if row["kind"] == "CounsellingSessionRecorded"
                  else "family_follow_up", row, row["due_on"])
+        open_plans = select(p.child_id).where(p.status != "closed")  # a closed plan: no work
         for row in self._select(select(m.child_code, m.school_id, m.review_on).where(
                 m.responsible == actor.user_id, m.status.in_(("planned", "in_progress")),
-                within(m.school_id, actor))):
+                m.child_id.in_(open_plans), within(m.school_id, actor))):
             item("measure_review", row, row["review_on"])
         for row in self._select(select(p.child_code, p.school_id, p.review_on).where(
                 p.owner == actor.user_id, p.status != "closed", within(p.school_id, actor))):

@@ -12,10 +12,21 @@ from pathlib import Path
 import pytest
 from Crypto.PublicKey import ECC
 
+from domain.access import Role
+from domain.application import SYSTEM
 from domain.commands import Concern, Correction, Resolution
 from domain.concern import concern_id
 from domain.model import child_id
-from domain.vocabulary import Level, Outcome
+from domain.plan_forms import FamilyContact, Goal, Measure, MeasureChange, PlanDraft
+from domain.vocabulary import (
+    ContactOutcome,
+    ContactType,
+    FamilyMember,
+    Level,
+    MeasureStatus,
+    MeasureType,
+    Outcome,
+)
 from infrastructure import ledger
 from infrastructure.store import scrub
 from processes import audit
@@ -37,6 +48,8 @@ def canary(i: int, field: str) -> str:
 
 def seed(world) -> None:  # type: ignore[no-untyped-def]
     app = world.app
+    app.register_account(SYSTEM, "p.s1", "Psychologist", Role.PSYCHOLOGIST, ["S1"],
+                         "a long password")
     for i in range(CHILDREN):
         code = f"AST-{i:04d}"
         app.enrol_child(world.psychologist, forms.enrolment(
@@ -56,6 +69,19 @@ def seed(world) -> None:  # type: ignore[no-untyped-def]
                            canary(i, "snooze"))
         app.resolve_concern(world.supervisor, concern, Resolution(
             outcome=Outcome.NO_FURTHER_ACTION, rationale=canary(i, "rat")))
+        # The support plan and the family work, each free text with its canary.
+        today = world.clock.now().date()
+        app.draft_plan(world.psychologist, code, PlanDraft(
+            (Goal("social_ties", canary(i, "goal")),), today + timedelta(days=20),
+            canary(i, "plan")))
+        measure = app.add_measure(world.psychologist, code, Measure(
+            MeasureType.COUNSELLING, "social_ties", "p.s1", today, today + timedelta(days=9),
+            canary(i, "meas")))
+        app.update_measure(world.psychologist, code, MeasureChange(
+            measure, MeasureStatus.DONE, canary(i, "mres")))
+        app.record_family_contact(world.psychologist, code, FamilyContact(
+            world.later(hours=1), FamilyMember.MOTHER, ContactType.PHONE,
+            ContactOutcome.REACHED, summary=canary(i, "fam")))
 
 
 def files_of(settings) -> list[Path]:  # type: ignore[no-untyped-def]
@@ -103,7 +129,8 @@ def test_an_erased_child_leaves_no_canary_and_the_others_keep_theirs(encrypted_w
         if i == ERASED:
             continue
         shown = str(queries.staff.chronology(world.psychologist, f"AST-{i:04d}"))
-        for field in ("desc", "act", "summ", "note", "why", "fix", "concern"):
+        for field in ("desc", "act", "summ", "note", "why", "fix", "concern", "goal", "plan",
+                      "meas", "mres", "fam"):
             assert canary(i, field) in shown, (i, field)
     decisions = str(world.rt.view.rows("rm_concerns"))
     assert all(canary(i, "ack") in decisions and canary(i, "rat") in decisions

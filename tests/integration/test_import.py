@@ -206,3 +206,39 @@ def test_scenario_a_retracted_trigger_withdraws_its_escalation(store, tmp_path):
                      "--as", PSYCH]) == 0
     [withdrawn] = escalations()
     assert withdrawn["status"] == "withdrawn"
+
+
+def test_plans_measures_reviews_and_family_contacts_import_once(store, tmp_path, capsys):
+    path = tmp_path / "plans.csv"
+    path.write_text(
+        "row_id,form,child_code,school_id,grade,birth_year,occurred_at,contact_with,"
+        "contact_type,outcome,refused_by,purpose,given,given_by,goals,review_on,"
+        "measure_type,area,responsible,starts_on,outcomes,next_review_on\n"
+        f"p1,enrolment,IMP-P1,{SCHOOL},7,2013,2026-02-02T09:00,,,,,,,,,,,,,,,\n"
+        "p2,family_contact,IMP-P1,,,,2026-02-03T16:00,mother,home_visit,refused,father,"
+        ",,,,,,,,,,\n"
+        "p3,consent,IMP-P1,,,,,,,,,specialist_referral,yes,mother,,,,,,,,\n"
+        "p4,plan,IMP-P1,,,,,,,,,,,,social_ties: two friends in class; family_support: the "
+        "mother meets the school,2027-01-15,,,,,,\n"
+        f"p5,measure,IMP-P1,,,,,,,,,,,,,2027-01-10,referral_medical,social_ties,{PSYCH},"
+        "2026-12-10,,\n"
+        "p6,review,IMP-P1,,,,,,,,,,,,,,,,,,social_ties: better; family_support: same,"
+        "2027-02-15\n")
+    capsys.readouterr()
+    assert cli.main(["import", str(path), "--as", PSYCH]) == 0, capsys.readouterr()
+    assert "6 rows, 6 recorded, 0 already there, 0 rejected" in capsys.readouterr().out
+    assert cli.main(["plan", "IMP-P1", "--json"]) == 0
+    plan = json.loads(capsys.readouterr().out)
+    assert [g["area"] for g in plan["goals"]] == ["social_ties", "family_support"]
+    assert [m["measure_type"] for m in plan["measures"]] == ["referral_medical"]
+    assert sorted(plan["reviews"][0]["outcomes"].values()) == ["better", "same"]
+    assert plan["consents"]["specialist_referral"]["given"] is True
+    assert cli.main(["chronology", "IMP-P1", "--json"]) == 0
+    contact = next(r for r in json.loads(capsys.readouterr().out)
+                   if r["kind"] == "FamilyContactRecorded")
+    assert contact["fields"]["refused_by"] == "father"
+    before = events()
+    assert cli.main(["import", str(path), "--as", PSYCH, "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert (report["recorded"], report["already"], report["rejected"]) == (0, 6, [])
+    assert events() == before

@@ -65,7 +65,6 @@ def brute_force(events: list[Any], actor: Actor) -> set[tuple[str, str, date | N
         elif isinstance(e, Child.PlanDrafted):
             plans[child] = {"status": "draft", "owner": e.recorded_by, "review": e.review_on,
                             "closing": ""}
-            measures.update({k: v for k, v in measures.items() if v["child"] != child})
         elif isinstance(e, Child.MeasureAdded):
             measures[e.measure_id] = {"child": child, "who": e.responsible,
                                       "review": e.review_on, "status": "planned"}
@@ -101,7 +100,8 @@ def brute_force(events: list[Any], actor: Actor) -> set[tuple[str, str, date | N
                       code[child], None))
     for m in measures.values():
         if m["child"] in covered and m["who"] == actor.user_id and \
-                m["status"] in ("planned", "in_progress"):
+                m["status"] in ("planned", "in_progress") and \
+                plans[m["child"]]["status"] != "closed":
             mine.add(("measure_review", code[m["child"]], morning(m["review"])))
     return mine
 

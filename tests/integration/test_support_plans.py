@@ -233,3 +233,30 @@ def test_a_refusal_by_someone_other_than_the_mother_is_a_signal(world):
     world.app.amend_entry(world.psychologist, "AST-0002", Correction(
         by_uncle, "It was the mother who answered.", {"refused_by": "mother"}))
     assert signals("AST-0002")["family-contact-refused"] == "withdrawn"
+
+
+def test_the_plan_replays_as_it_stood_and_its_steps_are_in_the_chronology(world):
+    code = staffed(world)
+    goals = draft(world, code)
+    drafted = world.clock.now()
+    world.later(hours=1)
+    world.app.approve_plan(world.supervisor, code, "Fine.")
+    approved = world.clock.now()
+    world.later(days=10)
+    world.app.review_plan(world.psychologist, code, Review(
+        {goals[0]: GoalOutcome.WORSE}, world.clock.now().date() + timedelta(days=30)))
+    world.project()
+    readers = Readers(world.app, world.rt.view)
+    assert readers.staff.plan(world.auditor, code, as_of=drafted)["status"] == "draft"
+    then = readers.staff.plan(world.auditor, code, as_of=approved)
+    assert then["status"] == "approved" and then["reviews"] == []
+    now = readers.staff.plan(world.auditor, code)
+    assert [r["outcomes"] for r in now["reviews"]] == [{goals[0]: "worse"}]
+    assert [s["step"] for s in now["steps"]] == ["approved"] and now["steps"][0]["by"] == "sup"
+    kinds = [r["kind"] for r in readers.staff.chronology(world.auditor, code)]
+    assert {"PlanDrafted", "GoalAdded", "PlanApproved", "PlanReviewed"} <= set(kinds)
+    # Each read of the plan is a read of the child's record, and is logged as one.
+    world.project()
+    purposes = [r["purpose"] for r in world.rt.view.rows("rm_access_log")
+                if r["child_code"] == code]
+    assert purposes.count("plan") == 1 and purposes.count("replay") == 2

@@ -68,7 +68,7 @@ def test_every_problem_of_a_row_at_once_in_the_forms_words():
     assert problems({"form": "party"}) == {
         "row_id": "please write something here; it cannot be empty.",
         "form": "must be one of: enrolment, conflict, peer_incident, session, concern, "
-                "amendment, retraction."}
+                "amendment, retraction, family_contact, consent, plan, measure, review."}
 
 
 def test_an_amendment_names_its_changes_by_column_or_as_an_object():

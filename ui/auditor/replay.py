@@ -58,6 +58,17 @@ try:
         rows = services.staff().chronology(me, code, as_of=moment)
         st.markdown(t("replay.stood.title", code=forms.escape(code), when=fmt_datetime(moment), n=len(rows)))
         show(rows)
+        plan = services.staff().plan(me, code, as_of=moment, logged=False)
+        if plan["status"]:
+            with st.expander(t("replay.plan", status=t(f"plan.status.{plan['status']}")),
+                             icon=":material/assignment:"):
+                st.dataframe(pd.DataFrame([{
+                    t("plan.measure_type"): t(f"choice.measure_type.{m['measure_type']}"),
+                    t("plan.responsible"): m["responsible_name"],
+                    t("plan.measure_status"): t(f"choice.measure_status.{m['status']}"),
+                    t("plan.review_on"): m["review_on"]} for m in plan["measures"]]),
+                    hide_index=True, width="stretch")
+                st.caption(t("replay.plan_reviews", n=len(plan["reviews"])))
     elif mode == "happened":
         rows = [r for r in services.staff().chronology(me, code) if r["occurred_at"] <= moment]
         st.markdown(t("replay.happened.title", code=forms.escape(code), when=fmt_datetime(moment), n=len(rows)))
