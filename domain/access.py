@@ -159,9 +159,10 @@ def check_may_handle_escalations(actor: Actor, school_id: str) -> None:
         raise deny(actor, f"handle an escalation of {school_id}", "handle_school")
 
 
-def check_may_approve_plans(actor: Actor) -> None:
-    """Raised when someone other than a supervisor approves a plan or its closure."""
-    if not POLICY[actor.role].approves_plans:
+def check_may_approve_plans(actor: Actor, school_id: str) -> None:
+    """Raised when someone other than a supervisor of the school (or the deputy of one,
+    in that supervisor's schools) approves a plan or its closure."""
+    if not (POLICY[actor.role].approves_plans or actor.acting_for(school_id)):
         raise deny(actor, "approve a plan", "approve_plans")
 
 

@@ -75,6 +75,7 @@ class MeasureUpdated(KopirAggregate.Event):
 
 class PlanApproved(KopirAggregate.Event):
     note: str
+    acting_for: str = ""  # the supervisor a deputy approved for
 
     def apply(self, aggregate: Any) -> None:
         aggregate.plan["status"] = APPROVED
@@ -105,6 +106,7 @@ class PlanClosureProposed(KopirAggregate.Event):
 
 class PlanClosureDeclined(KopirAggregate.Event):
     note: str
+    acting_for: str = ""
 
     def apply(self, aggregate: Any) -> None:
         aggregate.plan["closing"] = ""
@@ -115,6 +117,7 @@ class PlanClosed(KopirAggregate.Event):
 
     closure_reason: str
     note: str
+    acting_for: str = ""
 
     def apply(self, aggregate: Any) -> None:
         aggregate.plan["status"], aggregate.plan["closing"] = CLOSED, ""

@@ -55,7 +55,8 @@ def plan_of(events: Iterable[Any]) -> dict[str, Any]:
             plan["review_on"] = event.next_review_on
         elif name in STEPS:
             step = {**who, "step": STEPS[name], "note": getattr(event, "note", "") or "",
-                    "closure_reason": getattr(event, "closure_reason", "")}
+                    "closure_reason": getattr(event, "closure_reason", ""),
+                    "acting_for": getattr(event, "acting_for", "")}
             plan["steps"].append(step)
             plan["status"] = {"approved": "approved", "closed": "closed",
                               "reopened": "approved"}.get(step["step"], plan["status"])

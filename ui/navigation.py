@@ -39,7 +39,7 @@ SECTIONS = {
                                                "correct"],
                         "nav.section.children": ["tasks", "plan", "chronology", "monitor",
                                                  "caseload", "transfers", "notifications"]},
-    Role.SUPERVISOR: {"nav.section.oversight": ["tasks", "monitor", "plan", "caseload",
+    Role.SUPERVISOR: {"nav.section.oversight": ["monitor", "tasks", "plan", "caseload",
                                                 "chronology", "transfers", "notifications",
                                                 "delegation"]},
     Role.AUDITOR: {"nav.section.audit": ["replay", "event_log", "access_log"]},

@@ -137,4 +137,4 @@ def main() -> None:
                                   icon=PAGES[name][1],
                                   url_path=name) for name in names]
              for section, names in SECTIONS[actor.role].items()}
-    st.navigation(pages).run()
+    st.navigation(pages, expanded=True).run()  # every page in view, none behind "View more"

@@ -157,9 +157,9 @@ class Planning(Supervision):
 
     @command
     def approve_plan(self, actor: Actor, code: str, note: str = "") -> None:
-        child = self._approving(actor, code)
+        child, acting_for = self._approving(actor, code)
         _note(note)
-        self._step(actor, child, Child.PlanApproved, note=note)
+        self._step(actor, child, Child.PlanApproved, note=note, acting_for=acting_for)
 
     @command
     def propose_closure(self, actor: Actor, code: str, form: Closure) -> None:
@@ -171,16 +171,16 @@ class Planning(Supervision):
 
     @command
     def approve_closure(self, actor: Actor, code: str, note: str = "") -> None:
-        child = self._approving(actor, code)
+        child, acting_for = self._approving(actor, code)
         _note(note)
         self._step(actor, child, Child.PlanClosed, closure_reason=child.plan["closing"],
-                   note=note)
+                   note=note, acting_for=acting_for)
 
     @command
     def decline_closure(self, actor: Actor, code: str, note: str) -> None:
-        child = self._approving(actor, code)
+        child, acting_for = self._approving(actor, code)
         _note(note, required=True)
-        self._step(actor, child, Child.PlanClosureDeclined, note=note)
+        self._step(actor, child, Child.PlanClosureDeclined, note=note, acting_for=acting_for)
 
     @command
     def reopen_plan(self, actor: Actor, code: str, note: str) -> None:
@@ -188,12 +188,16 @@ class Planning(Supervision):
         _note(note, required=True)
         self._step(actor, child, Child.PlanReopened, note=note)
 
-    def _approving(self, actor: Actor, code: str) -> Child:
+    def _approving(self, actor: Actor, code: str) -> tuple[Child, str]:
+        """The child, once the actor may approve for them: a supervisor of the child's
+        school, or the deputy of one while the delegation lasts; and whom a deputy acts
+        for ("" for the supervisor themselves)."""
+        actor = self.in_office(actor)
         child = self.child(code)
-        access.check_in_scope(actor, child.school_id, code, "approve a plan")
-        access.check_may_approve_plans(actor)
+        access.check_in_scope(actor, child.school_id, code, "approve a plan", deputy=True)
+        access.check_may_approve_plans(actor, child.school_id)
         child.check_open()
-        return child
+        return child, actor.acting_for(child.school_id)
 
     # --- family work ----------------------------------------------------------------------
     @command

@@ -26,6 +26,7 @@ from domain.plan_forms import (
     PlanDraft,
     Review,
 )
+from domain.rules.quality import Episode
 from domain.vocabulary import (
     ADOLESCENT_FROM,
     CONSENT_FOR,
@@ -53,6 +54,8 @@ OUTCOMES = {"improving": [6, 3, 1], "stable": [2, 6, 2], "worsening": [1, 3, 6]}
 
 
 class SupportPlans(ChildPlans):
+    episodes: list[Episode]  # the labelled truth (`demo_episodes`)
+
     def plan(self, count: int) -> None:
         super().plan(count)
         for plan in self.plans:
@@ -136,6 +139,9 @@ class SupportPlans(ChildPlans):
             by = FamilyMember.MOTHER if outcome == ContactOutcome.REFUSED else None
             if refuser is not None and rng.random() < 0.3:
                 outcome, by = ContactOutcome.REFUSED, refuser
+                # The truth beside the data: someone keeps the mother from the school.
+                self.episodes.append(Episode(plan.code, "family", moment,
+                                             moment + timedelta(days=14)))
             follow_up = (moment + timedelta(days=rng.randint(10, 21))).date() \
                 if outcome != ContactOutcome.REACHED else None
             summary = {ContactOutcome.REACHED: "Talked with the mother about school and home.",

@@ -107,10 +107,12 @@ class TaskQueries(Reader):
         for row in self._select(select(p.child_code, p.school_id, p.review_on).where(
                 p.owner == actor.user_id, p.status != "closed", within(p.school_id, actor))):
             item("plan_review", row, row["review_on"])
-        if POLICY[actor.role].approves_plans:
+        approving = within(p.school_id, actor) if POLICY[actor.role].approves_plans else \
+            p.school_id.in_(sorted({s for d in actor.standing_in for s in d.school_ids}))
+        if POLICY[actor.role].approves_plans or actor.standing_in:  # or as a deputy
             for row in self._select(select(p.child_code, p.school_id, p.status, p.closing,
                                            p.updated_at).where(
-                    (p.status == "draft") | (p.closing != ""), within(p.school_id, actor))):
+                    (p.status == "draft") | (p.closing != ""), approving)):
                 item("closure_approval" if row["closing"] else "plan_approval", row,
                      row["updated_at"])
         return items

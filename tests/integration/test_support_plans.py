@@ -260,3 +260,31 @@ def test_the_plan_replays_as_it_stood_and_its_steps_are_in_the_chronology(world)
     purposes = [r["purpose"] for r in world.rt.view.rows("rm_access_log")
                 if r["child_code"] == code]
     assert purposes.count("plan") == 1 and purposes.count("replay") == 2
+
+
+def test_a_deputy_approves_for_the_supervisor_only_while_standing_in(world):
+    code = staffed(world)
+    draft(world, code)
+    world.app.register_account(SYSTEM, "sup", "Supervisor", Role.SUPERVISOR, ["S1", "S2"],
+                               "long-password")
+    world.app.register_account(SYSTEM, "p.s2", "Deputy", Role.PSYCHOLOGIST, ["S2"],
+                               "long-password")
+    starts = world.clock.now() + timedelta(days=1)
+    world.app.name_deputy(world.supervisor, "sup", "p.s2", starts, starts + timedelta(days=7))
+    with pytest.raises(ChildNotInScope):  # not yet
+        world.app.approve_plan(PSYCH_S2, code, "Standing in.")
+    world.later(days=2)
+    world.project()
+    deputy = world.app.actor_for("p.s2")
+    items = Readers(world.app, world.rt.view).staff.my_work(deputy)
+    assert ("plan_approval", code) in {(t["kind"], t["code"]) for s in items.values() for t in s}
+    world.app.approve_plan(PSYCH_S2, code, "Standing in for the supervisor.")
+    approved = list(world.app.events.get(child_id(code)))[-1]
+    assert (approved.recorded_by, approved.acting_for) == ("p.s2", "sup")
+    world.app.propose_closure(world.psychologist, code, Closure(ClosureReason.GOALS_MET, "Done."))
+    world.later(days=7)
+    with pytest.raises(ChildNotInScope):  # the delegation is over
+        world.app.approve_closure(PSYCH_S2, code, "Still standing in?")
+    world.app.approve_closure(world.supervisor, code, "Back; agreed.")
+    closed = list(world.app.events.get(child_id(code)))[-1]
+    assert (closed.recorded_by, closed.acting_for) == ("sup", "")

@@ -25,8 +25,9 @@ try:
 except KopirError as error:
     forms.show_refusal(error)
     st.stop()
-plans_it = me.role == Role.PSYCHOLOGIST
-approves = POLICY[me.role].approves_plans
+school = services.app().child(code).school_id
+plans_it = me.role == Role.PSYCHOLOGIST and me.covers(school)
+approves = (POLICY[me.role].approves_plans and me.covers(school)) or bool(me.acting_for(school))
 
 if not plan["status"]:
     st.info(t("plan.none"), icon=":material/assignment_add:")

@@ -72,8 +72,10 @@ def steps(plan: dict[str, Any]) -> None:
     with st.expander(t("plan.history"), icon=":material/history:"):
         for step in plan["steps"]:
             reason = step["closure_reason"]
+            by = step["by"] if not step["acting_for"] else \
+                t("plan.deputy_for", deputy=step["by"], supervisor=step["acting_for"])
             st.write(t("plan.step_line", step=t(f"plan.step.{step['step']}"),
-                       by=step["by"], at=fmt_datetime(step["at"]),
+                       by=by, at=fmt_datetime(step["at"]),
                        reason=t(f"choice.closure_reason.{reason}") if reason else "",
                        note=step["note"]))
 
