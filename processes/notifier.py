@@ -19,10 +19,8 @@ from __future__ import annotations
 import json
 import logging
 import smtplib
-import ssl
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from typing import Any, Iterable, Sequence
 from zoneinfo import ZoneInfo
@@ -32,7 +30,7 @@ from eventsourcing_sqlalchemy.recorders import SQLAlchemyTrackingRecorder
 from sqlalchemy import insert, select, update
 
 from domain.concern import NEXT_UP
-from domain.model import Concern
+from domain.model import Concern, user_id_uuid
 from infrastructure.deliveries import deliveries, metadata
 from infrastructure.locks import FollowerLock
 from infrastructure.quarantine import Quarantine, isolatable, reason_of
@@ -40,6 +38,7 @@ from infrastructure.settings import MailSettings
 from infrastructure.store import schema_lock
 from processes import mail_text
 from processes.follower import LogFollower
+from processes.mailer import Mailer
 from processes.weekly import WeeklyDigest
 from projections.queries.common import school_staff
 from projections.tables import accounts, concerns
@@ -63,31 +62,6 @@ class Told:
     reason: str
     level: str
     immediate: bool
-
-
-class Mailer:
-    """Sends one message through the configured SMTP server."""
-
-    def __init__(self, config: MailSettings) -> None:
-        self.config = config
-
-    @property
-    def configured(self) -> bool:
-        return bool(self.config.host)
-
-    def send(self, message: EmailMessage) -> None:
-        c = self.config
-        if c.tls == "ssl":
-            smtp: smtplib.SMTP = smtplib.SMTP_SSL(c.host, c.port, timeout=c.timeout,
-                                                  context=ssl.create_default_context())
-        else:
-            smtp = smtplib.SMTP(c.host, c.port, timeout=c.timeout)
-        with smtp:
-            if c.tls == "starttls":
-                smtp.starttls(context=ssl.create_default_context())
-            if c.user:
-                smtp.login(c.user, c.password)
-            smtp.send_message(message)
 
 
 class Notifier(LogFollower):
@@ -133,7 +107,13 @@ class Notifier(LogFollower):
             return [dict(r._mapping) for r in connection.execute(select(accounts))]
 
     def _school_staff(self, school_id: str) -> tuple[str, ...]:
-        return tuple(sorted(p["user_id"] for p in school_staff(self._people(), school_id)))
+        """The school's psychologists and supervisors, and whoever stands in for one of
+        those supervisors now."""
+        staff = school_staff(self._people(), school_id)
+        deputies = {d["deputy"] for p in staff if p["role"] == "supervisor"
+                    for _, d in self.app.repository.get(user_id_uuid(p["user_id"]))
+                    .delegations_at(self.app.clock.now(), "supervisor")}
+        return tuple(sorted({p["user_id"] for p in staff} | deputies))
 
     def _coordinators(self) -> tuple[str, ...]:
         return tuple(sorted(p["user_id"] for p in self._people()

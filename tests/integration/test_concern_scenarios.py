@@ -258,3 +258,21 @@ def test_an_unreadable_change_is_parked_and_the_notifier_goes_on(encrypted_world
         world.app.actor_for("sup.astana"))
     assert "AST-0002" in [n["child_code"] for n in told]
     notifier.close()
+
+
+def test_the_deputy_of_an_absent_supervisor_is_told_too(scene):
+    world, box, run, settle, notifier = scene
+    world.app.register_account(SYSTEM, "dep.s2", "Deputy", Role.SUPERVISOR, ["S2"],
+                               "a long password 1")
+    world.app.set_notifications(SYSTEM, "dep.s2", "dep.s2@school.kz", digest=True,
+                                language="en")
+    starts = world.clock.now() + timedelta(hours=1)
+    world.app.name_deputy(world.app.actor_for("sup.astana"), "sup.astana", "dep.s2", starts,
+                          starts + timedelta(days=5))
+    run(enrol(world, "KZ-FFFF1", "KZ-FFFF2"))
+    run([incident(world, "f1", "KZ-FFFF1", "Thrown against the wall", 5, -1)])
+    assert box.to("dep.s2@school.kz") == []  # the delegation has not begun
+    world.later(hours=2)
+    run([incident(world, "f2", "KZ-FFFF2", "Thrown against the wall", 5, -1)])
+    [told] = box.to("dep.s2@school.kz")
+    assert "KZ-FFFF2" in told["Subject"] and len(box.to("sup.astana@school.kz")) == 2
