@@ -170,9 +170,8 @@ def test_the_weeks_digest_is_content_free_and_sent_once(seeded, settings):
     assert len(rows) == 1
 
 
-def test_the_week_starts_on_monday_at_the_digest_hour_in_the_local_zone(seeded):
-    app, view = seeded
-    weekly = WeeklyDigest(app, view, 8, "Asia/Almaty")
+def test_the_week_starts_on_monday_at_the_digest_hour_in_the_local_zone(world):
+    weekly = WeeklyDigest(world.app, world.rt.view, 8, "Asia/Almaty")
     week, due = weekly.this_week(datetime.combine(UNTIL, time(12), timezone.utc))
     assert week == "2026-W48"
     assert due.weekday() == 0 and due.hour == 8 and due.date() == date(2026, 11, 23)
