@@ -8,7 +8,7 @@ replaying the stream never re-checks old decisions.
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from typing import Any, Iterable, Mapping
 
 from domain import plan as support
 from domain.aggregate import KopirAggregate, Stamp, child_id
@@ -240,3 +240,13 @@ class Child(KopirAggregate):
         if self.is_erased:
             raise EnrolmentIsClosed(code="already_erased", child=self.code)
         self.trigger_event(self.PersonalDataErased, legal_basis=legal_basis, **stamp.fields())
+
+
+def scored_sessions(events: Iterable[Any]) -> list[Child.CounsellingSessionRecorded]:
+    """The attended sessions with wellbeing scores in a child's events, in the order they
+    happened, without those since retracted: the wellbeing trend, and a review's evidence."""
+    events = list(events)
+    retracted = {e.retracts for e in events if isinstance(e, Child.EntryRetracted)}
+    return sorted((e for e in events if isinstance(e, Child.CounsellingSessionRecorded)
+                   and e.wellbeing and e.entry_id not in retracted),
+                  key=lambda e: e.occurred_at)

@@ -41,7 +41,8 @@ class Delegation(Accounts):
         elif ends <= starts or ends <= self._now():
             problems.add("period", "delegation.period")
         problems.raise_if_any()
-        assert other is not None
+        if other is None:  # named as a problem above; this keeps the type checker told
+            raise InvalidEntry.one("deputy", "delegation.deputy")
         delegation_id = str(self.new_id())
         stamp = self._stamp(actor, access.ALL_SCHOOLS)
         for account in (boss, other):

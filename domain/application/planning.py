@@ -15,6 +15,7 @@ from domain.access import Actor
 from domain.application.base import command
 from domain.application.supervision import Supervision
 from domain.checks import TEXT, plain
+from domain.child import scored_sessions
 from domain.errors import ConsentMissing, InvalidEntry, Problems
 from domain.model import Child
 from domain.plan_forms import (
@@ -136,21 +137,16 @@ class Planning(Supervision):
         for event in events:
             if isinstance(event, (Child.PlanDrafted, Child.PlanReviewed)):
                 since = event.timestamp
-        retracted = {e.retracts for e in events if isinstance(e, Child.EntryRetracted)}
         before: dict[str, int] = {}
         after: list[dict[str, int]] = []
-        ties = 0
-        for event in sorted(events, key=lambda e: e.occurred_at):
-            if getattr(event, "entry_id", None) in retracted:
-                continue
-            recent = since is None or event.occurred_at >= since
-            if isinstance(event, Child.CounsellingSessionRecorded) and event.wellbeing:
-                if recent:
-                    after.append(dict(event.wellbeing))
-                else:
-                    before = dict(event.wellbeing)
-            elif isinstance(event, Child.PeerIncidentRecorded) and event.positive and recent:
-                ties += 1
+        for session in scored_sessions(events):
+            if since is None or session.occurred_at >= since:
+                after.append(dict(session.wellbeing or {}))
+            else:
+                before = dict(session.wellbeing or {})
+        retracted = {e.retracts for e in events if isinstance(e, Child.EntryRetracted)}
+        ties = sum(1 for e in events if isinstance(e, Child.PeerIncidentRecorded) and e.positive
+                   and e.entry_id not in retracted and (since is None or e.occurred_at >= since))
         return {"since": since.isoformat() if since else "", "sessions": len(after),
                 "first": before or (after[0] if after else {}),
                 "latest": after[-1] if after else before, "positive_ties": ties}

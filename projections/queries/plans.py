@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from domain import access
 from domain.access import Actor
-from domain.model import Child
+from domain.child import scored_sessions
 from projections.plan_view import plan_of
 from projections.queries.common import Reader
 from projections.tables import accounts, schools, transfers
@@ -68,10 +68,6 @@ class PlanQueries(Reader):
 
 
 def _trend(events: list[Any]) -> list[dict[str, Any]]:
-    """The wellbeing scores of attended sessions, in the order they happened (retracted
-    sessions left out), for the chart beside the reviews."""
-    retracted = {e.retracts for e in events if isinstance(e, Child.EntryRetracted)}
-    points = [{"occurred_at": e.occurred_at, **dict(e.wellbeing)} for e in events
-              if isinstance(e, Child.CounsellingSessionRecorded) and e.wellbeing
-              and e.entry_id not in retracted]
-    return sorted(points, key=lambda p: p["occurred_at"])
+    """The wellbeing scores, session by session, for the chart beside the reviews."""
+    return [{"occurred_at": e.occurred_at, **dict(e.wellbeing or {})}
+            for e in scored_sessions(events)]
