@@ -34,12 +34,27 @@ STATIC_KEY = re.compile(r"""\bt\(\s*["']([a-z_]+(?:\.[a-zA-Z_]+)+)["']""")
 
 @pytest.mark.parametrize("language", [lang for lang in LANGUAGES if lang != "en"])
 def test_every_english_key_is_translated_with_the_same_placeholders(language):
+    # Counts ("key#one", "key#few", ...) have every plural form the language's CLDR rules
+    # know (Babel), and each form has the same placeholders as the English sentence.
     english, other = catalogue("en"), catalogue(language)
-    assert set(other) == set(english), {"missing": sorted(set(english) - set(other)),
-                                        "extra": sorted(set(other) - set(english))}
+    singular = {k for k in english if "#" not in k}
+    assert {k for k in other if "#" not in k} == singular, {
+        "missing": sorted(singular - set(other)), "extra": sorted(set(other) - singular)}
     for key, text in english.items():
+        if "#" in key:
+            continue
         assert other[key].strip(), key
         assert sorted(PLACEHOLDER.findall(other[key])) == sorted(PLACEHOLDER.findall(text)), key
+    from babel import Locale
+
+    forms = set(Locale.parse(language).plural_form.tags) | {"other"}
+    counted = {k.split("#")[0] for k in english if "#" in k}
+    for base in counted:
+        have = {k.split("#")[1] for k in other if k.split("#")[0] == base and "#" in k}
+        assert forms <= have, (base, sorted(forms - have))
+        reference = sorted(PLACEHOLDER.findall(english[f"{base}#other"]))
+        for form in have:
+            assert sorted(PLACEHOLDER.findall(other[f"{base}#{form}"])) == reference, (base, form)
 
 
 def test_every_domain_message_has_a_sentence_in_each_language():
@@ -136,3 +151,13 @@ def test_a_term_list_is_configurable():
     custom = parse('[en]\nadvice = "x"\n[[en.term]]\nstems = ["gloomy"]\nneutral = "sad"\n')
     [finding] = custom.check({"summary": "A gloomy-looking day"})
     assert (finding.found, finding.neutral) == ("gloomy", "sad")
+
+
+def test_counts_take_the_plural_form_of_the_language():
+    # Russian has three forms for counts ("1 запись", "2 записи", "5 записей"); CLDR's
+    # rules through Babel choose, never a hand-written "if n == 1".
+    from ui.i18n import translate_n
+
+    said = [translate_n("count.entries", n, "ru") for n in (1, 2, 5, 21, 1234)]
+    assert said == ["1 запись", "2 записи", "5 записей", "21 запись", "1\u202f234 записи"]
+    assert [translate_n("count.entries", n, "en") for n in (1, 2)] == ["1 entry", "2 entries"]

@@ -54,6 +54,29 @@ def t(key: str, **values: object) -> str:
     return translate(key, current_language(), **values)
 
 
+def plural_category(n: float | int, language: str) -> str:
+    """CLDR's plural category of `n` in `language` (Babel): one, few, many or other."""
+    from babel import Locale
+
+    return Locale.parse(language if language in LANGUAGES else "en").plural_form(abs(n))
+
+
+def translate_n(key: str, n: float | int, language: str, **values: object) -> str:
+    """A count in words: `key#one`, `key#few`, `key#many` or `key#other` by the language's
+    plural rules ("1 конфликт", "2 конфликта", "5 конфликтов"), `{n}` formatted."""
+    language = language if language in LANGUAGES else "en"
+    form = plural_category(n, language)
+    texts = catalogue(language)
+    text = texts.get(f"{key}#{form}") or texts.get(f"{key}#other") \
+        or catalogue("en").get(f"{key}#other") or key
+    return text.format(n=fmt_number(n, language), **values)
+
+
+def tn(key: str, n: float | int, **values: object) -> str:
+    """`t()` for a count: the plural form the session's language needs for `n`."""
+    return translate_n(key, n, current_language(), **values)
+
+
 def has(key: str) -> bool:
     return key in catalogue("en")
 
