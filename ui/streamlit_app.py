@@ -11,7 +11,7 @@ import streamlit as st
 from domain.access import Actor
 from domain.errors import KopirError, PasswordChangeRequired, UnknownUser
 from infrastructure.settings import settings
-from ui import forms, services
+from ui import forms, reads, services
 from ui.i18n import LANGUAGES, current_language, t
 from ui.navigation import PAGES, SECTIONS, page_file
 
@@ -137,4 +137,6 @@ def main() -> None:
                                   icon=PAGES[name][1],
                                   url_path=name) for name in names]
              for section, names in SECTIONS[actor.role].items()}
-    st.navigation(pages, expanded=True).run()  # every page in view, none behind "View more"
+    page = st.navigation(pages, expanded=True)  # every page in view, none behind "View more"
+    reads.page_opened(page.url_path)
+    page.run()
