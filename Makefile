@@ -17,8 +17,8 @@ $(BIN)/.installed: pyproject.toml
 
 venv: $(BIN)/.installed
 
-demo: venv ## seed realistic demo data (SQLite under var/) and serve the app
-	$(BIN)/kopir demo --reset --children $(CHILDREN)
+demo: venv ## seed realistic demo data (SQLite under var/) once, and serve the app; RESET=1 starts over
+	$(BIN)/kopir demo $(if $(RESET),--reset,--if-empty) --children $(CHILDREN)
 	$(BIN)/kopir serve --port $(PORT)
 
 serve: venv

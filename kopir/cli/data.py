@@ -28,6 +28,8 @@ def register(sub: Any) -> None:
                         help="last day of the demo history (default: today)")
     parser.add_argument("--reset", action="store_true",
                         help="delete an existing SQLite store first")
+    parser.add_argument("--if-empty", action="store_true",
+                        help="seed only an empty store; keep one that has data")
     parser.set_defaults(run=demo_command)
 
     parser = sub.add_parser("generate", help="a synthetic national dataset for benchmarks")
@@ -41,13 +43,17 @@ def register(sub: Any) -> None:
     parser.set_defaults(run=generate_command)
 
 
-def _require_empty(config: Settings, advice: str) -> None:
+def _has_data(config: Settings) -> bool:
     probe = bootstrap.application(config)
     try:
-        if probe.recorder.max_notification_id():
-            raise KopirError(f"the store already has data; {advice}")
+        return bool(probe.recorder.max_notification_id())
     finally:
         probe.close()
+
+
+def _require_empty(config: Settings, advice: str) -> None:
+    if _has_data(config):
+        raise KopirError(f"the store already has data; {advice}")
 
 
 def _reset_sqlite(*urls: str) -> None:
@@ -78,13 +84,17 @@ def demo_command(args: argparse.Namespace) -> int:
         _reset_sqlite(config.events_url(), config.read_models_url())
         config.ledger_heads_path().unlink(missing_ok=True)  # the heads of the store deleted
         config.truth_path().unlink(missing_ok=True)
+    if args.if_empty and not args.reset and _has_data(config):
+        print("The store already has data; kept as it is (`RESET=1 make demo` or "
+              "`kopir demo --reset` starts over).")
+        return 0
     _require_empty(config, "use `kopir demo --reset` to start over (SQLite only)")
     _own_master_key(config)  # only once the store is known to be there, and empty
     labels: list[Episode] = []
     app, actions = demo.seed(
         lambda clk, ids: bootstrap.application(config, clk, ids),
         children=args.children, seed_value=args.seed, until=args.until,
-        progress=ProgressBar("recording"), labels=labels)
+        progress=ProgressBar("recording", unit="days"), labels=labels)
     write_truth(config.truth_path(), labels)  # beside the data, never in the store
     audit.checkpoint(app, bootstrap.signing_key(config, create=True),  # the history, signed
                      ledger.HeadsFile(config.ledger_heads_path()))

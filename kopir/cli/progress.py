@@ -7,8 +7,10 @@ import time
 
 
 class ProgressBar:
-    def __init__(self, label: str, stream=None, width: int = 30) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, label: str, stream=None, width: int = 30,  # type: ignore[no-untyped-def]
+                 unit: str = "") -> None:
         self.label = label
+        self.unit = f" {unit}" if unit else ""
         self.stream = stream or sys.stderr
         self.width = width
         self.started = time.perf_counter()
@@ -24,7 +26,7 @@ class ProgressBar:
         filled = int(self.width * fraction)
         rate = done / (now - self.started) if now > self.started else 0.0
         line = (f"{self.label} [{'#' * filled}{'.' * (self.width - filled)}] "
-                f"{fraction:6.1%} {done}/{total} ({rate:,.0f}/s)")
+                f"{fraction:6.1%} {done}/{total}{self.unit} ({rate:,.0f}{self.unit}/s)")
         if self._tty:
             self.stream.write("\r" + line + ("\n" if done >= total else ""))
         else:

@@ -66,6 +66,7 @@ class DemoHistory(EpisodePlans):
             return len(self.actions)
         heapq.heapify(self.actions)
         done, answered = 0, 0
+        total_days, shown = self.days_between(self.start, self.until) or 1, 0
         while self.actions:
             action = heapq.heappop(self.actions)
             self.clock.set(action.at)
@@ -75,11 +76,18 @@ class DemoHistory(EpisodePlans):
                 self.plan_answer(escalation)
             answered = len(engine.raised_log)
             done += 1
-            if progress is not None and done % 200 == 0:
-                progress(done, done + len(self.actions))
+            # Answers are planned as the history unfolds, so the count of actions is not
+            # known in advance; the days of the history are.
+            if progress is not None and (day := self.days_between(self.start, action.at)) > shown:
+                shown = day
+                progress(min(day, total_days), total_days)
         if progress is not None:
-            progress(done, done)
+            progress(total_days, total_days)
         return done
+
+    @staticmethod
+    def days_between(first: datetime, then: datetime) -> int:
+        return max(0, (then - first).days)
 
     def plan_answer(self, signal: Escalation) -> None:
         """A supervisor acknowledges most concerns in time, and resolves them later: once

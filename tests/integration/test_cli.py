@@ -57,6 +57,52 @@ def test_demo_refuses_to_seed_twice_without_reset(store, capsys):
     assert "--reset" in capsys.readouterr().err
 
 
+def test_make_demo_keeps_what_was_entered_unless_reset_is_asked_for(store, capsys):
+    # `make demo` a second time serves the same store: nothing entered since is wiped.
+    capsys.readouterr()
+    cli.main(["children", "--json"])
+    before = json.loads(capsys.readouterr().out)
+    assert cli.main(["demo", "--if-empty", "--children", "2"]) == 0
+    assert "RESET=1" in capsys.readouterr().out
+    cli.main(["children", "--json"])
+    assert json.loads(capsys.readouterr().out) == before
+    # The Makefile asks for a reset only with RESET=1.
+    plain = subprocess.run(["make", "-n", "demo"], capture_output=True, text=True, check=True)
+    reset = subprocess.run(["make", "-n", "demo", "RESET=1"], capture_output=True, text=True,
+                           check=True)
+    assert "--if-empty" in plain.stdout and "--reset" not in plain.stdout
+    assert "--reset" in reset.stdout and "--if-empty" not in reset.stdout
+
+
+def test_the_seeding_progress_knows_its_total_from_the_start(tmp_path):
+    # The demo's answers are planned as the history unfolds, so the bar counts the days
+    # of the history: the same total on every line, and it ends at 100 %.
+    import io
+    from datetime import date
+
+    from infrastructure.settings import Settings
+    from kopir.bootstrap import application
+    from kopir.cli.progress import ProgressBar
+    from kopir.seed import demo
+
+    stream = io.StringIO()
+    bar = ProgressBar("recording", stream=stream, unit="days")
+    bar._last_draw = -1e9  # draw every update (not a terminal: every 2 s otherwise)
+    calls: list[tuple[int, int]] = []
+
+    def progress(done: int, total: int) -> None:
+        calls.append((done, total))
+        bar(done, total)
+
+    config = Settings(database_url=f"sqlite:///{tmp_path}/progress.db")
+    demo.seed(lambda clk, ids: application(config, clk, ids), children=3, seed_value=2,
+              until=date(2026, 3, 1), progress=progress)
+    totals = {total for _, total in calls}
+    assert len(calls) > 3 and len(totals) == 1, calls[:5]
+    assert calls[-1][0] == calls[-1][1] and [d for d, _ in calls] == sorted(d for d, _ in calls)
+    assert "days" in stream.getvalue()
+
+
 @pytest.mark.parametrize("args,message", [
     (["chronology", "NOPE-1"], "No child with code NOPE-1"),
     (["chronology", "X", "--as-of", "tuesday"], "expected a date and time"),
