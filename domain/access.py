@@ -49,6 +49,7 @@ class Actor:
     school_ids: frozenset[str] = field(default_factory=frozenset)
     display_name: str = ""
     standing_in: tuple[Standing, ...] = ()
+    display_names: tuple[tuple[str, str], ...] = ()  # (language, name): the name in kk/ru/en
 
     def covers(self, school_id: str) -> bool:
         return isinstance(school_id, str) and (ALL_SCHOOLS in self.school_ids

@@ -167,10 +167,17 @@ class PeerIncidentReport(Payload):
 
 @dataclass(frozen=True)
 class Wellbeing:
-    social_ties: int
-    school_engagement: int
-    emotional_state: int
-    family_support: int
+    """The wellbeing scores of a session, 1 to 5; None where the area was not assessed
+    (nothing is stored for it, and no drop is computed from it)."""
+
+    social_ties: int | None = None
+    school_engagement: int | None = None
+    emotional_state: int | None = None
+    family_support: int | None = None
+
+    def assessed(self) -> dict[str, int]:
+        return {name: getattr(self, name) for name in INDICATORS
+                if getattr(self, name) is not None}
 
 
 @dataclass(frozen=True)
@@ -189,14 +196,12 @@ class CounsellingSession(Payload):
         checks.choice(p, "session_type", self.session_type, SessionType)
         checks.choice(p, "attendance", self.attendance, Attendance)
         attended = self.attendance == Attendance.ATTENDED
-        if attended and self.wellbeing is None:
-            p.add("wellbeing", "wellbeing.missing")
-        if not attended and self.wellbeing is not None:
-            p.add("wellbeing", "wellbeing.not_attended")
         if self.wellbeing is not None and not isinstance(self.wellbeing, Wellbeing):
             p.add("wellbeing", "wellbeing.missing")
-        elif self.wellbeing is not None:
-            for name in INDICATORS:
+        elif self.wellbeing is not None and self.wellbeing.assessed():
+            if not attended:
+                p.add("wellbeing", "wellbeing.not_attended")
+            for name in self.wellbeing.assessed():
                 checks.scale(p, name, getattr(self.wellbeing, name), 1, 5)
         if self.follow_up_on is not None and checks.day(p, "follow_up_on", self.follow_up_on) \
                 and isinstance(self.occurred_at, datetime) \
@@ -206,6 +211,12 @@ class CounsellingSession(Payload):
         checks.text(p, "confidential_notes", self.confidential_notes, required=False,
                     limit=LONG_TEXT)
         return p
+
+    def as_event_fields(self) -> dict[str, Any]:
+        values = super().as_event_fields()  # only the assessed areas are stored
+        assessed = self.wellbeing.assessed() if isinstance(self.wellbeing, Wellbeing) else {}
+        values["wellbeing"] = assessed or None
+        return values
 
 
 @dataclass(frozen=True)

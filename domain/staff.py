@@ -11,22 +11,36 @@ from domain.aggregate import KopirAggregate, Stamp, school_uuid, user_id_uuid
 
 
 class School(KopirAggregate):
+    """A school: its name (and the name in kk/ru/en, by language) and its region's code
+    (domain.regions)."""
+
     def __init__(self) -> None:
         self.name = ""
+        self.names: dict[str, str] = {}
         self.region = ""
 
     class SchoolRegistered(KopirAggregate.Created):
+        """`names` by language (kk, ru, en); empty for schools registered with one name."""
+
+        class_version = 2
         name: str
         region: str
+        names: dict[str, str]
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["names"] = {}
 
         def apply(self, aggregate: School) -> None:  # type: ignore[override]
             aggregate.name = self.name
+            aggregate.names = dict(self.names)
             aggregate.region = self.region
 
     @classmethod
-    def register(cls, school_id: str, name: str, region: str, stamp: Stamp) -> School:
+    def register(cls, school_id: str, name: str, region: str, stamp: Stamp,
+                 names: dict[str, str] | None = None) -> School:
         return cls._create(cls.SchoolRegistered, id=school_uuid(school_id), name=name,
-                           region=region, **stamp.fields())
+                           region=region, names=dict(names or {}), **stamp.fields())
 
 
 class StaffAccount(KopirAggregate):
@@ -35,6 +49,7 @@ class StaffAccount(KopirAggregate):
     def __init__(self) -> None:
         self.user_id = ""
         self.display_name = ""
+        self.display_names: dict[str, str] = {}
         self.user_role = ""
         self.school_ids: list[str] = []
         self.password_hash = ""
@@ -48,15 +63,24 @@ class StaffAccount(KopirAggregate):
         self.delegations: dict[str, dict[str, Any]] = {}
 
     class AccountRegistered(KopirAggregate.Created):
+        """`display_names`: the person's name by language (kk, ru, en), or empty."""
+
+        class_version = 2
         user_id: str
         display_name: str
         user_role: str
         school_ids: list[str]
         password_hash: str
+        display_names: dict[str, str]
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["display_names"] = {}
 
         def apply(self, aggregate: StaffAccount) -> None:  # type: ignore[override]
             aggregate.user_id = self.user_id
             aggregate.display_name = self.display_name
+            aggregate.display_names = dict(self.display_names)
             aggregate.user_role = self.user_role
             aggregate.school_ids = list(self.school_ids)
             aggregate.password_hash = self.password_hash
@@ -152,11 +176,12 @@ class StaffAccount(KopirAggregate):
 
     @classmethod
     def register(cls, user_id: str, display_name: str, user_role: str,
-                 school_ids: Sequence[str], password_hash: str, stamp: Stamp) -> StaffAccount:
+                 school_ids: Sequence[str], password_hash: str, stamp: Stamp,
+                 display_names: dict[str, str] | None = None) -> StaffAccount:
         return cls._create(cls.AccountRegistered, id=user_id_uuid(user_id), user_id=user_id,
                            display_name=display_name, user_role=user_role,
                            school_ids=list(school_ids), password_hash=password_hash,
-                           **stamp.fields())
+                           display_names=dict(display_names or {}), **stamp.fields())
 
     def set_notifications(self, email: str, digest: bool, language: str, stamp: Stamp) -> None:
         self.trigger_event(self.NotificationsSet, user_id=self.user_id, email=email, digest=digest,

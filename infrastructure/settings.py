@@ -12,7 +12,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 MEMORY = "memory://"  # an event store in this process only (eventsourcing's POPO recorders)
@@ -95,10 +95,17 @@ class Settings(BaseSettings):
     checkpoint_minutes: float = Field(60.0, gt=0)
     # The interface language a new session starts in (kk, ru or en); users switch any time.
     language: str = "kk"
+    # The deployment's time zone (IANA name): forms, deadlines and charts show local time.
+    timezone: str = "Asia/Almaty"
+    # Schools in another zone: "school_id=Zone,school_id=Zone" (e.g. "AKT-3=Asia/Aqtobe").
+    school_timezones: str = ""
     # How often the supervisors' live monitor refreshes itself (seconds).
     monitor_refresh_seconds: float = Field(1.0, gt=0)
     # Minutes of inactivity after which a signed-in session must sign in again.
     session_minutes: int = Field(30, ge=1)
+    # The secret that signs the session cookie (a refresh keeps the user signed in). Unset:
+    # session.key beside the SQLite store, made once (set it when several servers serve).
+    session_secret: str = ""
     # "password" (accounts in the event store, scrypt hashes) or "oidc" (st.login with the
     # identity provider configured in .streamlit/secrets.toml; accounts matched by e-mail).
     auth: Literal["password", "oidc"] = "password"
@@ -109,6 +116,26 @@ class Settings(BaseSettings):
     read_only: bool = False
     kafka: KafkaSettings = Field(default_factory=KafkaSettings)
     mail: MailSettings = Field(default_factory=MailSettings)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        return known_zone(value)
+
+    @field_validator("school_timezones")
+    @classmethod
+    def _known_school_zones(cls, value: str) -> str:
+        for item in filter(None, (part.strip() for part in value.split(","))):
+            school, sep, zone = item.partition("=")
+            if not sep or not school.strip():
+                raise ValueError(f"{item!r} is not school_id=Zone")
+            known_zone(zone.strip())
+        return value
+
+    def school_zones(self) -> dict[str, str]:
+        """The per-school time zones of KOPIR_SCHOOL_TIMEZONES, by school id."""
+        pairs = (item.partition("=") for item in self.school_timezones.split(",") if "=" in item)
+        return {school.strip(): zone.strip() for school, _, zone in pairs}
 
     @property
     def in_memory(self) -> bool:
@@ -189,6 +216,18 @@ class Settings(BaseSettings):
         if self.production:
             env["KOPIR_PRODUCTION"] = "true"
         return env
+
+
+def known_zone(name: str) -> str:
+    """`name` if the time zone database knows it; else a one-sentence error."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"unknown time zone {name!r}, use an IANA name such as "
+                         "Asia/Almaty") from None
+    return name
 
 
 def sqlite_path(url: str) -> Path | None:

@@ -24,7 +24,8 @@ schools = Table(
     "rm_schools", metadata,
     Column("school_id", ID, primary_key=True),
     Column("name", Text, nullable=False),
-    Column("region", Text, nullable=False),
+    Column("region", Text, nullable=False),  # a code of domain.regions (or an old name)
+    Column("names", Text, nullable=False, default="{}"),  # JSON: the name by language
 )
 
 children = Table(
@@ -143,10 +144,10 @@ wellbeing = Table(
     Column("entry_id", ID, primary_key=True),
     Column("child_id", ID, nullable=False, index=True),
     Column("occurred_at", UTCDateTime, nullable=False),
-    Column("social_ties", Integer, nullable=False),
-    Column("school_engagement", Integer, nullable=False),
-    Column("emotional_state", Integer, nullable=False),
-    Column("family_support", Integer, nullable=False),
+    Column("social_ties", Integer, nullable=True),  # NULL: the area was not assessed
+    Column("school_engagement", Integer, nullable=True),
+    Column("emotional_state", Integer, nullable=True),
+    Column("family_support", Integer, nullable=True),
     Column("retracted", Boolean, nullable=False, default=False),
 )
 
@@ -154,6 +155,7 @@ accounts = Table(
     "rm_accounts", metadata,
     Column("user_id", String(64), primary_key=True),
     Column("display_name", Text, nullable=False),
+    Column("display_names", Text, nullable=False, default="{}"),  # JSON: by language
     Column("role", String(16), nullable=False),
     Column("school_ids", Text, nullable=False),  # JSON list
     Column("email", Text, nullable=False, default=""),  # empty: told in the app only
@@ -232,7 +234,9 @@ transfers = Table(
 
 # The read models' shape: raise it when a table or what a projection writes changes, so
 # that read models made by an earlier release are projected again from the log.
-SHAPE = 4  # 2: concerns; 3: accounts disabled or enabled; 4: plans and follow-ups
+# 2: concerns; 3: accounts disabled or enabled; 4: plans and follow-ups;
+# 5: school and account names in kk/ru/en, region codes; wellbeing areas not assessed
+SHAPE = 5
 shape = Table(
     "rm_shape", metadata,
     Column("name", String(32), primary_key=True),

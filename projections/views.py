@@ -30,6 +30,7 @@ from domain.model import (
     School,
     StaffAccount,
 )
+from domain.regions import region_code
 from infrastructure.store import schema_lock
 from projections import caseload, chronology, concerns, erasure, escalations, plans, wellbeing
 from projections.tables import (
@@ -166,7 +167,9 @@ class ReadModelView(SQLAlchemyTrackingRecorder):
     def school_registered(self, event: School.SchoolRegistered, tracking: Tracking) -> None:
         with self._tracked(tracking) as uow:
             uow.insert(schools, {"school_id": event.school_id, "name": event.name,
-                                 "region": event.region})
+                                 "region": region_code(event.region),
+                                 "names": json.dumps(event.names, sort_keys=True,
+                                                     ensure_ascii=False)})
 
     def child_enrolled(self, event: Child.ChildEnrolled, tracking: Tracking) -> None:
         with self._tracked(tracking) as uow:
@@ -232,6 +235,9 @@ class ReadModelView(SQLAlchemyTrackingRecorder):
                            tracking: Tracking) -> None:
         with self._tracked(tracking) as uow:
             uow.insert(accounts, {"user_id": event.user_id, "display_name": event.display_name,
+                                  "display_names": json.dumps(event.display_names,
+                                                              sort_keys=True,
+                                                              ensure_ascii=False),
                                   "role": event.user_role,
                                   "school_ids": json.dumps(list(event.school_ids)),
                                   "email": "", "digest": True, "language": "",

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import update
 
 from domain.model import Child
+from domain.vocabulary import INDICATORS
 from projections.tables import wellbeing
 
 if TYPE_CHECKING:
@@ -20,7 +21,8 @@ def session_recorded(uow: "UnitOfWork", event: Child.CounsellingSessionRecorded)
         "entry_id": event.entry_id,
         "child_id": str(event.originator_id),
         "occurred_at": event.occurred_at,
-        **{k: int(v) for k, v in event.wellbeing.items()},
+        **{k: None for k in INDICATORS},  # an area not assessed stays empty
+        **{k: int(v) for k, v in event.wellbeing.items() if v is not None},
         "retracted": False,
     })
 

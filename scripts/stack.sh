@@ -18,10 +18,14 @@ environment() {
   if [ ! -s "$RUN/ledger.key" ]; then  # signs the log's checkpoints
     (umask 077; "$BIN/python" -c 'import base64, os; print(base64.b64encode(os.urandom(32)).decode())' > "$RUN/ledger.key")
   fi
+  if [ ! -s "$RUN/session.key" ]; then  # signs the interface's session cookie
+    (umask 077; "$BIN/python" -c 'import secrets; print(secrets.token_urlsafe(32))' > "$RUN/session.key")
+  fi
   export KOPIR_DATABASE_URL KOPIR_KAFKA_BOOTSTRAP
   KOPIR_CIPHER_KEY="$(cat "$RUN/cipher.key")"
   KOPIR_LEDGER_KEY="$(cat "$RUN/ledger.key")"
-  export KOPIR_CIPHER_KEY KOPIR_LEDGER_KEY KOPIR_EMBEDDED_PROJECTIONS=false
+  KOPIR_SESSION_SECRET="$(cat "$RUN/session.key")"
+  export KOPIR_CIPHER_KEY KOPIR_LEDGER_KEY KOPIR_SESSION_SECRET KOPIR_EMBEDDED_PROJECTIONS=false
 }
 
 launch() {  # name, kopir arguments...

@@ -3,8 +3,8 @@ words, the language guard, and submissions that record once."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
-from typing import Any, Callable
+from datetime import date, datetime, timedelta, timezone
+from typing import Any, Callable, Literal, overload
 from uuid import uuid4
 
 import streamlit as st
@@ -12,8 +12,17 @@ import streamlit as st
 from domain.access import Actor
 from domain.errors import FieldProblem, InvalidEntry, KopirError
 from domain.language import guard
-from ui import services
-from ui.i18n import current_language, has, t, translate
+from ui import links, reads, services
+from ui.i18n import (
+    current_language,
+    date_input_format,
+    from_local,
+    has,
+    local_date,
+    t,
+    to_local,
+    translate,
+)
 
 
 def actor() -> Actor:
@@ -24,16 +33,32 @@ def actor() -> Actor:
 
 
 def moment(label: str, default: datetime, key: str, round_up: bool = False) -> datetime:
-    """A date and time picked in the browser's local sense, stored as UTC. The picker
-    works in minutes; `round_up` makes a default of "now" include this very minute."""
+    """A date and time picked on the reader's clock (`local_zone`: their choice, their
+    school's or the deployment's zone, Asia/Almaty by default), returned as aware UTC.
+    The picker works in minutes; `round_up` makes a default of "now" include this very
+    minute. A naive `default` is taken to be UTC."""
     if round_up and (default.second or default.microsecond):
         default = default.replace(second=0, microsecond=0) + timedelta(minutes=1)
-    local = default.astimezone()
+    local = to_local(default)
     if key in st.session_state:  # set by the user, or by a page's shortcut
-        value = st.datetime_input(label, key=key)
+        value = st.datetime_input(label, key=key, format=date_input_format())
     else:
-        value = st.datetime_input(label, value=local.replace(tzinfo=None), key=key)
-    return value.replace(tzinfo=local.tzinfo).astimezone(timezone.utc)
+        value = st.datetime_input(label, value=local.replace(tzinfo=None, second=0,
+                                                             microsecond=0),
+                                  key=key, format=date_input_format())
+    return from_local(value) if value is not None else to_local(default).astimezone(timezone.utc)
+
+
+def optional_day(tick: str, label: str, key: str, in_days: int = 14,
+                 earliest: date | None = None) -> date | None:
+    """A day that may be left out (a follow-up, a new review date): a box to tick, and a
+    date that starts at a sensible default rather than an empty field showing the picker's
+    format pattern in English."""
+    left, right = st.columns([1, 2], vertical_alignment="bottom")
+    planned = left.checkbox(tick, key=f"{key}_planned")
+    day = right.date_input(label, value=local_date(services.now()) + timedelta(days=in_days),
+                           min_value=earliest, key=key, format=date_input_format())
+    return day if planned else None
 
 
 def choice_label(group: str) -> Callable[[Any], str]:
@@ -79,15 +104,24 @@ def refusal_text(error: KopirError) -> str:
     return t(key, **values)
 
 
-def show_refusal(error: KopirError) -> None:
-    """A refusal as sentences a teacher understands, each problem next to its field name."""
+def show_refusal(error: KopirError, form: str | None = None) -> None:
+    """A refusal as sentences a teacher understands, each problem next to its field name;
+    with `form`, in that form's problem area, above its Save button."""
+    where = problem_area(form)
     if isinstance(error, InvalidEntry):
-        st.error(t("form.check"))
+        where.error(t("form.check"))
         for problem in error.problems:
-            st.markdown(f"- **{escape(field_label(problem.field))}**: "
-                        f"{escape(problem_text(problem))}")
+            where.markdown(f"- **{escape(field_label(problem.field))}**: "
+                           f"{escape(problem_text(problem))}")
     else:
-        st.error(refusal_text(error))
+        where.error(refusal_text(error))
+
+
+def problem_area(form: str | None) -> Any:
+    """Where a form's problems go: the place `quoting_box` kept just above the form's
+    Save button in this run, or the page itself."""
+    area = st.session_state.get(f"{form}__problems") if form else None
+    return area if area is not None else st
 
 
 def escape(text: str) -> str:
@@ -136,26 +170,59 @@ def show_saved(form: str) -> bool:
 # --- the language guard ----------------------------------------------------------
 def language_ok(form: str, texts: dict[str, str], quoting: bool) -> bool:
     """Check free text for stigmatising labels before saving. Shows a warning with
-    neutral wording and returns False, unless the writer said they are quoting."""
-    findings = guard().check({k: v for k, v in texts.items() if v})
+    neutral wording (in the reader's language, whatever the text's language) just above
+    the "quoting" box, and returns False, unless the writer said they are quoting."""
+    language = current_language()
+    findings = guard().check({k: v for k, v in texts.items() if v}, language)
     if not findings or quoting:
         return True
     lines = [t("guard.warning")]
     for f in findings:
         lines.append(t("guard.finding", field=escape(field_label(f.field)),
                        found=escape(f.found), neutral=escape(f.neutral)))
-    lines.append(t("guard.advice"))
-    st.warning("\n\n".join(lines), icon=":material/record_voice_over:")
+    lines.append(escape(guard().advice_in(language)))
+    lines.append(t("guard.advice", box=t("guard.quoting")))
+    problem_area(form).warning("\n\n".join(lines), icon=":material/record_voice_over:")
     return False
 
 
 def quoting_box(form: str) -> bool:
+    """The "I am quoting" box, just above the Save button; the form's warnings and
+    problems are shown right above it (see `problem_area`)."""
+    st.session_state[f"{form}__problems"] = st.container(key=f"{form}__problem_area")
     return st.checkbox(t("guard.quoting"), key=f"{form}_quoting", help=t("guard.quoting_help"))
 
 
-def pick_child(children: list[dict[str, Any]], key: str, label: str | None = None) -> str:
+@overload
+def pick_child(children: list[dict[str, Any]], key: str, label: str | None = None,
+               required: Literal[True] = True) -> str: ...
+@overload
+def pick_child(children: list[dict[str, Any]], key: str, label: str | None = None, *,
+               required: Literal[False]) -> str | None: ...
+def pick_child(children: list[dict[str, Any]], key: str, label: str | None = None,
+               required: bool = True) -> str | None:
+    """The child the page is about, picked on purpose: nothing is preselected (a page opened
+    from a link starts with the linked child). Search by typing the code, or the name where
+    the reader's role may see names (showing them is a logged read, once per visit). With
+    nothing picked yet, `required` shows a prompt and stops the page; otherwise None."""
     codes = [c["code"] for c in children]
-    return st.selectbox(label or t("field.child"), codes, key=key)
+    if st.session_state.get(key) is not None and st.session_state[key] not in codes:
+        del st.session_state[key]  # a child no longer in the list (closed, moved away)
+    linked, mark = links.linked_child(), f"{key}__linked"
+    if linked is None:
+        st.session_state.pop(mark, None)
+    elif linked in codes and st.session_state.get(mark) != linked:
+        st.session_state[key], st.session_state[mark] = linked, linked
+    names = services.staff().child_names(actor(), logged=reads.first_read("names"))
+    code = st.selectbox(label or t("field.child"), codes, index=None, key=key,
+                        format_func=lambda c: f"{c} · {names[c]}" if names.get(c) else c,
+                        placeholder=t("pick.placeholder_names" if names else "pick.placeholder"))
+    if linked is not None and code is not None and code != linked:
+        st.query_params["child"] = st.session_state[mark] = code  # the address says who
+    if code is None and required:
+        st.info(t("pick.prompt"), icon=":material/person_search:")
+        st.stop()
+    return code
 
 
 # --- page scaffolding ----------------------------------------------------------------
@@ -181,11 +248,11 @@ def recording_page(form: str, title: str) -> tuple[Actor, list[dict[str, Any]]]:
 def save(form: str, command: Callable[..., Any], *args: Any, confirmation: Callable[[], str],
          **kwargs: Any) -> None:
     """Run the command under this form's submission id (its `entry_id`, so a second click
-    records nothing new); show refusals, or confirm and start over."""
+    records nothing new); show refusals (above the Save button), or confirm and start over."""
     try:
         services.record(command, *args, entry_id=submission_id(form), **kwargs)
     except KopirError as error:
-        show_refusal(error)
+        show_refusal(error, form)
     else:
         saved(form, confirmation())
         st.rerun()

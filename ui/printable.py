@@ -1,4 +1,5 @@
-"""Printable HTML and CSV of a chronology or an audit bundle. Every value is escaped:
+"""Printable HTML and CSV of a chronology or an audit bundle, and the lines of an entry the
+printed PDF shares (in a given language). Every value is escaped:
 what a person typed is never markup."""
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from datetime import date, datetime
 from html import escape
 from typing import Any
 
-from ui.i18n import fmt_datetime, t
+from ui.i18n import current_language, fmt_datetime, translate
 
 KINDS = ("ChildEnrolled", "ChildTransferred", "EnrolmentClosed", "ConflictRecorded",
          "PeerIncidentRecorded", "CounsellingSessionRecorded", "ConcernRaised", "EntryAmended",
@@ -33,7 +34,13 @@ STYLE = ("body{font-family:system-ui,sans-serif;margin:2em;color:#222}"
          ".muted{color:#666}@media print{a{display:none}}")
 
 
-def summary_text(row: dict[str, Any]) -> str:
+def t(key: str, language: str | None = None, **values: object) -> str:
+    """The label `key` in `language` (by default the session's)."""
+    return translate(key, language or current_language(), **values)
+
+
+def summary_text(row: dict[str, Any], language: str | None = None) -> str:
+    """What an entry says, in a line: the choice it names first, then what was written."""
     fields = row["fields"]
     text = str(fields.get("description") or fields.get("summary") or fields.get("reason")
                or row.get("reason") or fields.get("target") or fields.get("result")
@@ -41,15 +48,16 @@ def summary_text(row: dict[str, Any]) -> str:
     lead = LEADS.get(row["kind"])
     if lead is not None and fields.get(lead[0]):
         value = str(fields[lead[0]])
-        named = t(lead[1] + value) if lead[1] else value
+        named = t(lead[1] + value, language) if lead[1] else value
         if row["kind"] == "ConsentRecorded":
-            named += ": " + t("family.yes" if fields.get("given") else "family.no")
+            named += ": " + t("family.yes" if fields.get("given") else "family.no", language)
         text = f"{named}. {text}" if text else named
     if row["kind"] == "PlanReviewed" and isinstance(fields.get("outcomes"), dict):
         counts: dict[str, int] = {}
         for outcome in fields["outcomes"].values():
             counts[outcome] = counts.get(outcome, 0) + 1
-        text = ", ".join(f"{t('choice.goal_outcome.' + k)} {n}" for k, n in counts.items()) \
+        text = ", ".join(f"{t('choice.goal_outcome.' + k, language)} {n}"
+                         for k, n in counts.items()) \
             + (f". {text}" if text else "")
     return text
 
@@ -66,14 +74,14 @@ def chronology_rows(rows: list[dict[str, Any]]) -> list[dict[str, str]]:
     } for r in rows]
 
 
-def marks(row: dict[str, Any]) -> str:
+def marks(row: dict[str, Any], language: str | None = None) -> str:
     found = []
     if row["late"]:
-        found.append(t("mark.late", days=row["delay_seconds"] // 86400))
+        found.append(t("mark.late", language, days=row["delay_seconds"] // 86400))
     if row["status"] != "recorded":
-        found.append(t(f"mark.{row['status']}"))
+        found.append(t(f"mark.{row['status']}", language))
     if row.get("corrects"):
-        found.append(t("mark.correction"))
+        found.append(t("mark.correction", language))
     return ", ".join(found)
 
 

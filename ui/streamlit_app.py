@@ -1,6 +1,7 @@
-"""Köpir's Streamlit app: language, login, session expiry, and navigation built from the
-user's role. Pages a role may not use are not in its navigation, and the application
-refuses them anyway. `kopir/web.py` runs `main()` with the runtime it provides."""
+"""Köpir's Streamlit app: language, login, session expiry, a session and language kept
+across a refresh (ui.session_cookie), and navigation built from the user's role. Pages a
+role may not use are not in its navigation, and the application refuses them anyway.
+`kopir/web.py` runs `main()` with the runtime it provides."""
 
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ import streamlit as st
 from domain.access import Actor
 from domain.errors import KopirError, PasswordChangeRequired, UnknownUser
 from infrastructure.settings import settings
-from ui import forms, reads, services
+from ui import forms, local_time, reads, services, session_cookie
+from ui import names as ui_names
 from ui.i18n import LANGUAGES, current_language, t
 from ui.navigation import PAGES, SECTIONS, page_file
 
@@ -20,7 +22,8 @@ def language_picker(where: object) -> None:
     current = current_language()
     choice = where.selectbox(  # type: ignore[attr-defined]
         "🌐", list(LANGUAGES), index=list(LANGUAGES).index(current),
-        format_func=LANGUAGES.get, key="language_picker", label_visibility="collapsed")
+        format_func=LANGUAGES.get, key="language_picker", label_visibility="collapsed",
+        placeholder=t("widget.choose_option"))
     if choice != current:
         st.session_state["language"] = choice
         st.rerun()
@@ -103,16 +106,27 @@ def expired() -> bool:
 def sign_out() -> None:
     language = st.session_state.get("language")
     st.session_state.clear()
+    session_cookie.signed_out()  # the next run tells the browser to drop the session cookie
     if language:
         st.session_state["language"] = language
     if settings().auth == "oidc" and getattr(st.user, "is_logged_in", False):
         st.logout()
 
 
+def sign_in_pages() -> list[st.Page]:
+    """The sign-in page at every page's address: a link opened while signed out keeps its
+    path and query (?child=…, ?concern=…), and the page opens after sign-in."""
+    title = t("login.title")
+    return [st.Page(login, title=title, default=True),
+            *(st.Page(login, title=title, url_path=name) for name in PAGES)]
+
+
 def main() -> None:
+    session_cookie.start()  # a refresh keeps the language
     st.set_page_config(page_title=t("app.title"), page_icon=":material/diversity_3:",
                        layout="wide")
-    actor: Actor | None = st.session_state.get("actor") or oidc_actor()
+    actor: Actor | None = st.session_state.get("actor") or oidc_actor() \
+        or session_cookie.restored()
     if actor is not None and expired():
         sign_out()
         st.session_state["expired"] = True
@@ -120,19 +134,22 @@ def main() -> None:
     if actor is None:
         if st.session_state.pop("expired", False):
             st.info(t("login.expired"))
-        st.navigation([st.Page(login, title=t("login.title"))], position="hidden").run()
+        st.navigation(sign_in_pages(), position="hidden").run()
+        session_cookie.keep(None, current_language())
         return
     actor = services.in_office(actor)  # a delegation begins and ends on time
     st.session_state["actor"] = actor
     with st.sidebar:
         language_picker(st)
-        st.caption(t("signed_in_as", name=forms.escape(actor.display_name or actor.user_id),
+        st.caption(t("signed_in_as", name=forms.escape(ui_names.actor(actor)),
                      role=t(f"role.{actor.role.value}")))
         for standing in actor.standing_in:
             st.caption(t("delegation.standing_in", supervisor=forms.escape(standing.supervisor)))
+        local_time.sidebar()
         if st.button(t("logout"), key="logout", icon=":material/logout:"):
             sign_out()
             st.rerun()
+        session_cookie.keep(actor, current_language())
     pages = {t(section): [st.Page(page_file(name), title=t(f"nav.{name}"),
                                   icon=PAGES[name][1],
                                   url_path=name) for name in names]

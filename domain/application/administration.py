@@ -6,7 +6,7 @@ from __future__ import annotations
 import copy
 import re
 from datetime import datetime
-from typing import Any, Protocol, Sequence, runtime_checkable
+from typing import Any, Mapping, Protocol, Sequence, runtime_checkable
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError
@@ -34,6 +34,7 @@ from domain.model import (
     user_id_uuid,
 )
 from domain.passwords import hash_password
+from domain.regions import LANGUAGES, region_code
 
 
 @runtime_checkable
@@ -50,37 +51,60 @@ class Shredding(Protocol):
         """Destroy every data key of an owner; returns how many there were."""
 
 
+def _names(problems: Problems, field: str,
+           names: Mapping[str, str] | None) -> dict[str, str]:
+    """A name by language (kk, ru, en), the empty ones left out."""
+    if names is None:
+        return {}
+    if not isinstance(names, Mapping) or not set(names) <= set(LANGUAGES):
+        problems.add(field, "choice.unknown", allowed=", ".join(LANGUAGES))
+        return {}
+    for language, text in names.items():
+        checks.text(problems, f"{field}.{language}", text, required=False, limit=SHORT_TEXT)
+    return {language: text.strip() for language, text in names.items()
+            if isinstance(text, str) and text.strip()}
+
+
 EMAIL = re.compile(r"[^@\s]{1,64}@[A-Za-z0-9.-]{1,190}\.[A-Za-z]{2,24}")
 
 
 class Administration(Delegation):
     # --- schools and accounts -----------------------------------------------------------
     @command
-    def register_school(self, actor: Actor, school_id: str, name: str, region: str) -> None:
+    def register_school(self, actor: Actor, school_id: str, name: str, region: str,
+                        names: Mapping[str, str] | None = None) -> None:
+        """A school with its name (`names`: the name in kk, ru and en, each optional) and
+        its region, by code or by name (domain.regions)."""
         access.check_may_administer(actor)
         problems = Problems()
         if not isinstance(school_id, str) or not checks.SCHOOL_ID.match(school_id):
             problems.add("school_id", "school.id_format")
         checks.text(problems, "name", name, required=True, limit=SHORT_TEXT)
         checks.text(problems, "region", region, required=True, limit=SHORT_TEXT)
+        named = _names(problems, "names", names)
         problems.raise_if_any()
-        school = School.register(school_id, name, region, self._stamp(actor, school_id))
+        school = School.register(school_id, name, region_code(region),
+                                 self._stamp(actor, school_id), named)
         self._save(school, conflict=InvalidEntry.one("school_id", "school.exists",
                                                      school=school_id))
 
     @command
     def register_account(self, actor: Actor, user_id: str, display_name: str, role: Role,
-                         school_ids: Sequence[str], password: str) -> None:
+                         school_ids: Sequence[str], password: str,
+                         display_names: Mapping[str, str] | None = None) -> None:
+        """An account; `display_names` is the person's name in kk, ru and en (optional)."""
         access.check_may_administer(actor)
         problems = Problems()
         if not isinstance(user_id, str) or not checks.USER_ID.match(user_id):
             problems.add("user_id", "account.user_format")
         checks.text(problems, "display_name", display_name, required=True, limit=SHORT_TEXT)
+        named = _names(problems, "display_names", display_names)
         check_role_and_schools(problems, role, school_ids)
         check_new_password(problems, password)
         problems.raise_if_any()
         account = StaffAccount.register(user_id, display_name, Role(role).value, school_ids,
-                                        hash_password(password), self._stamp(actor, "*"))
+                                        hash_password(password), self._stamp(actor, "*"),
+                                        named)
         self._save(account, conflict=InvalidEntry.one("user_id", "account.exists",
                                                       user=user_id))
 
@@ -161,6 +185,20 @@ class Administration(Delegation):
                                  self._stamp(actor, child.school_id))
         self._save(entry)
         return entry.id
+
+    @command
+    def record_name_reads(self, actor: Actor, children: Sequence[tuple[str, str, str]]) -> int:
+        """Log that the actor was shown the personal names of these children (child id,
+        code, school) in a list to pick from: one read each, saved in one transaction."""
+        entries = []
+        for child_id, code, school_id in children:
+            access.check_may_read_child(actor, school_id, code)
+            entries.append(AccessEntry.view(self.new_id(), child_id, code, "names",
+                                            ["personal_name"], "",
+                                            self._stamp(actor, school_id)))
+        if entries:
+            self._save(*entries)
+        return len(entries)
 
     def child_events(self, actor: Actor, code: str,
                      as_of: datetime | None = None) -> list[KopirAggregate.Event]:

@@ -225,7 +225,8 @@ class Base(Application[UUID]):
     def actor(self, account: StaffAccount) -> Actor:
         return Actor(user_id=account.user_id, role=Role(account.user_role),
                      school_ids=frozenset(account.school_ids),
-                     display_name=account.display_name, standing_in=self._standing(account))
+                     display_name=account.display_name, standing_in=self._standing(account),
+                     display_names=tuple(sorted(account.display_names.items())))
 
     def _standing(self, account: StaffAccount) -> tuple[Standing, ...]:
         """The delegations the person holds now, on the application's clock: each one

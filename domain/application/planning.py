@@ -137,19 +137,26 @@ class Planning(Supervision):
         for event in events:
             if isinstance(event, (Child.PlanDrafted, Child.PlanReviewed)):
                 since = event.timestamp
+        # Per area, as a session may assess some areas only: the last score before, the
+        # first and the last since.
         before: dict[str, int] = {}
-        after: list[dict[str, int]] = []
+        first: dict[str, int] = {}
+        latest: dict[str, int] = {}
+        sessions = 0
         for session in scored_sessions(events):
+            scores = dict(session.wellbeing or {})
             if since is None or session.occurred_at >= since:
-                after.append(dict(session.wellbeing or {}))
+                sessions += 1
+                first = {**scores, **first}
+                latest.update(scores)
             else:
-                before = dict(session.wellbeing or {})
+                before.update(scores)
         retracted = {e.retracts for e in events if isinstance(e, Child.EntryRetracted)}
         ties = sum(1 for e in events if isinstance(e, Child.PeerIncidentRecorded) and e.positive
                    and e.entry_id not in retracted and (since is None or e.occurred_at >= since))
-        return {"since": since.isoformat() if since else "", "sessions": len(after),
-                "first": before or (after[0] if after else {}),
-                "latest": after[-1] if after else before, "positive_ties": ties}
+        return {"since": since.isoformat() if since else "", "sessions": sessions,
+                "first": {**first, **before}, "latest": {**before, **latest},
+                "positive_ties": ties}
 
     @command
     def approve_plan(self, actor: Actor, code: str, note: str = "") -> None:

@@ -10,7 +10,7 @@ from uuid import UUID, uuid5
 
 from eventsourcing.application import AggregateNotFoundError
 
-from domain import access, checks
+from domain import access, checks, child_codes
 from domain import concern as concern_model
 from domain.access import Actor
 from domain.aggregate import Stamp
@@ -56,6 +56,11 @@ class Recording(Base):
             stamp=self._stamp(actor, form.school_id, form.occurred_at))
         self._save(child, conflict=ChildAlreadyEnrolled(child=form.child_code))
         return child.id
+
+    def propose_child_code(self) -> str:
+        """A code in the real format (KZ-XXXXX) that no child in the store has yet, for
+        staff to accept when enrolling."""
+        return child_codes.new_code(self.is_enrolled)
 
     @command
     def close_enrolment(self, actor: Actor, code: str, reason: str,

@@ -166,26 +166,30 @@ class Engine:
         return []
 
     def _drop(self, rule: Rule, child: ChildState, fact: Fact, now: datetime) -> list[Decision]:
+        """A drop between two assessed values of an indicator: this session and the one
+        before (or after) that assessed the same area; an area not assessed is skipped."""
         if not fact.wellbeing:
             return []
-        sessions = [f for f in child.facts if f.wellbeing]
-        position = sessions.index(fact)
-        pairs = []
-        if position > 0:
-            pairs.append((sessions[position - 1], fact))
-        if position + 1 < len(sessions):
-            pairs.append((fact, sessions[position + 1]))
-        decisions = []
-        for before, after in pairs:
-            old, new = dict(before.wellbeing), dict(after.wellbeing)
-            for indicator in rule.when.indicators:
-                if indicator in old and indicator in new and old[indicator] - new[indicator] >= rule.when.by:
-                    decisions.append(self._decision(
+        found = []
+        for order, indicator in enumerate(rule.when.indicators):
+            if indicator not in dict(fact.wellbeing):
+                continue
+            sessions = [f for f in child.facts if indicator in dict(f.wellbeing)]
+            position = sessions.index(fact)
+            pairs = []
+            if position > 0:
+                pairs.append((0, sessions[position - 1], fact))
+            if position + 1 < len(sessions):
+                pairs.append((1, fact, sessions[position + 1]))
+            for side, before, after in pairs:
+                old, new = dict(before.wellbeing)[indicator], dict(after.wellbeing)[indicator]
+                if old - new >= rule.when.by:
+                    found.append(((side, order), self._decision(
                         rule, child, (before.entry_id, after.entry_id),
-                        {"indicator": indicator.replace("_", " "), "before": old[indicator],
-                         "after": new[indicator]}, after.occurred_at, now,
-                        key=f"{rule.id}:{child.child_id}:{after.entry_id}:{indicator}"))
-        return decisions
+                        {"indicator": indicator.replace("_", " "), "before": old,
+                         "after": new}, after.occurred_at, now,
+                        key=f"{rule.id}:{child.child_id}:{after.entry_id}:{indicator}")))
+        return [decision for _, decision in sorted(found, key=lambda pair: pair[0])]
 
     def _absence(self, rule: Rule, child: ChildState, fact: Fact, now: datetime) -> list[Decision]:
         when = rule.when

@@ -125,5 +125,6 @@ def fact_of(event: Any) -> Fact | None:
                     text=event.summary or "", **common)
     if isinstance(event, Child.CounsellingSessionRecorded):
         return Fact(entry_id=event.entry_id, attendance=event.attendance,
-                    wellbeing=tuple(sorted((event.wellbeing or {}).items())), **common)
+                    wellbeing=tuple(sorted((k, v) for k, v in (event.wellbeing or {}).items()
+                                           if v is not None)), **common)
     return None

@@ -23,9 +23,15 @@ class Verdict:
         if not self.ok:
             return "NOT VERIFIED: " + "; ".join(self.problems)
         tail = self.events - self.covered
-        return (f"verified: {self.events} events, {self.checkpoints} signed checkpoints "
-                f"(keys {', '.join(self.key_ids) or 'none'}); {self.covered} events covered by "
-                f"a checkpoint, {tail} recorded after the last one")
+
+        def count(n: int, word: str) -> str:
+            return f"{n:,} {word}{'' if n == 1 else 's'}"
+
+        keys = ", ".join(self.key_ids) or "none"
+        return (f"verified: {count(self.events, 'event')}, "
+                f"{count(self.checkpoints, 'signed checkpoint')} (signing key "
+                f"{keys}); {self.covered:,} covered by a checkpoint, {tail:,} recorded after "
+                f"the last one (the next checkpoint covers them; the hash chain already does)")
 
 
 class Verifier:

@@ -20,13 +20,15 @@ from kopir.cli import (
     integrity,
     parked,
     plans,
+    printing,
     reading,
     running,
 )
 from kopir.cli.parser import Parser, UsageError, subcommands
 from kopir.cli.sentences import sentence
 
-GROUPS = (data, importing, running, reading, plans, parked, distributed, integrity, accounts)
+GROUPS = (data, importing, running, reading, printing, plans, parked, distributed, integrity,
+          accounts)
 
 
 def build_parser() -> Parser:

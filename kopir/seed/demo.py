@@ -40,11 +40,12 @@ class DemoHistory(EpisodePlans):
     def set_up(self) -> None:
         self.answered = set()
         self.clock.set(self.start - timedelta(days=7))
-        for school_id, name, region in SCHOOLS:
-            self.app.register_school(SYSTEM, school_id, name, region)
+        for school_id, name, region, names in SCHOOLS:
+            self.app.register_school(SYSTEM, school_id, name, region, names=names)
         for user in demo_users():
             self.app.register_account(SYSTEM, user.user_id, user.display_name, user.role,
-                                      user.schools, DEMO_PASSWORD)
+                                      user.schools, DEMO_PASSWORD,
+                                      display_names=user.display_names)
             if user.role in (Role.PSYCHOLOGIST, Role.SUPERVISOR):  # told of concerns
                 self.app.set_notifications(SYSTEM, user.user_id, f"{user.user_id}@{MAIL_DOMAIN}",
                                            digest=True, language="ru")
@@ -99,7 +100,7 @@ class DemoHistory(EpisodePlans):
         rng = self.rng
         if rng.random() > 0.85:
             return  # left unanswered: it rises in place after its deadline
-        region = next(r for s, _, r in SCHOOLS if s == concern.school_id)
+        region = next(r for s, _, r, _ in SCHOOLS if s == concern.school_id)
         raised_at = self.clock.now()
         deadline = max((concern.acknowledge_by or raised_at) - raised_at, timedelta(hours=1))
         ack_at = raised_at + deadline * rng.uniform(0.1, 0.8)

@@ -100,7 +100,7 @@ class ChildPlans:
             if roll < 0.05 and later < self.until:
                 plan.end_at = self.school_day(later)
             elif roll < 0.10 and later < self.until:
-                others = [s for s, _, _ in SCHOOLS if s != school]
+                others = [s for s, *_ in SCHOOLS if s != school]
                 plan.transfer = (self.school_day(later), self.rng.choice(others))
             plans.append(plan)
         return plans
@@ -274,7 +274,7 @@ class ChildPlans:
         concern = concern_id(str(child_id(plan.code)))
         self.at(moment, lambda: self.app.raise_concern(psych, plan.code, form))
         school = psych.user_id.split(".", 1)[1]  # psych.<school>
-        region = next(r for s, _, r in SCHOOLS if s.lower() == school)
+        region = next(r for s, _, r, _ in SCHOOLS if s.lower() == school)
         supervisor = self.actors[f"supervisor.{region.lower()}"]
         ack_at = moment + timedelta(hours=rng.uniform(0.3, 20))
         self.at(ack_at, lambda: unless_gone(lambda: self.app.acknowledge_concern(

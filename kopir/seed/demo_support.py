@@ -114,7 +114,7 @@ class SupportPlans(ChildPlans):
         moment = self.term_day(random.Random("rejected"), self.until - timedelta(days=40))
         if not self.active(plan, moment - timedelta(days=3)):
             return
-        other = next(s for s, _, _ in SCHOOLS if s != plan.school)
+        other = next(s for s, *_ in SCHOOLS if s != plan.school)
         sender = self.staff("psych", plan, moment)
         receiver = self.actors[f"psych.{other.lower()}"]
         self.at(moment - timedelta(days=2), lambda: self.app.record_consent(sender, plan.code, Consent(
@@ -168,7 +168,7 @@ class SupportPlans(ChildPlans):
         return plan.transfer is not None and moment >= plan.transfer[0] - timedelta(days=5)
 
     def supervisor(self, plan: Plan) -> Actor:
-        region = next(r for s, _, r in SCHOOLS if s == plan.school)
+        region = next(r for s, _, r, _ in SCHOOLS if s == plan.school)
         return self.actors[f"supervisor.{region.lower()}"]
 
     def later(self, plan: Plan, moment: datetime, run: Callable[[], None]) -> None:

@@ -23,6 +23,7 @@ class AdminQueries(Reader):
         rows = self._select(select(accounts).order_by(accounts.c.user_id))
         for row in rows:
             row["school_ids"] = json.loads(row["school_ids"])
+            row["display_names"] = json.loads(row["display_names"] or "{}")
         return rows
 
     def deputy_candidates(self, actor: Actor, supervisor: str) -> list[dict[str, str]]:
@@ -30,6 +31,7 @@ class AdminQueries(Reader):
         than the supervisor, by name."""
         access.check_may_delegate(actor, supervisor)
         a = accounts.c
-        return self._select(select(a.user_id, a.display_name, a.role).where(
+        rows = self._select(select(a.user_id, a.display_name, a.display_names, a.role).where(
             a.role.in_(DEPUTY_ROLES), a.active.is_(True), a.user_id != supervisor)
             .order_by(a.display_name, a.user_id))
+        return [{**r, "display_names": json.loads(r["display_names"] or "{}")} for r in rows]

@@ -4,6 +4,7 @@ record, and an audit bundle. Each read of a child's record is itself logged."""
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -18,11 +19,18 @@ from projections.tables import access_log, chronology
 
 
 class AuditQueries(StaffQueries):
-    def events(self, actor: Actor, code: str) -> list[dict[str, Any]]:
-        """The raw event log of a child: every stored event with who, role and when."""
+    def check_may_audit(self, actor: Actor) -> None:
+        """Refuse a reader who is not an auditor before a page shows anything at all."""
+        access.check_may_audit(actor)
+
+    def events(self, actor: Actor, code: str, logged: bool = True) -> list[dict[str, Any]]:
+        """The raw event log of a child: every stored event with who, role and when. A
+        read of the record, logged (unless the page already logged this visit's read)."""
         result = self._events(actor, code)
-        self.app.record_access(actor, code, "events",
-                               sorted({k for r in result for k in r["fields"]}))
+        if logged:
+            shown = {"occurred_at", "recorded_at", "recorded_by", "role"}
+            self.app.record_access(actor, code, "events",
+                                   sorted(shown | {k for r in result for k in r["fields"]}))
         return result
 
     def _events(self, actor: Actor, code: str) -> list[dict[str, Any]]:
@@ -55,12 +63,16 @@ class AuditQueries(StaffQueries):
             row["fields"] = json.loads(row["fields"])
         return rows
 
-    def integrity(self, actor: Actor, code: str) -> dict[str, Any]:
+    def integrity(self, actor: Actor, code: str, logged: bool = False) -> dict[str, Any]:
         """Check a child's stored record: every event reads back (with encryption on,
         AES-GCM refuses altered ciphertext), versions run 1..n without a gap, recording
-        times never go backwards, and the read model equals a replay of the log."""
+        times never go backwards, and the read model equals a replay of the log. An
+        auditor's press of the button is a read of its own (`logged=True`); the check
+        inside an export is part of the export's read."""
         access.check_may_audit(actor)
         summary = self._summary(actor, code)  # an unknown child is an error, not a finding
+        if logged:
+            self.app.record_access(actor, code, "integrity", ["version", "recorded_at"])
         problems: list[str] = []
         try:
             events = self.app.child_events(actor, code)
@@ -101,6 +113,24 @@ class AuditQueries(StaffQueries):
         return sorted((row for engine in engines for row in parked_entries(engine, streams)),
                       key=lambda row: (row["notification_id"], row["follower"]))
 
+    def chronology(self, actor: Actor, code: str, as_of: datetime | None = None,
+                   purpose: str = "chronology", logged: bool = True) -> list[dict[str, Any]]:
+        """As the staff's chronology, for the replay page: logged only when `logged`
+        (the page's first read of this child at this moment in the visit)."""
+        result = self._chronology(actor, code, as_of)
+        if logged:
+            self._log_read(actor, code, purpose if as_of is None else "replay", result, as_of)
+        return result
+
+    def diff(self, actor: Actor, code: str, earlier: datetime, later: datetime,
+             logged: bool = True) -> dict[str, list[dict[str, Any]]]:
+        """As the staff's diff, logged only when `logged` (see `chronology`)."""
+        if logged:
+            return super().diff(actor, code, earlier, later)
+        before = self._chronology(actor, code, earlier)
+        after = self._chronology(actor, code, later)
+        return changes_between(before, after)
+
     def export(self, actor: Actor, code: str) -> dict[str, Any]:
         """An audit bundle of one child: summary, chronology, raw events, access entries
         and the integrity check. The export is itself logged as a read."""
@@ -113,3 +143,14 @@ class AuditQueries(StaffQueries):
                   "exported_at": self.app.clock.now(), "exported_by": actor.user_id}
         self._log_read(actor, code, "export", bundle["chronology"])
         return bundle
+
+
+def changes_between(earlier: list[dict[str, Any]],
+                    later: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    """Entries added between two replays, and entries whose content or status changed."""
+    before = {r["entry_id"]: r for r in earlier}
+    return {"added": [r for r in later if r["entry_id"] not in before],
+            "changed": [{"before": before[r["entry_id"]], "after": r} for r in later
+                        if r["entry_id"] in before and (
+                            r["status"] != before[r["entry_id"]]["status"]
+                            or r["fields"] != before[r["entry_id"]]["fields"])]}

@@ -3,7 +3,7 @@ the live monitor, "why?", how fast escalations are handled, and the caseload."""
 
 from __future__ import annotations
 
-import statistics
+import json
 from datetime import timedelta
 from typing import Any
 
@@ -24,6 +24,7 @@ from projections.queries.common import (
     within,
 )
 from projections.queries.concerns import ConcernQueries
+from projections.queries.timing import censored_median
 from projections.tables import accounts, chronology, concerns, escalations
 
 
@@ -95,35 +96,49 @@ class OversightQueries(ConcernQueries):
     def escalation_metrics(self, actor: Actor) -> list[dict[str, Any]]:
         """Per school and level: how long from the triggering entry to the signal
         (detection), and from a concern's opening to its acknowledgement and to its
-        resolution (medians, in hours)."""
+        resolution (medians, in hours). A concern still waiting counts with its age so
+        far (`timing.censored_median`); `*_at_least` says the median is only a floor,
+        and `waiting`/`overdue` how many concerns nobody has acknowledged yet."""
         signals = self.escalation_queue(actor, include_resolved=True)
         access.check_may_see_escalations(actor)
         k = concerns.c
         handled = self._select(select(k.school_id, k.level, k.opened_at, k.acknowledged_at,
-                                      k.resolved_at).where(within(k.school_id, actor),
-                                                           k.status != "folded"))
+                                      k.resolved_at, k.acknowledge_by)
+                               .where(within(k.school_id, actor), k.status != "folded"))
+        now = self.app.clock.now()
         groups: dict[tuple[str, str], dict[str, list[Any]]] = {}
         for row in signals:
             groups.setdefault((row["school_id"], row["level"]), {"s": [], "c": []})["s"].append(row)
         for row in handled:
             groups.setdefault((row["school_id"], row["level"]), {"s": [], "c": []})["c"].append(row)
 
-        def median_hours(values: list[float]) -> float | None:
-            return round(statistics.median(values) / 3600, 2) if values else None
+        def seconds(end: Any, start: Any) -> float:
+            return float((end - start).total_seconds())
 
         result = []
         for (school, level), found in sorted(groups.items()):
-            detect = [(r["raised_at"] - r["due_at"]).total_seconds() for r in found["s"]]
-            ack = [(r["acknowledged_at"] - r["opened_at"]).total_seconds()
-                   for r in found["c"] if r["acknowledged_at"]]
-            resolve = [(r["resolved_at"] - r["opened_at"]).total_seconds()
-                       for r in found["c"] if r["resolved_at"]]
+            detect = [seconds(r["raised_at"], r["due_at"]) for r in found["s"]]
+            looked = [r for r in found["c"] if r["acknowledged_at"] or r["resolved_at"]]
+            waiting = [r for r in found["c"] if not (r["acknowledged_at"] or r["resolved_at"])]
+            ack = censored_median(
+                [seconds(r["acknowledged_at"] or r["resolved_at"], r["opened_at"])
+                 for r in looked], [seconds(now, r["opened_at"]) for r in waiting])
+            resolve = censored_median(
+                [seconds(r["resolved_at"], r["opened_at"]) for r in found["c"]
+                 if r["resolved_at"]],
+                [seconds(now, r["opened_at"]) for r in found["c"] if not r["resolved_at"]])
             result.append({"school_id": school, "level": level, "escalations": len(found["s"]),
-                           "concerns": len(found["c"]), "acknowledged": len(ack),
-                           "resolved": len(resolve),
-                           "median_hours_to_escalation": median_hours(detect),
-                           "median_hours_to_acknowledgement": median_hours(ack),
-                           "median_hours_to_resolution": median_hours(resolve)})
+                           "concerns": len(found["c"]),
+                           "acknowledged": sum(1 for r in found["c"] if r["acknowledged_at"]),
+                           "resolved": sum(1 for r in found["c"] if r["resolved_at"]),
+                           "waiting": len(waiting),
+                           "overdue": sum(1 for r in waiting if r["acknowledge_by"]
+                                          and r["acknowledge_by"] < now),
+                           "median_hours_to_escalation": censored_median(detect, []).hours,
+                           "median_hours_to_acknowledgement": ack.hours,
+                           "acknowledgement_at_least": ack.at_least,
+                           "median_hours_to_resolution": resolve.hours,
+                           "resolution_at_least": resolve.at_least})
         return result
 
     def staff_of(self, actor: Actor, school_id: str) -> list[dict[str, str]]:
@@ -131,7 +146,9 @@ class OversightQueries(ConcernQueries):
         supervisors of that school (not everyone who may read every school)."""
         access.check_may_handle_escalations(actor, school_id)
         a = accounts.c
-        rows = self._select(select(a.user_id, a.display_name, a.role, a.school_ids, a.active)
+        rows = self._select(select(a.user_id, a.display_name, a.display_names, a.role,
+                                   a.school_ids, a.active)
                             .order_by(a.display_name, a.user_id))
-        return [{"user_id": r["user_id"], "display_name": r["display_name"]}
+        return [{"user_id": r["user_id"], "display_name": r["display_name"],
+                 "display_names": json.loads(r["display_names"] or "{}")}
                 for r in school_staff(rows, school_id)]

@@ -26,11 +26,13 @@ class PlanQueries(Reader):
         page logs the same read already: a replay shows the plan's events in its rows)."""
         events = self.app.child_events(actor, code, as_of=as_of)
         plan = plan_of(events)
-        names = self.staff_names()
+        names, by_language = self.staff_names(), self.staff_names_by_language()
         for measure in plan["measures"]:
             measure["responsible_name"] = names.get(measure["responsible"],
                                                     measure["responsible"])
+            measure["responsible_names"] = by_language.get(measure["responsible"], {})
         plan["owner_name"] = names.get(plan["owner"], plan["owner"])
+        plan["owner_names"] = by_language.get(plan["owner"], {})
         plan["wellbeing_trend"] = _trend(events)
         shown = access.redact(plan, access.hidden_fields(actor))
         if logged:
@@ -43,20 +45,29 @@ class PlanQueries(Reader):
         return {r["user_id"]: r["display_name"]
                 for r in self._select(select(a.user_id, a.display_name))}
 
+    def staff_names_by_language(self) -> dict[str, dict[str, str]]:
+        """Each person's name in kk/ru/en, by user id (empty when given in one language)."""
+        a = accounts.c
+        return {r["user_id"]: json.loads(r["display_names"] or "{}")
+                for r in self._select(select(a.user_id, a.display_names))}
+
     def responsible_people(self, actor: Actor, school_id: str) -> list[dict[str, str]]:
         """Who may be responsible for a measure at a school, by name: its active tutors,
         psychologists and supervisors named for it."""
         access.check_in_scope(actor, school_id, "", "choose a responsible person")
         a = accounts.c
-        rows = self._select(select(a.user_id, a.display_name, a.role, a.school_ids, a.active)
+        rows = self._select(select(a.user_id, a.display_name, a.display_names, a.role,
+                                   a.school_ids, a.active)
                             .order_by(a.display_name, a.user_id))
-        return [{"user_id": r["user_id"], "display_name": r["display_name"]} for r in rows
+        return [{"user_id": r["user_id"], "display_name": r["display_name"],
+                 "display_names": json.loads(r["display_names"] or "{}")} for r in rows
                 if r["role"] in ("teacher", "psychologist", "supervisor") and r["active"]
                 and school_id in json.loads(r["school_ids"])]
 
     def registered_schools(self) -> list[dict[str, Any]]:
         """Every registered school (the directory a transfer is chosen from)."""
-        return self._select(select(schools).order_by(schools.c.region, schools.c.name))
+        rows = self._select(select(schools).order_by(schools.c.region, schools.c.name))
+        return [{**row, "names": json.loads(row["names"] or "{}")} for row in rows]
 
     def transfers_waiting(self, actor: Actor) -> list[dict[str, Any]]:
         """Children proposed to move to one of the actor's schools, waiting for an answer:

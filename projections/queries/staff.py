@@ -14,11 +14,12 @@ from typing import Any, Sequence
 from sqlalchemy import select
 
 from domain import access
-from domain.access import Actor
+from domain.access import POLICY, Actor
 from domain.errors import UnknownChild
 from domain.vocabulary import INDICATORS
 from projections import chronology as chronology_rows
-from projections.queries.common import age_band, present, visible
+from projections.queries import caseload, timeline
+from projections.queries.common import age_band, present, visible, within
 from projections.queries.plans import PlanQueries
 from projections.queries.tasks import TaskQueries
 from projections.tables import children, chronology, schools, wellbeing
@@ -57,17 +58,48 @@ class StaffQueries(TaskQueries, PlanQueries):
         row["age_band"] = age_band(row["birth_year"], self.app.clock.now())
         return access.redact(row, access.hidden_fields(actor, row["school_id"]))
 
-    def record(self, actor: Actor, code: str, as_of: datetime | None = None) -> dict[str, Any]:
-        """A child's record as the chronology page shows it (the summary, the entries, and
-        the wellbeing trajectory when the reader may see it): one read, logged once."""
+    def record(self, actor: Actor, code: str, as_of: datetime | None = None,
+               logged: bool = True) -> dict[str, Any]:
+        """A child's record as the chronology page shows it (the summary, the entries with
+        the concern's decisions for those who handle concerns, and the wellbeing trajectory
+        when the reader may see it): one read, logged once (`logged=False` when the page
+        shows the same read again)."""
         summary = self._summary(actor, code)
-        entries = self._chronology(actor, code, as_of)
+        entries = chronology_rows.sort_rows(
+            self._chronology(actor, code, as_of)
+            + timeline.concern_rows(self, actor, summary["child_id"], as_of))
         points = None
         if as_of is None and "wellbeing" not in access.hidden_fields(actor):
             points = self._wellbeing(summary["child_id"])
-        self._log_read(actor, code, "chronology" if as_of is None else "replay", entries,
-                       as_of, also=[*summary, *(["wellbeing"] if points is not None else [])])
+        if logged:
+            self._log_read(actor, code, "chronology" if as_of is None else "replay", entries,
+                           as_of, also=[*summary, *(["wellbeing"] if points is not None else [])])
         return {"summary": summary, "entries": entries, "wellbeing": points}
+
+    def child_names(self, actor: Actor, logged: bool = True) -> dict[str, str]:
+        """The personal names of the children the actor may pick whose names their role may
+        see (psychologists of the child's own school): {code: name}, an erased or unnamed
+        child left out. Showing them is a read of each named child, logged (unless
+        `logged=False`: the page showed the same names already)."""
+        if not POLICY[actor.role].records:
+            return {}
+        c = children.c
+        rows = [r for r in self._select(
+            select(c.child_id, c.code, c.school_id, c.personal_name)
+            .where(c.personal_name != "", within(c.school_id, actor)).order_by(c.code))
+            if actor.covers(r["school_id"])
+            and "personal_name" not in access.hidden_fields(actor, r["school_id"])]
+        if logged and rows:
+            self.app.record_name_reads(actor, [(r["child_id"], r["code"], r["school_id"])
+                                               for r in rows])
+        return {r["code"]: r["personal_name"] for r in rows}
+
+    def children_by_risk(self, actor: Actor) -> list[dict[str, Any]]:
+        """The open children the actor oversees, most at risk first (see `caseload.by_child`);
+        the fields the reader may not see left out."""
+        access.check_may_see_caseload(actor)
+        return [access.redact(row, access.hidden_fields(actor, row["school_id"]))
+                for row in caseload.by_child(self, actor, self.app.clock.now())]
 
     def chronology(self, actor: Actor, code: str, as_of: datetime | None = None,
                    purpose: str = "chronology") -> list[dict[str, Any]]:
@@ -126,4 +158,5 @@ class StaffQueries(TaskQueries, PlanQueries):
 
     def schools(self, actor: Actor) -> list[dict[str, Any]]:
         rows = self._select(select(schools).order_by(schools.c.school_id))
-        return [r for r in rows if actor.covers(r["school_id"])]
+        return [{**r, "names": json.loads(r["names"] or "{}")} for r in rows
+                if actor.covers(r["school_id"])]

@@ -14,6 +14,7 @@ from datetime import datetime, timezone
 import pytest
 
 from domain.language import all_stems
+from kopir.seed.demo_cast import PEOPLE
 from tests.e2e.conftest import SCREENSHOTS
 
 PASSWORD = "kopir-demo"
@@ -26,13 +27,13 @@ LANDING = {"teacher": "Record a conflict", "psychologist": "Record a counselling
            "admin": "Schools and accounts"}
 
 
-def sign_in(browser, server, user):  # type: ignore[no-untyped-def]
-    page = browser.new_page(viewport={"width": 1400, "height": 900})
+def sign_in(browser, server, user, width: int = 1400, height: int = 900):  # type: ignore[no-untyped-def]
+    page = browser.new_page(viewport={"width": width, "height": height})
     page.goto(server)
     page.get_by_label("User name").fill(user)
     page.get_by_label("Password", exact=True).fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
-    page.get_by_test_id("stSidebar").wait_for()
+    page.get_by_test_id("stSidebar").wait_for(state="attached")  # collapsed on a phone
     return page
 
 
@@ -120,7 +121,9 @@ def test_the_whole_story_in_a_browser(browser, server, folder):
     # The teacher writes a nickname into the description; the guard warns.
     teacher = sign_in(browser, server, ROLES["teacher"])
     go(teacher, "Record a peer interaction")
-    code = teacher.get_by_role("combobox", name="Child", exact=True).input_value()
+    teacher.get_by_role("combobox", name="Child", exact=True).click()  # none preselected
+    code = teacher.get_by_role("option").first.inner_text().strip()
+    teacher.get_by_role("option").first.click()
     word = all_stems()[1].capitalize()
     teacher.get_by_label("What happened").fill(f"Two pupils called him “{word}” at the break.")
     teacher.get_by_role("button", name="Save").click()
@@ -239,7 +242,7 @@ def test_the_supervisors_story_on_a_concern(browser, server, mailbox):
     [told] = [m for m in box.to(f"{psychologist}@") if code in m["Subject"]]
     body = told.get_content()
     assert code in body and school in body and "/monitor?concern=" in body
-    for private in ("Aigerim", "mother", "Private", "Psychologist,", "district supervisor",
+    for private in ("Aigerim", "mother", "Private", *PEOPLE["supervisor.astana"],
                     "supervisor.astana", "nickname"):
         assert private not in body and private not in told["Subject"]
     supervisor.close()
@@ -260,3 +263,72 @@ def test_every_role_in_every_language(browser, server, language):
         assert not page.get_by_test_id("stException").count()
         page.screenshot(path=SCREENSHOTS / f"{role}-{language}.png")
         page.close()
+
+
+PHONE = {"monitor": ("supervisor.astana", "Live monitor"),
+         "form": ("teacher.ast-12", "Record a conflict")}
+
+
+@pytest.mark.parametrize("language", list(LANGUAGES))
+def test_the_monitor_and_a_form_on_a_phone(browser, server, language):
+    # At a 390 px phone width the page fits the screen: nothing wider than the viewport,
+    # so nobody scrolls sideways to find the Save button or a concern's level.
+    for name, (user, title) in PHONE.items():
+        page = sign_in(browser, server, user, width=390, height=844)
+        page.get_by_role("heading", name=title).wait_for()
+        if language != "en":
+            page.get_by_test_id("stSidebarCollapsedControl").or_(
+                page.get_by_test_id("stExpandSidebarButton")).first.click()
+            page.get_by_test_id("stSidebar").get_by_role("combobox").first.click()
+            page.get_by_role("option", name=LANGUAGES[language]).click()
+            page.wait_for_function("t => !document.body.innerText.includes(t)",
+                                   arg=title, timeout=10_000)
+        close = page.get_by_test_id("stSidebar").get_by_test_id("stSidebarCollapseButton")
+        if close.count() and close.is_visible():
+            close.locator("button").first.click()
+        if name == "form":  # a child chosen: the whole form on screen
+            page.get_by_test_id("stMain").get_by_role("combobox").first.click()
+            page.get_by_role("option").first.click()
+            page.get_by_test_id("stMain").get_by_role("button").last.wait_for()
+        page.wait_for_timeout(800)
+        assert not page.get_by_test_id("stException").count()
+        wide = page.evaluate("document.documentElement.scrollWidth")
+        assert wide <= 390, (name, language, wide)
+        page.screenshot(path=SCREENSHOTS / f"phone-{name}-{language}.png")
+        page.close()
+
+
+def test_make_demo_again_keeps_what_was_entered(browser, server, folder):
+    # A teacher records a conflict; `make demo` is run again (its seeding line, as Make
+    # runs it, on the same store): the conflict is still in the child's chronology.
+    import os
+    import shlex
+    import subprocess
+
+    from tests.e2e.conftest import ROOT
+
+    teacher = sign_in(browser, server, ROLES["teacher"])
+    teacher.get_by_role("combobox", name="Child", exact=True).click()
+    code = teacher.get_by_role("option").first.inner_text().split(" · ")[0].strip()
+    teacher.get_by_role("option").first.click()
+    text = "Setup check: an argument over a ball, settled by the tutor."
+    teacher.get_by_label("What happened").fill(text)
+    teacher.get_by_role("button", name="Save").click()
+    teacher.get_by_text(f"Recorded for {code}").wait_for()
+
+    lines = subprocess.run(["make", "-n", "demo"], cwd=ROOT, capture_output=True, text=True,
+                           check=True).stdout.splitlines()
+    seeding = shlex.split(next(line for line in lines if " demo " in f"{line} "))
+    env = {**os.environ, "KOPIR_DATABASE_URL": f"sqlite:///{folder}/kopir.db"}
+    done = subprocess.run(seeding, cwd=ROOT, env=env, capture_output=True, text=True,
+                          timeout=600)
+    assert done.returncode == 0, done.stderr
+
+    # The server goes on serving the same store, and the entry is in the child's record.
+    teacher.reload()
+    teacher.get_by_test_id("stSidebar").wait_for(state="attached")
+    assert not teacher.get_by_test_id("stException").count()
+    teacher.close()
+    record = subprocess.run([*seeding[:1], "chronology", code, "--json"], cwd=ROOT, env=env,
+                            capture_output=True, text=True, check=True).stdout
+    assert text in record

@@ -9,6 +9,7 @@ import re
 
 import pytest
 
+from kopir.seed.demo_cast import PEOPLE
 from tests.e2e.conftest import SCREENSHOTS
 from tests.e2e.test_browser import LANGUAGES, choose, sign_in
 
@@ -39,7 +40,10 @@ def pick(page, label: str, option: str, many: bool = False) -> None:  # type: ig
 
 
 def saved(page, text: str) -> None:  # type: ignore[no-untyped-def]
-    page.get_by_test_id("stAlertContentSuccess").filter(has_text=text).wait_for()
+    try:
+        page.get_by_test_id("stAlertContentSuccess").filter(has_text=text).wait_for()
+    except Exception:
+        raise AssertionError(page.inner_text("body")[-3000:]) from None
 
 
 def test_a_plan_is_drafted_approved_and_reviewed_in_a_browser(browser, server):
@@ -58,8 +62,8 @@ def test_a_plan_is_drafted_approved_and_reviewed_in_a_browser(browser, server):
     psych.get_by_label("Target for Family support").fill("The mother joins a programme")
     psych.get_by_role("button", name="Save the draft").click()
     saved(psych, f"The support plan of {CODE} is drafted")
-    for kind, person in (("Peer mentor or buddy", "Class tutor, Astana school No. 12"),
-                         ("Mother or family support", "Psychologist, Astana school No. 12")):
+    for kind, person in (("Peer mentor or buddy", PEOPLE["teacher.ast-12"][2]),
+                         ("Mother or family support", PEOPLE["psych.ast-12"][2])):
         psych.get_by_role("tab", name="Add a measure").click()
         pick(psych, "Measure", kind)
         pick(psych, "Responsible", person)
@@ -84,6 +88,7 @@ def test_a_plan_is_drafted_approved_and_reviewed_in_a_browser(browser, server):
     choose(psych, "Child", CODE)
     psych.get_by_text("Approved").first.wait_for()
     psych.get_by_role("tab", name="Review the plan").click()
+    psych.get_by_role("radiogroup").nth(1).wait_for()  # the tab's form is drawn
     for group in psych.get_by_role("radiogroup").all()[:2]:
         group.get_by_text("Better").click()
     psych.get_by_role("button", name="Save the review").click()

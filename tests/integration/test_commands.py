@@ -26,6 +26,7 @@ from domain.errors import (
 from domain.model import Child, child_id
 from domain.plan_forms import Consent
 from domain.vocabulary import (
+    Attendance,
     ConsentPurpose,
     FamilyMember,
     LabelAbout,
@@ -145,15 +146,19 @@ def test_positive_peer_interactions_have_no_severity(world):
         child_role=ParticipantRole.INVOLVED))
 
 
-def test_counselling_sessions_are_for_psychologists_and_need_wellbeing_when_attended(world):
+def test_counselling_sessions_are_for_psychologists_and_wellbeing_only_when_attended(world):
     enrolled(world)
     with pytest.raises(NotAuthorised):
         world.app.record_counselling_session(world.teacher, "AST-0001",
                                              forms.session(world.later(hours=1)))
+    # Scores are for sessions that took place; a missed one has none to give.
     with pytest.raises(InvalidEntry) as refused:
-        world.app.record_counselling_session(world.psychologist, "AST-0001",
-                                             forms.session(world.clock.now(), wellbeing=None))
+        world.app.record_counselling_session(world.psychologist, "AST-0001", forms.session(
+            world.clock.now(), attendance=Attendance.MISSED))
     assert refused.value.for_field("wellbeing")
+    # An attended session may leave every area unassessed: nothing is stored for it.
+    world.app.record_counselling_session(world.psychologist, "AST-0001",
+                                         forms.session(world.clock.now(), wellbeing=None))
     world.app.record_counselling_session(world.psychologist, "AST-0001",
                                          forms.session(world.clock.now()))
 

@@ -288,3 +288,27 @@ def test_a_deputy_approves_for_the_supervisor_only_while_standing_in(world):
     world.app.approve_closure(world.supervisor, code, "Back; agreed.")
     closed = list(world.app.events.get(child_id(code)))[-1]
     assert (closed.recorded_by, closed.acting_for) == ("sup", "")
+
+
+def test_a_reviews_evidence_takes_each_area_from_the_sessions_that_assessed_it(world):
+    # Sessions may assess some areas only: the review's "then" and "now" are per area,
+    # the last score given for that area, never a gap where a session skipped it.
+    from domain.commands import Wellbeing
+
+    code = staffed(world)
+    world.app.record_counselling_session(world.psychologist, code, forms.session(
+        world.later(hours=2), wellbeing=Wellbeing(2, 3, 2, 4)))
+    world.clock.advance(timedelta(days=1))
+    goals = draft(world, code)
+    world.app.record_counselling_session(world.psychologist, code, forms.session(
+        world.later(days=2), wellbeing=Wellbeing(social_ties=4)))
+    world.app.record_counselling_session(world.psychologist, code, forms.session(
+        world.later(days=3), wellbeing=Wellbeing(emotional_state=3)))
+    evidence = world.app.review_plan(world.psychologist, code, Review(
+        {goals[0]: GoalOutcome.BETTER, goals[1]: GoalOutcome.SAME},
+        world.clock.now().date() + timedelta(days=30)))
+    assert evidence["sessions"] == 2
+    assert evidence["first"] == {"social_ties": 2, "school_engagement": 3,
+                                 "emotional_state": 2, "family_support": 4}
+    assert evidence["latest"] == {"social_ties": 4, "school_engagement": 3,
+                                  "emotional_state": 3, "family_support": 4}

@@ -13,6 +13,7 @@ from streamlit.testing.v1 import AppTest
 from domain.access import Role
 from domain.concern import concern_id
 from domain.language import all_stems
+from kopir.seed.demo_cast import PEOPLE
 from tests import forms
 from ui import services
 from ui.navigation import page_file, pages_of
@@ -28,6 +29,13 @@ LOOKS_LIKE_A_KEY = re.compile(r"^[a-z_]+\.[a-z_.]+$")
 def open_page(app_test, user: str, page: str, language: str = "en") -> AppTest:  # type: ignore[no-untyped-def]
     at = app_test(user, language)
     return at.switch_page(page_file(page)).run()
+
+
+def pick(at: AppTest, key: str) -> str:
+    """Choose the first child in a picker (nothing is preselected)."""
+    child = str(at.selectbox(key=key).options[0]).split(" · ")[0]  # "code · name"
+    at.selectbox(key=key).select(child).run()
+    return child
 
 
 def walk(node):  # type: ignore[no-untyped-def]
@@ -141,7 +149,7 @@ def test_a_teacher_records_a_conflict_and_sees_it_in_the_chronology(app_test):
     at.button[0].click().run()
     assert at.session_state["actor"].role == Role.TEACHER
     assert [t.value for t in at.title] == ["Record a conflict"]
-    child = at.selectbox(key="conflict_child").value
+    child = pick(at, "conflict_child")
     at.text_area(key="conflict_description").input("Argument in the lunch queue; both calmed down.")
     at.button(key="FormSubmitter:conflict-Save").click().run()
     assert not at.exception
@@ -154,6 +162,7 @@ def test_a_teacher_records_a_conflict_and_sees_it_in_the_chronology(app_test):
 
 def test_an_invalid_form_keeps_what_was_typed_and_says_what_is_wrong(app_test):
     at = app_test("teacher.ast-12")
+    pick(at, "conflict_child")
     at.text_area(key="conflict_action").input("Talked with both pupils.")
     at.button(key="FormSubmitter:conflict-Save").click().run()
     assert at.error[0].value == "Please check the form:"
@@ -165,8 +174,8 @@ def test_an_invalid_form_keeps_what_was_typed_and_says_what_is_wrong(app_test):
 
 def test_the_language_guard_warns_and_the_reworded_text_is_saved(app_test):
     at = open_page(app_test, "teacher.ast-12", "record_peer")
+    child = pick(at, "peer_child")
     at.selectbox(key="peer_kind_en").select("stigmatising_label").run()
-    child = at.selectbox(key="peer_child").value
     label = all_stems()[1].capitalize()
     at.text_area(key="peer_description").input(f"Two pupils called him “{label}” at the break.")
     at.button(key="FormSubmitter:peer-Save").click().run()
@@ -183,7 +192,7 @@ def test_the_language_guard_warns_and_the_reworded_text_is_saved(app_test):
 
 def test_a_confirmed_form_records_once_until_the_next_entry_is_started(app_test):
     at = open_page(app_test, "teacher.ast-12", "record_conflict")
-    child = at.selectbox(key="conflict_child").value
+    child = pick(at, "conflict_child")
     before = services.child_version(child)
     at.text_area(key="conflict_description").input("Pushed in the corridor; apologised.")
     at.button(key="FormSubmitter:conflict-Save").click().run()
@@ -196,13 +205,15 @@ def test_a_confirmed_form_records_once_until_the_next_entry_is_started(app_test)
     at.button(key="conflict__another").click().run()
     assert at.session_state["conflict__submission"] != submission if \
         "conflict__submission" in at.session_state else True
+    assert at.selectbox(key="conflict_child").value is None  # the next entry: pick anew
+    pick(at, "conflict_child")
     assert at.text_area(key="conflict_description").value == ""
 
 
 def test_a_psychologist_records_a_session_with_wellbeing_and_confidential_notes(app_test):
     at = open_page(app_test, "psych.ast-12", "record_session")
-    child = at.selectbox(key="session_child").value
-    at.slider(key="session_emotional_state").set_value(2)
+    child = pick(at, "session_child")
+    at.select_slider(key="session_emotional_state").set_value(2)
     at.text_area(key="session_summary").input("Talked about new friends in class.")
     at.text_area(key="session_notes").input("Worried about the move; mother supportive.")
     at.button(key="FormSubmitter:session-Save").click().run()
@@ -244,7 +255,7 @@ def test_a_correction_keeps_the_original_and_marks_the_entry(app_test):
 
 def test_a_psychologist_raises_a_concern_that_reaches_the_monitor(app_test):
     at = open_page(app_test, "psych.ast-12", "raise_concern")
-    child = at.selectbox(key="concern_child").value
+    child = pick(at, "concern_child")
     at.text_area(key="concern_reason").input("Came to school with a bruise; says he fell.")
     at.button(key="FormSubmitter:concern-Save").click().run()
     assert at.success[0].value.startswith(f"Concern raised for {child}")
@@ -288,7 +299,8 @@ def test_a_concern_is_assigned_by_name_to_the_schools_staff_with_no_default(app_
     choice = at.selectbox(key=f"assignee_{key}")
     assert choice.value is None  # nobody is chosen for the supervisor
     school = services.oversight().concern(at.session_state["actor"], key)["school_id"]
-    assert any(o.startswith("Psychologist, ") and o.endswith(f"(psych.{school.lower()})")
+    psych = f"psych.{school.lower()}"  # by their name (in the UI's language) and user id
+    assert any(o.startswith(PEOPLE[psych][2]) and o.endswith(f"({psych})")
                for o in choice.options)
     assert any("(supervisor." in o for o in choice.options)
     assert not [o for o in choice.options if "coordinator" in o]
@@ -338,7 +350,7 @@ def test_a_supervisor_sees_caseload_figures_by_school_and_region(app_test):
 # --- auditors ----------------------------------------------------------------------
 def test_an_auditor_replays_diffs_verifies_exports_and_sees_the_access_log(app_test):
     at = open_page(app_test, "auditor", "replay")
-    child = at.selectbox(key="replay_child").value
+    child = pick(at, "replay_child")
     assert any("entries had been recorded by" in m.value for m in at.markdown)
     at.segmented_control(key="replay_mode_en").set_value("diff").run()
     assert not at.exception

@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from domain.model import Child
+from kopir.seed.demo_cast import PEOPLE
 from tests import forms
 from ui import services
 from ui.navigation import page_file
@@ -51,7 +52,7 @@ def test_a_plan_is_drafted_approved_reviewed_and_leaves_my_work_when_done(app_te
         at.button(key="FormSubmitter:plan_measure-Add a measure").click().run()
         assert not at.error, [e.value for e in at.error]
     assert len(at.dataframe[1].value) == 2  # the measures, each with its person by name
-    assert "Class tutor, " in at.dataframe[1].value.to_string()
+    assert PEOPLE["teacher.ast-12"][2] in at.dataframe[1].value.to_string()
     # The psychologist cannot approve it; the supervisor can.
     assert not [b for b in at.button if b.key == "FormSubmitter:plan_approve-Approve the plan"]
     sup = open_page(app_test, SUPERVISOR, "plan", code)

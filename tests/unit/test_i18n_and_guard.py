@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from domain.access import Role
-from domain.language import all_stems, guard, parse
+from domain.language import parse
 from domain.messages import PROBLEMS, REFUSALS
 from domain.vocabulary import (
     Attendance,
@@ -118,33 +118,18 @@ def test_roles_pages_sections_and_event_kinds_have_labels():
 
 def test_dates_and_numbers_follow_the_language():
     moment = datetime(2026, 3, 8, 9, 30, tzinfo=timezone.utc)
-    assert fmt_date(moment.date(), "en") == "8 Mar 2026"
-    assert fmt_date(moment.date(), "ru") == "8 марта 2026"
-    assert fmt_date(moment.date(), "kk") == "2026 ж. 8 наурыз"
+    # CLDR's long dates and its grouping (a no-break space in ru and kk), through Babel.
+    assert fmt_date(moment.date(), "en") == "March 8, 2026"
+    assert fmt_date(moment.date(), "ru") == "8 марта 2026\u202fг."
+    assert fmt_date(moment.date(), "kk") == "2026\u202fж. 8 наурыз"
     assert fmt_number(1234567.5, "en", 1) == "1,234,567.5"
-    assert fmt_number(1234567.5, "ru", 1) == "1\u202f234\u202f567,5"
-    assert fmt_duration(timedelta(hours=5), "en") == "5 h"
+    assert fmt_number(1234567.5, "ru", 1) == "1\u00a0234\u00a0567,5"
+    assert fmt_duration(timedelta(hours=5), "en") == "5 hr"
     assert fmt_duration(timedelta(hours=5), "ru") != "5 h"
 
 
 def test_a_missing_translation_falls_back_to_english_not_to_nothing():
     assert translate("login.submit", "xx") == "Sign in"
-
-
-def test_the_guard_finds_labels_in_every_language_and_any_form_of_the_word():
-    stems = all_stems()
-    assert len(stems) >= 20
-    for stem in stems:
-        text = f"Pupils shouted {stem.upper()}ами at him."
-        found = guard().check({"description": text})
-        assert found and found[0].field == "description", stem
-        assert found[0].neutral
-
-
-def test_the_guard_leaves_neutral_text_alone():
-    text = ("Two pupils called her a hurtful nickname about her family; the tutor talked "
-            "with the class. Екі оқушы ренжітетін лақап ат айтты. Дети дразнили её.")
-    assert guard().check({"description": text, "action_taken": ""}) == []
 
 
 def test_a_term_list_is_configurable():
@@ -159,5 +144,5 @@ def test_counts_take_the_plural_form_of_the_language():
     from ui.i18n import translate_n
 
     said = [translate_n("count.entries", n, "ru") for n in (1, 2, 5, 21, 1234)]
-    assert said == ["1 запись", "2 записи", "5 записей", "21 запись", "1\u202f234 записи"]
+    assert said == ["1 запись", "2 записи", "5 записей", "21 запись", "1\u00a0234 записи"]  # CLDR's group
     assert [translate_n("count.entries", n, "en") for n in (1, 2)] == ["1 entry", "2 entries"]

@@ -14,6 +14,7 @@ from domain.access import ALL_SCHOOLS, Role
 from domain.checks import SHORT_TEXT
 from domain.errors import KopirError
 from ui import forms, services
+from ui import names as ui_names
 from ui.i18n import t
 
 me = forms.actor()
@@ -55,12 +56,12 @@ if finished := st.session_state.pop("accounts_done", None):
 
 if people:
     st.dataframe(pd.DataFrame([{
-        t("admin.user_id"): p["user_id"], t("admin.display_name"): p["display_name"],
+        t("admin.user_id"): p["user_id"], t("admin.display_name"): ui_names.person(p),
         t("admin.role"): t(f"role.{p['role']}"),
         t("admin.school_ids"): ", ".join(school_label(s) or s for s in p["school_ids"]),
         t("accounts.status"): t("accounts.active" if p["active"] else "accounts.disabled"),
     } for p in people]), hide_index=True, width="stretch")
-names = {p["user_id"]: f"{p['display_name']} ({p['user_id']})" for p in people}
+names = {p["user_id"]: f"{ui_names.person(p)} ({p['user_id']})" for p in people}
 add, status, password, role = st.tabs([t("accounts.add"), t("accounts.access"),
                                        t("accounts.reset"), t("accounts.set_role")])
 
@@ -68,9 +69,11 @@ with add, st.form("account_add"):
     user_id = st.text_input(t("admin.user_id"), max_chars=64, key="account_user")
     name = st.text_input(t("admin.display_name"), max_chars=SHORT_TEXT, key="account_name")
     new_role = st.selectbox(t("admin.role"), [r.value for r in Role], key="account_role",
-                            format_func=forms.labeller("role."))
+                            format_func=forms.labeller("role."),
+                            placeholder=t("widget.choose_option"))
     chosen = st.multiselect(t("admin.school_ids"), schools, key="account_schools",
-                            format_func=lambda s: school_label(s) or s)
+                            format_func=lambda s: school_label(s) or s,
+                            placeholder=t("widget.choose_options"))
     if st.form_submit_button(t("accounts.add"), type="primary"):
         def create() -> str:
             app = services.app()
@@ -104,9 +107,11 @@ with role, st.form("account_role"):
     who = st.selectbox(t("accounts.person"), list(names), index=None, format_func=names.get,
                        placeholder=t("accounts.choose"), key="role_user")
     new_role = st.selectbox(t("admin.role"), [r.value for r in Role], key="role_role",
-                            format_func=forms.labeller("role."))
+                            format_func=forms.labeller("role."),
+                            placeholder=t("widget.choose_option"))
     chosen = st.multiselect(t("admin.school_ids"), schools, key="role_schools",
-                            format_func=lambda s: school_label(s) or s)
+                            format_func=lambda s: school_label(s) or s,
+                            placeholder=t("widget.choose_options"))
     st.caption(t("accounts.next_sign_in"))
     if st.form_submit_button(t("accounts.set_role"), type="primary"):
         act(lambda: services.app().change_role(me, who or "", new_role, chosen),

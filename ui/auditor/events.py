@@ -9,8 +9,12 @@ import pandas as pd
 import streamlit as st
 
 from domain.errors import KopirError
+from infrastructure.settings import settings
 from ui import forms, printable, services
-from ui.i18n import fmt_datetime, fmt_number, t
+from ui import names as ui_names
+from ui.auditor.event_text import Wording, ledger_sentences
+from ui.i18n import fmt_datetime, fmt_number, t, tn
+from ui.reads import first_read
 
 
 def kind_label(kind: str) -> str:
@@ -18,29 +22,46 @@ def kind_label(kind: str) -> str:
 
 
 me, children = forms.reading_page("nav.event_log")
-code = forms.pick_child(children, "events_child")
-
 try:
-    log = services.audit().events(me, code)
+    services.audit().check_may_audit(me)
 except KopirError as error:
     forms.show_refusal(error)
     st.stop()
-st.caption(t("events.count", n=len(log)))
+code = forms.pick_child(children, "events_child")
+if not code:
+    st.info(t("events.pick"))
+    st.stop()
+
+try:  # showing the chosen child's events is the visit's one read of the record
+    log = services.audit().events(me, code, logged=first_read("events", code))
+except KopirError as error:
+    forms.show_refusal(error)
+    st.stop()
+names = ui_names.staff(services.audit())
+wording = Wording(log, names)
+st.caption(tn("events.count", len(log)))
 st.dataframe(pd.DataFrame([{
     t("events.version"): e["version"],
     t("events.type"): kind_label(e["type"]),
     t("col.recorded_at"): fmt_datetime(e["recorded_at"]),
-    t("col.recorded_by"): e["recorded_by"],
+    t("col.recorded_by"): names.get(e["recorded_by"], e["recorded_by"]),
     t("events.role"): t(f"role.{e['role']}"),
     t("col.when"): fmt_datetime(e["occurred_at"]),
-    t("events.content"): json.dumps(e["fields"], ensure_ascii=False, default=str,
-                                    sort_keys=True),
+    t("events.content"): wording.summary(e),
 } for e in log]), hide_index=True, width="stretch")
+if st.toggle(t("events.show_raw"), key="events_raw", help=t("events.show_raw.help")):
+    by_version = {e["version"]: e for e in log}
+    version = st.selectbox(t("events.raw_event"), list(by_version), index=None,
+                           placeholder=t("events.raw_event.placeholder"),
+                           format_func=lambda v: f"{v} · {kind_label(by_version[v]['type'])}",
+                           key="events_raw_version")
+    if version is not None:
+        st.json(json.dumps(by_version[version]["fields"], ensure_ascii=False, default=str))
 
 # Events the followers could not apply: this record is incomplete until they are retried.
 parked = services.audit().parked(me, code)
 if parked:
-    st.warning(t("events.parked", n=len(parked)), icon=":material/pending_actions:")
+    st.warning(tn("events.parked", len(parked)), icon=":material/pending_actions:")
     st.dataframe(pd.DataFrame([{
         t("events.parked.event"): p["notification_id"],
         t("events.parked.by"): t(f"events.follower.{p['follower']}"),
@@ -49,7 +70,7 @@ if parked:
         t("events.parked.reason"): p["reason"],
     } for p in parked]), hide_index=True, width="stretch")
 if everywhere := services.audit().parked(me):
-    st.caption(t("events.parked.all", n=fmt_number(len(everywhere))))
+    st.caption(tn("events.parked.all", len(everywhere)))
 
 left, right = st.columns(2)
 with left:
@@ -57,11 +78,11 @@ with left:
     st.caption(t("events.integrity.help"))
     if st.button(t("events.verify"), icon=":material/verified:", key="events_verify"):
         with st.status(t("events.verifying"), expanded=False) as status:
-            result = services.audit().integrity(me, code)
+            result = services.audit().integrity(me, code, logged=True)
             status.update(label=t("events.verified") if result["ok"] else t("events.failed"),
                           state="complete" if result["ok"] else "error")
         if result["ok"]:
-            st.success(t("events.intact", n=result["events"]), icon=":material/verified_user:")
+            st.success(tn("events.intact", result["events"]), icon=":material/verified_user:")
         else:
             st.error(t("events.problems", problems=forms.escape("; ".join(result["problems"]))))
     st.caption(t("events.ledger.help"))
@@ -72,9 +93,9 @@ with left:
             status.update(label=t("events.verified") if verdict.ok else t("events.failed"),
                           state="complete" if verdict.ok else "error")
         if verdict.ok:
-            st.success(t("events.ledger.ok", events=fmt_number(verdict.events),
-                         checkpoints=verdict.checkpoints, covered=fmt_number(verdict.covered),
-                         keys=", ".join(verdict.key_ids)), icon=":material/verified_user:")
+            st.success(" ".join(ledger_sentences(verdict, settings().checkpoint_every,
+                                                 settings().checkpoint_minutes)),
+                       icon=":material/verified_user:")
         else:
             st.error(t("events.problems", problems=forms.escape("; ".join(verdict.problems))))
 with right:

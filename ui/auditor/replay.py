@@ -11,19 +11,26 @@ import streamlit as st
 
 from domain.errors import KopirError
 from ui import forms, printable, services
-from ui.i18n import current_language, fmt_datetime, t
+from ui import names as ui_names
+from ui.i18n import current_language, fmt_datetime, t, tn
+from ui.reads import first_read
 
 me, children = forms.reading_page("nav.replay")
 
 top = st.columns([2, 3])
 with top[0]:
     code = forms.pick_child(children, "replay_child")
+if not code:
+    st.info(t("events.pick"))
+    st.stop()
 mode = top[1].segmented_control(t("replay.mode"), ["stood", "happened", "diff"],
                                 default="stood", format_func=forms.labeller("replay."),
                                 key=forms.lk("replay_mode")) or "stood"
 st.caption(t(f"replay.{mode}.help"))
 now = services.now()
-current = services.staff().chronology(me, code)
+# The record as it stands (to pick an entry from): one read per child in this visit.
+current = services.audit().chronology(me, code, purpose="replay",
+                                      logged=first_read("replay", code))
 
 
 kind = forms.labeller("kind.")
@@ -55,8 +62,9 @@ def show(rows: list[dict]) -> None:  # type: ignore[type-arg]
 
 try:
     if mode == "stood":
-        rows = services.staff().chronology(me, code, as_of=moment)
-        st.markdown(t("replay.stood.title", code=forms.escape(code), when=fmt_datetime(moment), n=len(rows)))
+        rows = services.audit().chronology(me, code, as_of=moment,
+                                           logged=first_read("replay", code, moment))
+        st.markdown(tn("replay.stood.title", len(rows), code=forms.escape(code), when=fmt_datetime(moment)))
         show(rows)
         plan = services.staff().plan(me, code, as_of=moment, logged=False)
         if plan["status"]:
@@ -64,18 +72,19 @@ try:
                              icon=":material/assignment:"):
                 st.dataframe(pd.DataFrame([{
                     t("plan.measure_type"): t(f"choice.measure_type.{m['measure_type']}"),
-                    t("plan.responsible"): m["responsible_name"],
+                    t("plan.responsible"): ui_names.person(m, "responsible"),
                     t("plan.measure_status"): t(f"choice.measure_status.{m['status']}"),
                     t("plan.review_on"): m["review_on"]} for m in plan["measures"]]),
                     hide_index=True, width="stretch")
                 st.caption(t("replay.plan_reviews", n=len(plan["reviews"])))
     elif mode == "happened":
-        rows = [r for r in services.staff().chronology(me, code) if r["occurred_at"] <= moment]
-        st.markdown(t("replay.happened.title", code=forms.escape(code), when=fmt_datetime(moment), n=len(rows)))
+        rows = [r for r in current if r["occurred_at"] <= moment]
+        st.markdown(tn("replay.happened.title", len(rows), code=forms.escape(code), when=fmt_datetime(moment)))
         show(rows)
     elif earlier is not None:
         first, second = sorted((earlier, moment))
-        changes = services.staff().diff(me, code, first, second)
+        changes = services.audit().diff(me, code, first, second,
+                                        logged=first_read("diff", code, first, second))
         st.markdown(t("replay.diff.title", start=fmt_datetime(first), end=fmt_datetime(second),
                       added=len(changes["added"]), changed=len(changes["changed"])))
         st.subheader(t("replay.added"))

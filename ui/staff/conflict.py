@@ -21,15 +21,20 @@ with st.form(FORM, clear_on_submit=False):
     when = forms.moment(t("field.occurred_at"), services.now(), key="conflict_when")
     left, right = st.columns(2)
     kind = left.selectbox(t("field.kind"), list(ConflictKind),
-                          format_func=forms.choice_label("conflict_kind"), key=forms.lk("conflict_kind"))
+                          format_func=forms.choice_label("conflict_kind"), key=forms.lk("conflict_kind"),
+                          placeholder=t("widget.choose_option"))
     severity = right.slider(t("field.severity_scale"), 1, 5, 2, key="conflict_severity")
     role = left.selectbox(t("field.child_role"), list(ParticipantRole),
                           format_func=forms.choice_label("participant_role"),
-                          key=forms.lk("conflict_role"))
+                          key=forms.lk("conflict_role"),
+                          placeholder=t("widget.choose_option"))
     others = [c for c in codes if c != code]
-    initiators = right.multiselect(t("field.initiators"), others, key="conflict_initiators")
-    targets = right.multiselect(t("field.targets"), others, key="conflict_targets")
-    witnesses = right.multiselect(t("field.witnesses"), others, key="conflict_witnesses")
+    initiators = right.multiselect(t("field.initiators"), others, key="conflict_initiators",
+                                   placeholder=t("widget.choose_options"))
+    targets = right.multiselect(t("field.targets"), others, key="conflict_targets",
+                                placeholder=t("widget.choose_options"))
+    witnesses = right.multiselect(t("field.witnesses"), others, key="conflict_witnesses",
+                                  placeholder=t("widget.choose_options"))
     outside = left.checkbox(t("field.others_not_in_system"), key="conflict_outside")
     staff = left.checkbox(t("field.staff_involved"), key="conflict_staff")
     description = st.text_area(t("field.description"), max_chars=TEXT,

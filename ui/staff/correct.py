@@ -35,8 +35,16 @@ def label(entry_id: str) -> str:
             f"{printable.summary_text(row)[:60]}")
 
 
+def corrected_label(name: str) -> str:
+    """The label of an entry's text as corrected: "What happened (corrected text)"; a
+    concern's own reason is named for what it is, not "Reason"."""
+    field = t("field.concern_reason") if name == "reason" else t(f"field.{name}")
+    return t("correct.corrected_field", field=field)
+
+
 chosen = st.selectbox(t("field.entry"), [r["entry_id"] for r in reversed(entries)],
-                      format_func=label, key=forms.lk("correct_entry"))
+                      format_func=label, key=forms.lk("correct_entry"),
+                      placeholder=t("widget.choose_option"))
 row = next(r for r in entries if r["entry_id"] == chosen)
 action = st.radio(t("field.correction"), ["amend", "retract"], horizontal=True,
                   format_func=forms.labeller("correct."), key=forms.lk("correct_action"))
@@ -47,7 +55,7 @@ with st.form(FORM, clear_on_submit=False):
         allowed = AMENDABLE[row["kind"]][1]
         for name in EDITABLE_TEXT:
             if name in allowed and name in row["fields"]:
-                value = st.text_area(t(f"field.{name}"), value=row["fields"][name],
+                value = st.text_area(corrected_label(name), value=row["fields"][name],
                                      max_chars=TEXT, key=f"correct_{name}_{chosen}")
                 if value != row["fields"][name]:
                     changes[name] = value
@@ -56,7 +64,10 @@ with st.form(FORM, clear_on_submit=False):
                                  key=f"correct_severity_{chosen}")
             if severity != row["fields"]["severity"]:
                 changes["severity"] = severity
-    reason = st.text_area(t("field.correction_reason"), max_chars=TEXT, key="correct_reason")
+    # Why the entry is corrected (or withdrawn): not the entry's own text, which is above.
+    reason = st.text_area(t("field.correction_reason" if action == "amend"
+                            else "field.retraction_reason"), max_chars=TEXT,
+                          key="correct_reason", help=t("hint.correction_reason"))
     quoting = forms.quoting_box(FORM)
     submitted = st.form_submit_button(t("form.save"), type="primary")
 

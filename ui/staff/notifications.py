@@ -25,7 +25,8 @@ with st.expander(t("notifications.settings"), icon=":material/settings:",
         language = st.selectbox(t("field.mail_language"), list(LANGUAGES),
                                 index=list(LANGUAGES).index(account.language or
                                                             current_language()),
-                                format_func=LANGUAGES.get)
+                                format_func=LANGUAGES.get,
+                                placeholder=t("widget.choose_option"))
         if st.form_submit_button(t("form.save"), type="primary"):
             try:
                 services.record(services.app().set_notifications, me, me.user_id,

@@ -23,7 +23,8 @@ left, right = st.columns(2)
 with left:
     code = forms.pick_child(children, "peer_child")
 kind = right.selectbox(t("field.kind"), list(PeerIncidentKind),
-                       format_func=forms.choice_label("peer_kind"), key=forms.lk("peer_kind"))
+                       format_func=forms.choice_label("peer_kind"), key=forms.lk("peer_kind"),
+                       placeholder=t("widget.choose_option"))
 positive = kind in POSITIVE_PEER_KINDS
 version = services.child_version(code)
 others = [c["code"] for c in children if c["code"] != code]
@@ -37,18 +38,23 @@ with st.form(FORM, clear_on_submit=False):
     if kind == PeerIncidentKind.STIGMATISING_LABEL:
         label_about = b.selectbox(t("field.label_about"), list(LabelAbout),
                                   format_func=forms.choice_label("label_about"),
-                                  key=forms.lk("peer_label_about"))
+                                  key=forms.lk("peer_label_about"),
+                                  placeholder=t("widget.choose_option"))
     if positive:
         role = ParticipantRole.INVOLVED
-        together = a.multiselect(t("field.together_with"), others, key="peer_together")
+        together = a.multiselect(t("field.together_with"), others, key="peer_together",
+                                 placeholder=t("widget.choose_options"))
         participants = tuple(Participant(c, ParticipantRole.INVOLVED) for c in together)
     else:
         role = a.selectbox(t("field.child_role"), [r for r in ParticipantRole
                                                    if r != ParticipantRole.INVOLVED],
                            index=1, format_func=forms.choice_label("participant_role"),
-                           key=forms.lk("peer_role"))
-        initiators = b.multiselect(t("field.initiators"), others, key="peer_initiators")
-        witnesses = b.multiselect(t("field.witnesses"), others, key="peer_witnesses")
+                           key=forms.lk("peer_role"),
+                           placeholder=t("widget.choose_option"))
+        initiators = b.multiselect(t("field.initiators"), others, key="peer_initiators",
+                                   placeholder=t("widget.choose_options"))
+        witnesses = b.multiselect(t("field.witnesses"), others, key="peer_witnesses",
+                                  placeholder=t("widget.choose_options"))
         participants = tuple(Participant(c, ParticipantRole.INITIATOR) for c in initiators) + \
             tuple(Participant(c, ParticipantRole.WITNESS) for c in witnesses)
     outside = a.checkbox(t("field.others_not_in_system"), key="peer_outside")

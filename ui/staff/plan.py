@@ -13,15 +13,17 @@ from domain.access import POLICY, Role
 from domain.errors import KopirError
 from domain.plan_forms import Goal, PlanDraft
 from domain.vocabulary import INDICATORS
-from ui import forms, services
-from ui.i18n import fmt_date, fmt_datetime, t
+from ui import child_file, forms, services
+from ui import names as ui_names
+from ui.i18n import date_input_format, fmt_date, fmt_datetime, local_date, t
+from ui.reads import first_read
 from ui.staff import plan_parts as parts
 
 me, children = forms.reading_page("nav.plan")
 code = forms.pick_child(children, "plan_child")
 parts.saved()
 try:
-    plan = services.staff().plan(me, code)
+    plan = services.staff().plan(me, code, logged=first_read("plan", code))
 except KopirError as error:
     forms.show_refusal(error)
     st.stop()
@@ -36,11 +38,13 @@ if not plan["status"]:
     with st.form("plan_draft"):
         st.subheader(t("plan.draft"))
         chosen = st.multiselect(t("plan.areas"), list(INDICATORS),
-                                format_func=forms.labeller("field."), key="plan_areas")
+                                format_func=forms.labeller("field."), key="plan_areas",
+                                placeholder=t("widget.choose_options"))
         targets = {area: st.text_input(t("plan.target", area=t(f"field.{area}")),
                                        key=f"plan_target_{area}") for area in INDICATORS}
-        review_on = st.date_input(t("plan.review_on"), value=services.now().date()
-                                  + timedelta(days=30), key="plan_review_on")
+        review_on = st.date_input(t("plan.review_on"), value=local_date(services.now())
+                                  + timedelta(days=30), key="plan_review_on",
+                                  format=date_input_format())
         note = st.text_area(t("field.note"), key="plan_note")
         if st.form_submit_button(t("plan.save_draft"), type="primary"):
             goals = tuple(Goal(area, targets[area]) for area in chosen)
@@ -49,7 +53,7 @@ if not plan["status"]:
     st.stop()
 
 status = plan["status"] + ("_closing" if plan["closing"] else "")
-facts = [(t("plan.status"), t(f"plan.status.{status}")), (t("plan.owner"), plan["owner_name"]),
+facts = [(t("plan.status"), t(f"plan.status.{status}")), (t("plan.owner"), ui_names.person(plan, "owner")),
          (t("plan.next_review"), fmt_date(parts.day(plan["review_on"]))),
          (t("plan.measures"), str(len(plan["measures"])))]
 with st.container(border=True):
@@ -72,7 +76,7 @@ if plan["measures"]:
     st.dataframe(pd.DataFrame([{
         t("plan.measure_type"): t(f"choice.measure_type.{m['measure_type']}"),
         t("plan.area"): t(f"field.{m['area']}"),
-        t("plan.responsible"): m["responsible_name"],
+        t("plan.responsible"): ui_names.person(m, "responsible"),
         t("plan.starts_on"): fmt_date(parts.day(m["starts_on"])),
         t("plan.review_on"): fmt_date(parts.day(m["review_on"])),
         t("plan.measure_status"): t(f"choice.measure_status.{m['status']}"),
@@ -105,3 +109,4 @@ if approves and plan["closing"]:
 if plans_it:
     parts.psychologist_forms(me, code, plan)
 st.caption(t("plan.read_logged", at=fmt_datetime(services.now())))
+child_file.download_button(me, code, key="plan_pdf")  # the child's file as a PDF

@@ -14,7 +14,9 @@ from domain.errors import KopirError
 from domain.plan_forms import Closure, Measure, MeasureChange, Review
 from domain.vocabulary import INDICATORS, ClosureReason, GoalOutcome, MeasureStatus, MeasureType
 from ui import forms, services
-from ui.i18n import fmt_date, fmt_datetime, t
+from ui import names as ui_names
+from ui.charts import line
+from ui.i18n import date_input_format, fmt_date, fmt_datetime, local_date, t
 
 
 def day(value: str) -> date:
@@ -43,10 +45,9 @@ def reviews(plan: dict[str, Any]) -> None:
     st.subheader(t("plan.reviews"))
     trend = plan.get("wellbeing_trend")
     if trend:
-        frame = pd.DataFrame([{**p, "occurred_at": p["occurred_at"].astimezone()}
-                              for p in trend]).set_index("occurred_at")
-        st.line_chart(frame.rename(columns={k: t(f"field.{k}") for k in INDICATORS}),
-                      height=220)
+        frame = pd.DataFrame(trend).set_index("occurred_at")
+        line(frame.rename(columns={k: t(f"field.{k}") for k in INDICATORS}), height=220,
+             x_title=t("col.when"), y_title=t("chart.score"), legend=t("chart.indicator"))
     if not plan["reviews"]:
         st.caption(t("plan.no_reviews"))
         return
@@ -89,8 +90,8 @@ def psychologist_forms(me: Actor, code: str, plan: dict[str, Any]) -> None:
         return
     school = services.app().child(code).school_id
     people = services.staff().responsible_people(me, school)
-    names = {p["user_id"]: p["display_name"] for p in people}
-    today = services.now().date()
+    names = {p["user_id"]: ui_names.person(p) for p in people}
+    today = local_date(services.now())
     open_measures = {m["measure_id"]: m for m in plan["measures"]
                      if m["status"] in ("planned", "in_progress")}
     labels = [t("plan.review"), t("plan.add_measure")]
@@ -101,15 +102,18 @@ def psychologist_forms(me: Actor, code: str, plan: dict[str, Any]) -> None:
         review_form(me, code, plan, today)
     with tabs[t("plan.add_measure")], st.form("plan_measure"):
         kind = st.selectbox(t("plan.measure_type"), list(MeasureType),
-                            format_func=forms.choice_label("measure_type"), key="m_type")
+                            format_func=forms.choice_label("measure_type"), key="m_type",
+                            placeholder=t("widget.choose_option"))
         area = st.selectbox(t("plan.area"), list(INDICATORS),
-                            format_func=forms.labeller("field."), key="m_area")
+                            format_func=forms.labeller("field."), key="m_area",
+                            placeholder=t("widget.choose_option"))
         who = st.selectbox(t("plan.responsible"), list(names), index=None,
                            format_func=lambda u: names.get(u, u), key="m_who",
                            placeholder=t("plan.choose_person"))
-        starts = st.date_input(t("plan.starts_on"), value=today, key="m_starts")
+        starts = st.date_input(t("plan.starts_on"), value=today, key="m_starts",
+                               format=date_input_format())
         review_on = st.date_input(t("plan.review_on"), value=today + timedelta(days=28),
-                                  key="m_review")
+                                  key="m_review", format=date_input_format())
         description = st.text_area(t("plan.description"), key="m_description")
         if st.form_submit_button(t("plan.add_measure"), type="primary"):
             run(services.app().add_measure, me, code,
@@ -120,11 +124,14 @@ def psychologist_forms(me: Actor, code: str, plan: dict[str, Any]) -> None:
             chosen = st.selectbox(t("plan.measure_to_update"), list(open_measures), key="mu_id",
                                   format_func=lambda m: t(
                                       f"choice.measure_type.{open_measures[m]['measure_type']}")
-                                  + f" — {open_measures[m]['responsible_name']}")
+                                  + f" — {ui_names.person(open_measures[m], 'responsible')}",
+                                  placeholder=t("widget.choose_option"))
             status = st.selectbox(t("plan.measure_status"), list(MeasureStatus),
                                   format_func=forms.choice_label("measure_status"),
-                                  key="mu_status")
-            next_review = st.date_input(t("plan.review_on"), value=None, key="mu_review")
+                                  key="mu_status",
+                                  placeholder=t("widget.choose_option"))
+            next_review = forms.optional_day(t("plan.new_review_planned"), t("plan.review_on"),
+                                             key="mu_review")
             result = st.text_area(t("plan.result"), key="mu_result")
             note = st.text_area(t("plan.stop_reason"), key="mu_note")
             if st.form_submit_button(t("form.save"), type="primary"):
@@ -135,7 +142,8 @@ def psychologist_forms(me: Actor, code: str, plan: dict[str, Any]) -> None:
         with tabs[t("plan.propose_closure")], st.form("plan_closure"):
             reason = st.selectbox(t("plan.closure_reason"), list(ClosureReason),
                                   format_func=forms.choice_label("closure_reason"),
-                                  key="pc_reason")
+                                  key="pc_reason",
+                                  placeholder=t("widget.choose_option"))
             note = st.text_area(t("field.note"), key="pc_note")
             if st.form_submit_button(t("plan.propose_closure"), type="primary"):
                 run(services.app().propose_closure, me, code, Closure(reason, note),
@@ -155,7 +163,7 @@ def review_form(me: Actor, code: str, plan: dict[str, Any], today: date) -> None
                 format_func=forms.choice_label("goal_outcome"), horizontal=True,
                 index=None, key=f"rv_{goal['goal_id']}")
         next_review = st.date_input(t("plan.next_review"), value=today + timedelta(days=30),
-                                    key="rv_next")
+                                    key="rv_next", format=date_input_format())
         note = st.text_area(t("field.note"), key="rv_note")
         if st.form_submit_button(t("plan.save_review"), type="primary"):
             run(services.app().review_plan, me, code,

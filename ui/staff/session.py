@@ -1,9 +1,8 @@
-"""Record a counselling session (psychologists and social workers): attendance, the four
-wellbeing scores, a follow-up date, a summary, and confidential notes."""
+"""Record a counselling session (psychologists and social workers): attendance, a score for
+each wellbeing area assessed ("not assessed" until one is chosen, and then nothing is
+stored for it), a follow-up date, a summary, and confidential notes."""
 
 from __future__ import annotations
-
-from datetime import timedelta
 
 import streamlit as st
 
@@ -14,6 +13,14 @@ from ui import forms, services
 from ui.i18n import fmt_datetime, t
 
 FORM = "session"
+NOT_ASSESSED = 0
+SCALE = [NOT_ASSESSED, 1, 2, 3, 4, 5]
+
+
+def scale_label(score: int, not_assessed: str = t("wellbeing.not_assessed")) -> str:
+    return not_assessed if score == NOT_ASSESSED else str(score)
+
+
 me, children = forms.recording_page(FORM, "nav.record_session")
 
 left, right = st.columns(2)
@@ -21,23 +28,27 @@ with left:
     code = forms.pick_child(children, "session_child")
 attendance = right.selectbox(t("field.attendance"), list(Attendance),
                              format_func=forms.choice_label("attendance"),
-                             key=forms.lk("session_attendance"))
+                             key=forms.lk("session_attendance"),
+                             placeholder=t("widget.choose_option"))
 version = services.child_version(code)
 
 with st.form(FORM, clear_on_submit=False):
     when = forms.moment(t("field.occurred_at"), services.now(), key="session_when")
     session_type = st.selectbox(t("field.session_type"), list(SessionType),
                                 format_func=forms.choice_label("session_type"),
-                                key=forms.lk("session_type"))
-    scores = {}
+                                key=forms.lk("session_type"),
+                                placeholder=t("widget.choose_option"))
+    scores: dict[str, int] = {}
     if attendance == Attendance.ATTENDED:
-        st.caption(t("hint.wellbeing"))
+        st.caption(t("hint.wellbeing_optional"))
         columns = st.columns(4)
         for column, name in zip(columns, INDICATORS, strict=True):
-            scores[name] = column.slider(t(f"field.{name}"), 1, 5, 3, key=f"session_{name}")
-    follow_up = st.date_input(t("field.follow_up_on"), value=None,
-                              min_value=services.now().date() - timedelta(days=365),
-                              key="session_follow_up")
+            score = column.select_slider(t(f"field.{name}"), SCALE, value=NOT_ASSESSED,
+                                         format_func=scale_label, key=f"session_{name}")
+            if score != NOT_ASSESSED:  # an area nobody assessed is not stored
+                scores[name] = score
+    follow_up = forms.optional_day(t("field.follow_up_planned"), t("field.follow_up_on"),
+                                   key="session_follow_up")
     summary = st.text_area(t("field.summary"), max_chars=TEXT, key="session_summary")
     notes = st.text_area(t("field.confidential_notes"), max_chars=LONG_TEXT,
                          key="session_notes", help=t("hint.confidential"))

@@ -8,6 +8,7 @@ import streamlit as st
 
 from domain.access import Role
 from ui import forms, services
+from ui import names as ui_names
 from ui.i18n import fmt_datetime, t
 from ui.staff import plan_parts as parts
 
@@ -41,15 +42,18 @@ children = services.children(me, open_only=True)
 if not children:
     st.info(t("empty.children"))
     st.stop()
-schools = {s["school_id"]: f"{s['name']} ({s['region']})"
+schools = {s["school_id"]: f"{ui_names.school(s)} ({ui_names.region(s['region'])})"
            for s in services.staff().registered_schools()}
 with st.form("transfer_propose"):
-    code = forms.pick_child(children, "transfer_child")
+    code = forms.pick_child(children, "transfer_child", required=False)
     to_school = st.selectbox(t("transfer.to_school"), list(schools), index=None,
                              format_func=lambda s: schools.get(s, s), key="transfer_to",
                              placeholder=t("transfer.choose_school"),
                              help=t("transfer.to_school_help"))
     reason = st.text_area(t("transfer.reason"), key="transfer_why")
-    if st.form_submit_button(t("transfer.propose"), type="primary"):
+    submitted = st.form_submit_button(t("transfer.propose"), type="primary")
+    if submitted and not code:
+        st.error(t("pick.prompt"))
+    elif submitted:
         parts.run(services.app().transfer_child, me, code, to_school or "", reason,
                   done=t("transfer.proposed", code=code, school=schools.get(to_school or "", "")))

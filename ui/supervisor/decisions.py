@@ -17,6 +17,7 @@ from domain.commands import Resolution
 from domain.errors import KopirError
 from domain.vocabulary import Outcome
 from ui import forms, navigation, printable, reasons, services
+from ui import names as ui_names
 from ui.i18n import current_language, fmt_datetime, t
 
 LEGACY = 0  # escalations recorded before concerns, folded into one row per child
@@ -91,9 +92,11 @@ def details(me: Actor) -> None:
                  opened=fmt_datetime(row["opened_at"]),
                  deadline=fmt_datetime(row["acknowledge_by"]) if row["acknowledge_by"] else "—",
                  status=t(f"status.{row['status']}")))
-    if st.button(t("monitor.chronology"), icon=":material/timeline:", key="to_chronology"):
-        st.session_state["chronology_child"] = row["child_code"]
-        st.switch_page(navigation.page_file("chronology"))
+    to_chronology, to_plan = st.columns(2)
+    to_chronology.page_link(navigation.page_file("chronology"), label=t("monitor.chronology"),
+                            icon=":material/timeline:", query_params={"child": row["child_code"]})
+    to_plan.page_link(navigation.page_file("plan"), label=t("children.open_plan"),
+                      icon=":material/assignment:", query_params={"child": row["child_code"]})
     if why["shared_with"]:
         st.info(t("monitor.shared", codes=", ".join(why["shared_with"])), icon=":material/group:")
     if row["open_signals"] == 0:
@@ -154,7 +157,7 @@ def act_on(me: Actor, row: dict[str, Any], selected: str) -> None:
         if st.form_submit_button(t("monitor.acknowledge"), type="primary"):
             act(row, "acknowledge", lambda: on_concern(me, row, "acknowledge", note))
     with tabs["assign"], st.form("assign"):
-        people = {p["user_id"]: p["display_name"] for p in
+        people = {p["user_id"]: ui_names.person(p) for p in
                   services.oversight().staff_of(me, row["school_id"])}
         assignee = st.selectbox(t("field.assignee"), list(people), index=None,  # no default
                                 placeholder=t("monitor.choose_person"),
@@ -194,7 +197,8 @@ def triage(me: Actor) -> None:
         with st.form("triage"):
             chosen = st.multiselect(t("monitor.triage_pick"), [r["concern_id"] for r in stale],
                                     format_func={r["concern_id"]: r["child_code"]
-                                                 for r in stale}.get, key="triage_chosen")
+                                                 for r in stale}.get, key="triage_chosen",
+                                    placeholder=t("widget.choose_options"))
             action = st.radio(t("monitor.triage_action"), ["acknowledge", "resolve"], horizontal=True,
                               format_func=forms.labeller("monitor."), key="triage_action")
             note = st.text_area(t("field.rationale"), max_chars=TEXT, key="triage_note")

@@ -10,14 +10,15 @@ import streamlit as st
 
 from domain.errors import KopirError
 from ui import forms, services
-from ui.i18n import fmt_datetime, t
+from ui import names as ui_names
+from ui.i18n import date_input_format, fmt_datetime, local_date, local_zone, t
 
 me = forms.actor()
 st.title(t("nav.delegation"))
 st.caption(t("delegation.intro"))
 try:
     current = services.app().delegations_of(me, me.user_id)
-    people = {p["user_id"]: f"{p['display_name']} ({p['user_id']})"
+    people = {p["user_id"]: f"{ui_names.person(p)} ({p['user_id']})"
               for p in services.admin().deputy_candidates(me, me.user_id)}
 except KopirError as error:
     forms.show_refusal(error)
@@ -45,12 +46,13 @@ with st.form("delegation_name"):
     st.subheader(t("delegation.name"))
     deputy = st.selectbox(t("field.deputy"), list(people), index=None, format_func=people.get,
                           placeholder=t("delegation.choose"), key="delegation_deputy")
-    today = services.now().astimezone().date()
-    first = st.date_input(t("field.away_from"), value=today, key="delegation_from")
+    today = local_date(services.now())
+    first = st.date_input(t("field.away_from"), value=today, key="delegation_from",
+                          format=date_input_format())
     last = st.date_input(t("field.away_until"), value=today + timedelta(days=7),
-                         key="delegation_until")
+                         key="delegation_until", format=date_input_format())
     if st.form_submit_button(t("delegation.name"), type="primary"):
-        zone = datetime.now().astimezone().tzinfo
+        zone = local_zone()
         # From the first day's start (or now, for today) to the end of the last day.
         starts = max(datetime.combine(first, time(), zone), services.now())
         ends = datetime.combine(last + timedelta(days=1), time(), zone)

@@ -15,7 +15,7 @@ import streamlit as st
 from domain.errors import KopirError
 from domain.vocabulary import URGENT_FIRST
 from infrastructure.settings import settings
-from ui import forms, services
+from ui import forms, navigation, services
 from ui.i18n import fmt_duration, fmt_number, t
 from ui.supervisor import decisions
 
@@ -80,12 +80,14 @@ def live() -> None:
 
     f1, f2, f3 = st.columns(3)
     f1.multiselect(t("field.level"), list(URGENT_FIRST), default=list(URGENT_FIRST),
-                   format_func=forms.labeller("choice.level."), key=forms.lk("monitor_levels"))
+                   format_func=forms.labeller("choice.level."), key=forms.lk("monitor_levels"),
+                   placeholder=t("widget.choose_options"))
     everywhere = t("monitor.all_schools")
     schools = view["schools"] if not school or school in view["schools"] else \
         [school] + view["schools"]
     f2.selectbox(t("field.school"), [""] + schools, key=forms.lk("monitor_school"),
-                 format_func=lambda s: s or everywhere)
+                 format_func=lambda s: s or everywhere,
+                 placeholder=t("widget.choose_option"))
     f3.radio(t("monitor.order"), ["urgency", "newest"], horizontal=True,
              format_func=forms.labeller("monitor.order."), key=forms.lk("monitor_order"))
     shown = view["rows"]
@@ -97,13 +99,17 @@ def live() -> None:
                  total=view["total"]))
     for r in shown:
         with st.container(border=True, key=f"concern_{r['concern_key']}"):
-            c = st.columns([1.1, 1.4, 1.2, 1.8, 4.5, 1])
+            c = st.columns([1.1, 1.4, 1.2, 1.8, 3.3, 1.2, 1])
             c[0].markdown(f":{COLOURS[r['level']]}-badge[{t('choice.level.' + r['level'])}]")
             c[1].markdown(f"**{forms.escape(r['child_code'])}**")
             c[2].caption(forms.escape(r["school_id"]))
             c[3].markdown(countdown(r, now))
             c[4].caption(summary(r, now))
-            if c[5].button(t("monitor.open"), key=f"open_{r['concern_key']}"):
+            c[5].page_link(navigation.page_file("chronology"), label=t("children.chronology"),
+                           icon=":material/timeline:", query_params={"child": r["child_code"]})
+            c[5].page_link(navigation.page_file("plan"), label=t("children.plan"),
+                           icon=":material/assignment:", query_params={"child": r["child_code"]})
+            if c[6].button(t("monitor.open"), key=f"open_{r['concern_key']}"):
                 st.session_state["monitor_selected"] = r["concern_key"]
                 st.session_state.pop("monitor_done", None)  # the last action's note is read
                 st.rerun(scope="app")
