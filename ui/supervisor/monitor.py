@@ -99,7 +99,7 @@ def live() -> None:
                  total=view["total"]))
     for r in shown:
         with st.container(border=True, key=f"concern_{r['concern_key']}"):
-            c = st.columns([1.1, 1.4, 1.2, 1.8, 3.3, 1.2, 1])
+            c = st.columns([1.0, 1.3, 0.9, 1.6, 2.6, 1.8, 1.4])  # links and buttons uncut
             c[0].markdown(f":{COLOURS[r['level']]}-badge[{t('choice.level.' + r['level'])}]")
             c[1].markdown(f"**{forms.escape(r['child_code'])}**")
             c[2].caption(forms.escape(r["school_id"]))
