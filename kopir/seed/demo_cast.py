@@ -58,7 +58,6 @@ PEOPLE = {
     "teacher.akt-03": ("Айдана Жұмабаева", "Айдана Жумабаева", "Aidana Zhumabayeva"),
     "psych.akt-03": ("Қайрат Мұқанов", "Кайрат Муканов", "Kairat Mukanov"),
 }
-CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 
 
 @dataclass(frozen=True)

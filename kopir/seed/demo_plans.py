@@ -9,7 +9,7 @@ import random
 from datetime import datetime, time, timedelta
 from typing import Callable
 
-from domain import clock
+from domain import child_codes, clock
 from domain.access import Actor
 from domain.aggregate import child_id
 from domain.application import SchoolIntegration
@@ -38,7 +38,7 @@ from domain.vocabulary import (
     SessionType,
 )
 from kopir.seed import demo_text as text
-from kopir.seed.demo_cast import CODE_ALPHABET, SCHOOLS, Action, Plan, demo_users, unless_gone
+from kopir.seed.demo_cast import SCHOOLS, Action, Plan, demo_users, unless_gone
 
 UTC = clock.UTC
 
@@ -84,7 +84,7 @@ class ChildPlans:
         codes: set[str] = set()
         span = (self.until - self.start).days
         for _ in range(count):
-            code = "KZ-" + "".join(self.rng.choice(CODE_ALPHABET) for _ in range(5))
+            code = child_codes.random_code(self.rng)
             if code in codes:
                 continue
             codes.add(code)

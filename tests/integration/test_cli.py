@@ -25,6 +25,10 @@ def test_children_and_chronology_as_json(store, capsys):
     assert cli.main(["children", "--json"]) == 0
     children = json.loads(capsys.readouterr().out)
     assert len(children) == 8 and {"code", "school_id", "status"} <= set(children[0])
+    # The demo's codes are in the real format, the one enrolment proposes.
+    from domain.child_codes import REAL_FORMAT
+
+    assert all(REAL_FORMAT.match(c["code"]) for c in children)
     code = children[0]["code"]
     assert cli.main(["chronology", code, "--json"]) == 0
     rows = json.loads(capsys.readouterr().out)
