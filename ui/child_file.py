@@ -12,10 +12,9 @@ from typing import Any
 
 from domain import access
 from domain.access import Actor
-from domain.regions import local_name
 from projections.queries.child_file import child_file
 from projections.queries.staff import StaffQueries
-from ui import printable
+from ui import names, printable
 from ui.i18n import LANGUAGES, fmt_date, fmt_datetime, translate
 from ui.pdf_layout import Document, Frame, fonts
 
@@ -40,9 +39,9 @@ def render(data: dict[str, Any], actor: Actor, language: str, printed_at: dateti
 
     code = data["summary"]["code"]
     school = data["school"]
-    name = dict(actor.display_names).get(language) or actor.display_name or actor.user_id
+    name = names.actor(actor, language)
     frame = Frame(header=(
-        t("pdf.title", code=code) + " · " + t("pdf.school", school=f"{school['name']} "
+        t("pdf.title", code=code) + " · " + t("pdf.school", school=f"{names.school(school, language)} "
                                                                    f"({school['school_id']})"),
         t("pdf.printed", name=name, role=t(f"role.{actor.role.value}"),
           when=fmt_datetime(printed_at, language))),
@@ -129,8 +128,7 @@ def plan_section(pdf: Document, plan: dict[str, Any], language: str) -> None:
         return
     pdf.paragraph(" · ".join([
         f"{t('plan.status')}: {plan_status(plan, language)}",
-        f"{t('plan.owner')}: "
-        f"{local_name(plan.get('owner_names'), language, plan.get('owner_name', ''), plan.get('owner', ''))}, "
+        f"{t('plan.owner')}: {names.person(plan, 'owner', language)}, "
         f"{day(plan.get('drafted_at'), language)}",
         f"{t('plan.next_review')}: {day(plan.get('review_on'), language)}"]))
     if plan.get("note"):
@@ -148,8 +146,7 @@ def plan_section(pdf: Document, plan: dict[str, Any], language: str) -> None:
                  [[t(f"choice.measure_type.{m['measure_type']}")
                    + (f"\n{m['description']}" if m.get("description") else ""),
                    t(f"field.{m['area']}"),
-                   local_name(m.get("responsible_names"), language,
-                              m.get("responsible_name", ""), m["responsible"]),
+                   names.person(m, "responsible", language),
                    day(m.get("starts_on"), language), day(m.get("review_on"), language),
                    t(f"choice.measure_status.{m['status']}"), m.get("result", "")]
                   for m in plan["measures"]], MEASURE_WIDTHS)

@@ -11,9 +11,9 @@ from domain.regions import local_name, region_name
 from ui.i18n import current_language
 
 
-def school(row: Mapping[str, Any]) -> str:
+def school(row: Mapping[str, Any], language: str | None = None) -> str:
     """A school row of the read models (school_id, name, names)."""
-    return local_name(row.get("names"), current_language(), row.get("name") or "",
+    return local_name(row.get("names"), language or current_language(), row.get("name") or "",
                       row.get("school_id") or "")
 
 
@@ -21,7 +21,7 @@ def region(code: str) -> str:
     return region_name(code or "", current_language())
 
 
-def person(row: Mapping[str, Any], prefix: str = "") -> str:
+def person(row: Mapping[str, Any], prefix: str = "", language: str | None = None) -> str:
     """A person in a row: `display_name` and `display_names` (with a prefix: the plan's
     `owner_name`/`owner_names`, a measure's `responsible_name`/`responsible_names`)."""
     if prefix:
@@ -30,12 +30,12 @@ def person(row: Mapping[str, Any], prefix: str = "") -> str:
     else:
         names, name = row.get("display_names"), row.get("display_name")
         identifier = row.get("user_id") or ""
-    return local_name(names, current_language(), name or "", identifier)
+    return local_name(names, language or current_language(), name or "", identifier)
 
 
-def actor(who: Actor) -> str:
+def actor(who: Actor, language: str | None = None) -> str:
     """The signed-in person's own name."""
-    return local_name(dict(who.display_names), current_language(), who.display_name,
+    return local_name(dict(who.display_names), language or current_language(), who.display_name,
                       who.user_id)
 
 

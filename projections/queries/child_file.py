@@ -30,8 +30,9 @@ def child_file(staff: StaffQueries, actor: Actor, code: str) -> dict[str, Any]:
     school = staff._select(select(schools).where(schools.c.school_id == summary["school_id"]))
     staff.app.record_access(actor, code, PURPOSE, fields_shown(summary, entries, plan, found))
     return {"summary": summary, "entries": entries, "plan": plan, "concerns": found,
-            "school": school[0] if school else {"school_id": summary["school_id"],
-                                                "name": summary["school_id"], "region": ""}}
+            "school": {**school[0], "names": json.loads(school[0]["names"] or "{}")} if school
+            else {"school_id": summary["school_id"], "name": summary["school_id"], "region": "",
+                  "names": {}}}
 
 
 def concerns_of(staff: StaffQueries, actor: Actor,
