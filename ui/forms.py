@@ -213,7 +213,7 @@ def pick_child(children: list[dict[str, Any]], key: str, label: str | None = Non
         st.session_state.pop(mark, None)
     elif linked in codes and st.session_state.get(mark) != linked:
         st.session_state[key], st.session_state[mark] = linked, linked
-    names = services.staff().child_names(actor(), logged=reads.first_read("names"))
+    names = services.staff().child_names(actor(), logged=reads.first_in_session("names"))
     code = st.selectbox(label or t("field.child"), codes, index=None, key=key,
                         format_func=lambda c: f"{c} · {names[c]}" if names.get(c) else c,
                         placeholder=t("pick.placeholder_names" if names else "pick.placeholder"))

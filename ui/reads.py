@@ -14,6 +14,7 @@ import streamlit as st
 
 VISIT = "reads_visit"
 SEEN = "reads_seen"
+SESSION_SEEN = "reads_seen_in_session"
 
 
 def page_opened(page: str) -> None:
@@ -26,6 +27,17 @@ def page_opened(page: str) -> None:
 def first_read(*what: Hashable) -> bool:
     """True the first time this visit reads `what` (e.g. "chronology", code, as_of)."""
     seen: set[tuple[Hashable, ...]] = st.session_state.setdefault(SEEN, set())
+    if what in seen:
+        return False
+    seen.add(what)
+    return True
+
+
+def first_in_session(*what: Hashable) -> bool:
+    """True the first time this signed-in session shows `what`, whatever the page: the list
+    of children's names in the pickers is the same on every page, so showing it is logged
+    once per sign-in, not once per page with a picker."""
+    seen: set[tuple[Hashable, ...]] = st.session_state.setdefault(SESSION_SEEN, set())
     if what in seen:
         return False
     seen.add(what)

@@ -46,3 +46,15 @@ def test_the_event_log_logs_one_read_per_visit_and_none_per_rerun(app_test):
     # The content column reads as sentences, no JSON.
     content = at.dataframe[0].value.iloc[:, -1]
     assert not [c for c in content if "{" in c]
+
+
+def test_the_names_in_the_pickers_are_logged_once_per_sign_in_not_per_page(app_test):
+    # The psychologist sees the children's names in every picker; the same list on the
+    # next page is not a new read of anybody's record.
+    code = a_child_of("AST-12")
+    before = reads(code, "names")
+    at = app_test("psych.ast-12").switch_page(page_file("plan")).run()
+    at.switch_page(page_file("family")).run()
+    at.switch_page(page_file("chronology")).run()
+    at.run()
+    assert reads(code, "names") == before + 1
