@@ -213,7 +213,8 @@ def pick_child(children: list[dict[str, Any]], key: str, label: str | None = Non
         st.session_state.pop(mark, None)
     elif linked in codes and st.session_state.get(mark) != linked:
         st.session_state[key], st.session_state[mark] = linked, linked
-    names = services.staff().child_names(actor(), logged=reads.first_in_session("names"))
+    names = services.staff().child_names(actor(), already_shown=reads.names_shown())
+    reads.names_shown().update(names)
     code = st.selectbox(label or t("field.child"), codes, index=None, key=key,
                         format_func=lambda c: f"{c} · {names[c]}" if names.get(c) else c,
                         placeholder=t("pick.placeholder_names" if names else "pick.placeholder"))

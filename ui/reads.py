@@ -14,7 +14,7 @@ import streamlit as st
 
 VISIT = "reads_visit"
 SEEN = "reads_seen"
-SESSION_SEEN = "reads_seen_in_session"
+NAMES_SHOWN = "reads_names_shown"
 
 
 def page_opened(page: str) -> None:
@@ -33,15 +33,12 @@ def first_read(*what: Hashable) -> bool:
     return True
 
 
-def first_in_session(*what: Hashable) -> bool:
-    """True the first time this signed-in session shows `what`, whatever the page: the list
-    of children's names in the pickers is the same on every page, so showing it is logged
-    once per sign-in, not once per page with a picker."""
-    seen: set[tuple[Hashable, ...]] = st.session_state.setdefault(SESSION_SEEN, set())
-    if what in seen:
-        return False
-    seen.add(what)
-    return True
+def names_shown() -> set[str]:
+    """The children whose names this signed-in session was shown in a picker: the same
+    list on every page is logged once per child and sign-in, a child named later when
+    first shown."""
+    shown: set[str] = st.session_state.setdefault(NAMES_SHOWN, set())
+    return shown
 
 
 def forget_reads() -> None:

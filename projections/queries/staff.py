@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from typing import Any, Sequence
+from typing import AbstractSet, Any, Sequence
 
 from sqlalchemy import select
 
@@ -76,11 +76,12 @@ class StaffQueries(TaskQueries, PlanQueries):
                            as_of, also=[*summary, *(["wellbeing"] if points is not None else [])])
         return {"summary": summary, "entries": entries, "wellbeing": points}
 
-    def child_names(self, actor: Actor, logged: bool = True) -> dict[str, str]:
+    def child_names(self, actor: Actor, logged: bool = True,
+                    already_shown: AbstractSet[str] = frozenset()) -> dict[str, str]:
         """The personal names of the children the actor may pick whose names their role may
         see (psychologists of the child's own school): {code: name}, an erased or unnamed
-        child left out. Showing them is a read of each named child, logged (unless
-        `logged=False`: the page showed the same names already)."""
+        child left out. Showing them is a read of each named child, logged, except for the
+        codes `already_shown` to this reader (`logged=False`: none is logged)."""
         if not POLICY[actor.role].records:
             return {}
         c = children.c
@@ -89,9 +90,10 @@ class StaffQueries(TaskQueries, PlanQueries):
             .where(c.personal_name != "", within(c.school_id, actor)).order_by(c.code))
             if actor.covers(r["school_id"])
             and "personal_name" not in access.hidden_fields(actor, r["school_id"])]
-        if logged and rows:
-            self.app.record_name_reads(actor, [(r["child_id"], r["code"], r["school_id"])
-                                               for r in rows])
+        new = [(r["child_id"], r["code"], r["school_id"]) for r in rows
+               if r["code"] not in already_shown]
+        if logged and new:
+            self.app.record_name_reads(actor, new)
         return {r["code"]: r["personal_name"] for r in rows}
 
     def children_by_risk(self, actor: Actor) -> list[dict[str, Any]]:
