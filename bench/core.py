@@ -18,6 +18,7 @@ import json
 import os
 import sqlite3
 import tempfile
+import threading
 from collections import Counter
 from datetime import date, timedelta
 from pathlib import Path
@@ -42,19 +43,50 @@ def app_for(env: dict[str, str], manual: clock.ManualClock) -> SchoolIntegration
     return SchoolIntegration(env=env, clock_=manual)
 
 
-def append_commands(env: dict[str, str], commands: int, children: int) -> tuple[float, SchoolIntegration]:
+def enrolled(env: dict[str, str], children: int) -> tuple[SchoolIntegration, clock.ManualClock,
+                                                          list[str]]:
+    """An application with one school and `children` enrolled, a year back in time."""
     manual = clock.ManualClock(clock.SYSTEM_CLOCK.now() - timedelta(days=400))
     app = app_for(env, manual)
     app.register_school(SYSTEM, "S1", "School", "Region")
     codes = [f"B-{i:05d}" for i in range(children)]
     for code in codes:
         app.enrol_child(TEACHER, Enrolment(code, "S1", 5, manual.now().year - 11, manual.now()))
+    return app, manual, codes
+
+
+def append_commands(env: dict[str, str], commands: int, children: int) -> tuple[float, SchoolIntegration]:
+    app, manual, codes = enrolled(env, children)
     with timed() as elapsed:
         for n in range(commands):
             manual.advance(timedelta(minutes=5))
             app.record_conflict(TEACHER, codes[n % children], ConflictReport(
                 manual.now(), ConflictKind.VERBAL, 1 + n % 5,
                 "Спор на перемене; үзілісте ұрысып қалды. Talked with both pupils."))
+    return elapsed[0], app
+
+
+def append_concurrent(env: dict[str, str], commands: int, children: int,
+                      submitters: int) -> tuple[float, SchoolIntegration]:
+    """`submitters` threads (the interface's sessions) recording at once, each about
+    children of its own, one command per transaction as in `append_commands`."""
+    app, manual, codes = enrolled(env, children)
+    start = manual.now()  # the entries fall between the enrolments and the clock's now
+    manual.advance(timedelta(minutes=commands + 1))
+
+    def submit(who: int) -> None:
+        mine = codes[who::submitters]
+        for n in range(who, commands, submitters):
+            app.record_conflict(TEACHER, mine[n % len(mine)], ConflictReport(
+                start + timedelta(minutes=n), ConflictKind.VERBAL, 1 + n % 5,
+                "Спор на перемене; үзілісте ұрысып қалды. Talked with both pupils."))
+
+    threads = [threading.Thread(target=submit, args=(who,)) for who in range(submitters)]
+    with timed() as elapsed:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
     return elapsed[0], app
 
 
@@ -138,6 +170,21 @@ def main() -> None:
         enc_seconds, _ = append_commands(encrypted_env, args.commands, 50)
         rows.append(Row("append: command, per-child AES-GCM keys", args.commands, enc_seconds,
                         "raw sqlite3 insert, 1 tx/row", raw_seconds))
+        # The same commands from several submitters at once: the store's group commit
+        # against the library's own SQLite recorder under the same load.
+        submitters = 4
+        core_many, _ = append_concurrent(
+            {"PERSISTENCE_MODULE": "eventsourcing.sqlite",
+             "SQLITE_DBNAME": str(base / "core-many.db")}, args.commands, 48, submitters)
+        enc_many, many_app = append_concurrent(
+            Settings(database_url=f"sqlite:///{base}/enc-many.db", cipher_key=key).app_env(),
+            args.commands, 48, submitters)
+        rows.append(Row(f"append: {submitters} submitters, eventsourcing core SQLite",
+                        args.commands, core_many, "raw sqlite3 insert, 1 tx/row", raw_seconds))
+        rows.append(Row(f"append: {submitters} submitters, per-child keys, group commit",
+                        args.commands, enc_many, "raw sqlite3 insert, 1 tx/row", raw_seconds))
+        shared = many_app.recorder.group_commit
+        print(f"group commit: {shared.requests} commands in {shared.groups} transactions")
         batched = append_batched(Settings(database_url=f"sqlite:///{base}/batch.db").app_env(),
                                  args.commands, 50, 300)
         rows.append(Row("append: commands batched 300/tx, sqlalchemy", args.commands, batched,

@@ -20,6 +20,7 @@ from uuid import UUID
 
 import eventsourcing_sqlalchemy.factory as sqlalchemy_factory
 from eventsourcing.persistence import Notification, StoredEvent
+from eventsourcing_sqlalchemy.datastore import transactions
 from eventsourcing_sqlalchemy.recorders import (
     SQLAlchemyApplicationRecorder,
     SQLAlchemyProcessRecorder,
@@ -31,6 +32,7 @@ from sqlalchemy.orm import Session
 
 from domain.errors import KopirError
 from infrastructure.cipher import KopirMapper, build_mapper
+from infrastructure.group_commit import GroupCommit
 
 
 def _bytes(state: Any) -> bytes:
@@ -97,7 +99,32 @@ class CoreStatements:
 
 
 class ApplicationRecorder(CoreStatements, SQLAlchemyApplicationRecorder):
-    """The application's recorder, with Core statements."""
+    """The application's recorder, with Core statements; commands submitted together by
+    several threads share a commit (`infrastructure.group_commit`)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.group_commit = GroupCommit(lambda: self.transaction(commit=True), self._write)
+
+    def insert_events(self, stored_events: Sequence[StoredEvent], *,
+                      session: Optional[Session] = None, **kwargs: Any) -> Optional[Sequence[int]]:
+        if session is not None or any(v is not None for v in kwargs.values()) or \
+                _in_transaction():  # part of a larger transaction, or with a tracking row
+            return super().insert_events(stored_events, session=session, **kwargs)
+        return self.group_commit.insert(stored_events)
+
+    def _write(self, session: Session, stored_events: Sequence[StoredEvent]) -> Sequence[int]:
+        self._insert_events(session, stored_events)
+        return self._insert_stored_events(session, stored_events)
+
+
+def _in_transaction() -> bool:
+    """True when this thread's context has a store transaction open already."""
+    try:
+        transactions.get()
+    except LookupError:
+        return False
+    return True
 
 
 class ProcessRecorder(CoreStatements, SQLAlchemyProcessRecorder):
