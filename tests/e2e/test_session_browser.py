@@ -45,6 +45,10 @@ def sign_in(page) -> None:  # type: ignore[no-untyped-def]
 
 def choose_language(page, name: str) -> None:  # type: ignore[no-untyped-def]
     picker = page.locator(".st-key-language_picker").get_by_role("combobox")
+    deadline = time.monotonic() + 15
+    while picker.count() != 1:  # just after signing in, the sign-in page's picker lingers
+        assert time.monotonic() < deadline, f"{picker.count()} language pickers on the page"
+        page.wait_for_timeout(100)
     for _ in range(3):  # a click while the page still draws itself may not open the list
         picker.click()
         try:

@@ -22,7 +22,8 @@ ENGLISH_MONTHS = re.compile(r"\b(January|February|March|April|May|June|July|Augu
 
 @pytest.fixture(scope="module", autouse=True)
 def server_clock_in_utc():
-    """The server's own clock in UTC, as on most hosts: local time must not come from it."""
+    """The server's own clock in UTC, as on most hosts: local time must not come from it.
+    (The shared demo's server is started so whichever module starts it: see conftest.)"""
     with pytest.MonkeyPatch.context() as env:
         env.setenv("TZ", "UTC")
         env.delenv("KOPIR_TIMEZONE", raising=False)

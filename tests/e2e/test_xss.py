@@ -13,6 +13,9 @@ from pathlib import Path
 from tests.e2e.test_browser import ROLES, click_until, go, sign_in
 
 ROOT = Path(__file__).resolve().parents[2]
+# A demo of its own: the payloads go into every page, and their child sorts first in every
+# list of children.
+FRESH_DEMO = True
 CORPUS = [
     "<script>window.__xss=1</script>",
     "<img src=x onerror=\"window.__xss=1\">",
