@@ -4,7 +4,8 @@ by which another process asks the active one to pause (a rebuild, a quarantine r
 Beside a SQLite store the locks are OS file locks (`flock`): the kernel frees them the
 moment their process dies, `kill -9` included. On PostgreSQL they are session advisory
 locks on a dedicated connection of their own (never a pooled one), with TCP keepalives,
-so a holder that died or was cut off frees its lock within seconds. The tracking
+so a holder that died or was cut off frees its lock within seconds; each holder there
+takes a fencing epoch that its writes carry (`infrastructure.fencing`). The tracking
 tables' uniqueness stays the safety net under both.
 
 A follower calls `try_acquire` to become the active writer, `held` before every batch
@@ -14,16 +15,14 @@ A follower calls `try_acquire` to become the active writer, `held` before every 
 
 from __future__ import annotations
 
-import errno
-import fcntl
 import os
 import time
 import zlib
 from abc import ABC, abstractmethod
 from contextlib import contextmanager, suppress
-from pathlib import Path
 from typing import Any, Callable, Iterator
 
+from infrastructure import fencing
 from infrastructure.settings import sqlite_path
 
 KOPIR_LOCKS, STANDBY_POLL = 0x4B50, 0.5  # advisory locks' first key; seconds between tries
@@ -31,6 +30,8 @@ KOPIR_LOCKS, STANDBY_POLL = 0x4B50, 0.5  # advisory locks' first key; seconds be
 
 class FollowerLock(ABC):
     """The lock of one follower over one database."""
+
+    epoch: int | None = None  # the fencing token of the latest activation (PostgreSQL)
 
     def __init__(self, name: str) -> None:
         self.name = name
@@ -118,80 +119,16 @@ class NoLock(FollowerLock):
         pass
 
 
-class FileLock(FollowerLock):
-    """`flock` on files beside the SQLite store: `<store>.<name>.lock` and `….pause`."""
-
-    def __init__(self, name: str, store: Path) -> None:
-        super().__init__(name)
-        self.path = Path(f"{store}.{name}.lock")
-        self.pause_path = Path(f"{store}.{name}.pause")
-        self._fd: int | None = None
-        self._pause_fd: int | None = None
-
-    @staticmethod
-    def _try(path: Path, mode: int = fcntl.LOCK_EX) -> int | None:
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
-        try:
-            fcntl.flock(fd, mode | fcntl.LOCK_NB)
-        except OSError as error:
-            os.close(fd)
-            if error.errno in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
-                return None
-            raise
-        return fd
-
-    def _paused(self) -> bool:
-        """True when another asked for a pause (holds its file exclusively). The probe is
-        a shared lock, so probes never take each other for a pause."""
-        if self._pause_fd is not None:
-            return False
-        fd = self._try(self.pause_path, fcntl.LOCK_SH)
-        if fd is None:
-            return True
-        os.close(fd)  # closing releases it
-        return False
-
-    def try_acquire(self) -> bool:
-        if self._fd is not None:
-            return True
-        if self._paused():
-            return False
-        self._fd = self._try(self.path)
-        return self._fd is not None
-
-    def held(self) -> bool:
-        if self._fd is None:
-            return False
-        try:  # the file is still the one locked (nobody deleted or replaced it)
-            same = os.fstat(self._fd).st_ino == os.stat(self.path).st_ino
-        except FileNotFoundError:
-            same = False
-        return same and not self._paused()
-
-    def release(self) -> None:
-        if self._fd is not None:
-            fd, self._fd = self._fd, None
-            os.close(fd)
-
-    def _hold_pause(self) -> bool:
-        if self._pause_fd is None:
-            self._pause_fd = self._try(self.pause_path)
-        return self._pause_fd is not None
-
-    def _release_pause(self) -> None:
-        if self._pause_fd is not None:
-            fd, self._pause_fd = self._pause_fd, None
-            os.close(fd)
-
-
-def _key(name: str) -> int:
+def lock_key(name: str) -> int:
     return zlib.crc32(name.encode()) & 0x7FFFFFFF
 
 
 # A dead peer is noticed after 5 s of silence and 3 unanswered probes 1 s apart; a holder
-# that stops answering loses its session (and lock) within about ten seconds.
+# that stops answering loses its session (and lock) within about ten seconds, and a
+# session left inside a transaction is ended after ten seconds.
 KEEPALIVES = {"keepalives": 1, "keepalives_idle": 5, "keepalives_interval": 1,
-              "keepalives_count": 3, "tcp_user_timeout": 10_000, "connect_timeout": 5}
+              "keepalives_count": 3, "tcp_user_timeout": 10_000, "connect_timeout": 5,
+              "options": "-c idle_in_transaction_session_timeout=10000"}
 
 
 class AdvisoryLock(FollowerLock):
@@ -200,7 +137,7 @@ class AdvisoryLock(FollowerLock):
     def __init__(self, name: str, conninfo: str) -> None:
         super().__init__(name)
         self.conninfo = conninfo
-        self.key, self.pause_key = _key(name), _key(name + ".pause")
+        self.key, self.pause_key = lock_key(name), lock_key(name + ".pause")
         self._conn: Any = None
         self._mine = False
         self._pausing = False
@@ -209,8 +146,8 @@ class AdvisoryLock(FollowerLock):
         import psycopg
 
         if self._conn is None or self._conn.closed:
-            self._conn = psycopg.connect(self.conninfo, autocommit=True,
-                                         application_name=f"kopir {self.name}", **KEEPALIVES)
+            self._conn = psycopg.connect(self.conninfo, autocommit=True, **KEEPALIVES,
+                                         application_name=self.holder)
             self._mine = self._pausing = False  # a new session holds nothing
         return self._conn
 
@@ -240,7 +177,20 @@ class AdvisoryLock(FollowerLock):
             return False
         self._mine = bool(self._one("SELECT pg_try_advisory_lock(%s, %s)",
                                     KOPIR_LOCKS, self.key))
+        if self._mine:  # a newer epoch than any earlier holder's (None: not now after all)
+            try:
+                self.epoch = fencing.take(self._connection(), self.name, self.holder)
+            except Exception:
+                self._drop()
+                raise
+            if self.epoch is None:
+                self._drop()
         return self._mine
+
+    @property
+    def holder(self) -> str:
+        """Who holds it: the connection's application_name (process id included)."""
+        return f"kopir {self.name} pid {os.getpid()}"[:63]
 
     def held(self) -> bool:
         if not self._mine:
@@ -296,5 +246,7 @@ def follower_lock(name: str, url: str, read_only: bool = False) -> FollowerLock:
     path = sqlite_path(url)
     if path is None or read_only:
         return NoLock(name)
+    from infrastructure.file_lock import FileLock
+
     path.parent.mkdir(parents=True, exist_ok=True)
     return FileLock(name, path)

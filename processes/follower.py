@@ -6,17 +6,15 @@ back-test and the audit scan. A follower reads the notifications after its posit
 batches and hands each batch to `handle`, which applies it and records the new
 position. It runs in the foreground (`run`) or in a thread of its own (`start`), stops
 when told, waits out the errors it calls transient, and ends on any other error,
-keeping it for `wait()` and `run()` to raise: a follower that cannot go on does not
-live on doing nothing.
+keeping it for `wait()` and `run()` to raise: one that cannot go on does not live on
+doing nothing. SQLite has no LISTEN/NOTIFY: followers poll, on every store alike.
 
 A follower that writes holds its `lock` while it does (`infrastructure.locks`): one
-active writer per follower and database, the others standing by until the lock is
-free. The lock is checked before every batch; a follower that lost it, or was asked to
-pause by a rebuild, stops writing at once and stands by. Becoming active again it
-calls `activated`, where followers with state of their own start it afresh.
-
-SQLite has no LISTEN/NOTIFY, so eventsourcing's subscriptions are not available
-there; followers poll `select_notifications` instead, on every store alike.
+active writer per follower and database, the others standing by. The lock is checked
+before every batch; one that lost it, or was asked to pause by a rebuild, stops writing
+at once and stands by, leaving the lock to a standby for a while. Writes carry the
+activation's fencing epoch, refused once replaced (`infrastructure.fencing`); active
+again, it calls `activated`, where followers with state start afresh.
 """
 
 from __future__ import annotations
@@ -30,6 +28,7 @@ from typing import Any, Callable, Iterator, Sequence
 
 from eventsourcing.persistence import Notification
 
+from infrastructure.fencing import Fenced, fenced
 from infrastructure.locks import STANDBY_POLL, FollowerLock
 from infrastructure.quarantine import Quarantine
 from processes.quarantine import Retried, retry
@@ -37,6 +36,7 @@ from processes.quarantine import Retried, retry
 log = logging.getLogger(__name__)
 Progress = Callable[[int, int], None]  # (position reached, last position)
 FIRST_BACKOFF, LAST_BACKOFF = 0.5, 10.0  # seconds between tries while a service is away
+YIELD_AFTER_LOSS = 2.0  # seconds a follower that lost its lock leaves it to the standby
 
 
 class LogFollower(ABC):
@@ -51,9 +51,7 @@ class LogFollower(ABC):
 
     def __init__(self, app: Any, *, batch_size: int = 1000, poll_interval: float = 0.1,
                  lock: FollowerLock | None = None) -> None:
-        self.app = app
-        self.batch_size = batch_size
-        self.poll_interval = poll_interval
+        self.app, self.batch_size, self.poll_interval = app, batch_size, poll_interval
         self.lock = lock  # None: this follower is the only one (a test, a one-off scan)
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -61,8 +59,8 @@ class LogFollower(ABC):
         self.active = False  # holds the lock (always, without one)
         self._mutex = threading.RLock()  # one batch loop at a time in this process
         self._keep = 0  # > 0: keep the lock between batches (a running follower)
-        self._standing_by = False
         self._running = False  # in the loop (`run` or `start`)
+        self._standing_by, self._yield_until = False, 0.0  # lost the lock: no try till then
 
     # --- what each follower does ------------------------------------------------------
     @property
@@ -91,12 +89,9 @@ class LogFollower(ABC):
         if self.active:
             if self.lock.held():
                 return True
-            self.active = False
-            self.lock.release()
-            log.warning("%s: the lock was lost or a pause was asked for; standing by",
-                        self.name)
+            self._deactivate(lost="the lock was lost or a pause was asked for")
             return False
-        if not self.lock.try_acquire():
+        if time.monotonic() < self._yield_until or not self.lock.try_acquire():
             if self._running and not self._standing_by:  # a one-off catch-up says nothing
                 self._standing_by = True
                 log.warning("%s: another instance is active; standing by", self.name)
@@ -108,7 +103,10 @@ class LogFollower(ABC):
         self.activated()
         return True
 
-    def _deactivate(self) -> None:
+    def _deactivate(self, lost: str = "") -> None:
+        if lost:  # not trying again for a while: a standby takes over first
+            log.warning("%s: %s; standing by", self.name, lost)
+            self._standing_by, self._yield_until = True, time.monotonic() + YIELD_AFTER_LOSS
         if self.lock is not None and self.active:
             self.active = False
             self.lock.release()
@@ -175,7 +173,8 @@ class LogFollower(ABC):
                     topics=self.topics)
                 if not batch:
                     break
-                self.handle(batch)
+                with fenced(self.lock, batch[0].id, batch[-1].id):
+                    self.handle(batch)
                 done += len(batch)
                 if progress is not None:
                     progress(batch[-1].id, max(last, batch[-1].id))
@@ -188,7 +187,8 @@ class LogFollower(ABC):
                 return 0
             done = self.process_available()
             if self.active or self.lock is None:
-                self.caught_up()
+                with fenced(self.lock, self.position + 1, self.position):  # moves none
+                    self.caught_up()
             return done
 
     def catch_up(self, timeout: float = 30.0) -> None:
@@ -222,6 +222,10 @@ class LogFollower(ABC):
         while not self._stop.is_set():
             try:
                 done = self.step()
+            except Fenced as error:  # another took over during the batch: it was refused
+                with self._mutex:
+                    self._deactivate(lost=str(error))
+                continue
             except self.transient as error:
                 log.warning("%s: a service is unavailable (%s); retrying in %.1fs",
                             self.name, error, backoff)
@@ -253,8 +257,7 @@ class LogFollower(ABC):
         """Follow the log in a thread of its own."""
         self._stop.clear()
         self.error = None
-        self._thread = threading.Thread(target=self._loop, name=f"kopir-{self.name}",
-                                        daemon=True)
+        self._thread = threading.Thread(target=self._loop, name=f"kopir-{self.name}", daemon=True)
         self._thread.start()
         return self
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The distributed topology on this machine without Docker:
-# PostgreSQL + Kafka (scripts/services.sh), the relay, the engine, the checkpointer, the notifier, two
-# consumers and the UI as processes.
+# PostgreSQL + Kafka (scripts/services.sh), two each of the relay, the engine, the checkpointer
+# and the notifier (one active, one standing by), two consumers and the UI as processes, and a
+# supervisor that starts again whatever died (as compose's `restart: unless-stopped`).
 #   scripts/stack.sh start|stop|status
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -28,14 +29,35 @@ environment() {
   export KOPIR_CIPHER_KEY KOPIR_LEDGER_KEY KOPIR_SESSION_SECRET KOPIR_EMBEDDED_PROJECTIONS=false
 }
 
-launch() {  # name, kopir arguments...
+alive() {  # name
+  [ -f "$RUN/$1.pid" ] && kill -0 "$(cat "$RUN/$1.pid")" 2>/dev/null
+}
+
+launch() {  # name, kopir arguments... (remembered in $RUN/<name>.cmd for the supervisor)
   local name=$1; shift
-  if [ -f "$RUN/$name.pid" ] && kill -0 "$(cat "$RUN/$name.pid")" 2>/dev/null; then
+  if alive "$name"; then
     echo "stack: $name already running"; return 0
   fi
-  nohup "$BIN/kopir" "$@" > "$RUN/$name.log" 2>&1 &
+  printf '%q ' "$@" > "$RUN/$name.cmd"
+  nohup "$BIN/kopir" "$@" >> "$RUN/$name.log" 2>&1 &
   echo $! > "$RUN/$name.pid"
   echo "stack: $name started (log: var/stack/$name.log)"
+}
+
+supervise() {  # every 2 s: start again each process of the stack that died
+  environment
+  while true; do
+    for cmdfile in "$RUN"/*.cmd; do
+      [ -e "$cmdfile" ] || continue
+      name=$(basename "$cmdfile" .cmd)
+      if ! alive "$name"; then
+        eval "set -- $(cat "$cmdfile")"
+        echo "$(date -u +%FT%TZ) $name had stopped; starting it again"
+        launch "$name" "$@"
+      fi
+    done
+    sleep 2
+  done
 }
 
 start() {
@@ -44,17 +66,28 @@ start() {
   if "$BIN/kopir" demo --children "${CHILDREN:-60}" 2>/dev/null; then
     echo "stack: seeded demo data into PostgreSQL"
   fi
-  launch relay relay
-  launch engine engine
-  launch checkpointer checkpointer
-  launch notifier notify
-  launch consumer-1 consume
-  launch consumer-2 consume
+  for i in 1 2; do  # one of each acts, the other stands by and takes over
+    launch "relay-$i" relay
+    launch "engine-$i" engine
+    launch "checkpointer-$i" checkpointer
+    launch "notifier-$i" notify
+    launch "consumer-$i" consume
+  done
   launch ui serve --port "$PORT"
+  if ! alive supervisor; then
+    nohup "$0" supervise >> "$RUN/supervisor.log" 2>&1 &
+    echo $! > "$RUN/supervisor.pid"
+    echo "stack: supervisor started (restarts what dies; log: var/stack/supervisor.log)"
+  fi
   echo "stack: Köpir (distributed) on http://127.0.0.1:$PORT; \`make stack-stop\` to stop"
 }
 
 stop() {
+  if [ -f "$RUN/supervisor.pid" ]; then  # first, so that nothing is started again
+    kill "$(cat "$RUN/supervisor.pid")" 2>/dev/null || true
+    rm -f "$RUN/supervisor.pid"
+  fi
+  rm -f "$RUN"/*.cmd
   for pidfile in "$RUN"/*.pid; do
     [ -e "$pidfile" ] || continue
     kill "$(cat "$pidfile")" 2>/dev/null || true
@@ -77,5 +110,6 @@ case "${1:-}" in
   start) start ;;
   stop) stop ;;
   status) status ;;
+  supervise) supervise ;;
   *) echo "usage: $0 start|stop|status" >&2; exit 2 ;;
 esac

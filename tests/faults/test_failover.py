@@ -12,25 +12,20 @@ import signal
 import subprocess
 import sys
 import time
-import uuid
-from collections import Counter
 from pathlib import Path
 from typing import Callable
 
 import pytest
-from eventsourcing.utils import get_topic
-from kafka import KafkaConsumer
 from sqlalchemy import create_engine, text
 
 from bench.stack import manual_clock, new_stack, record_history, wait_for
-from consumers.messages import EventEnvelope
 from domain.application import SchoolIntegration
-from domain.model import Escalation
 from infrastructure.settings import Settings
 from processes.engine_runner import EngineRunner
 from processes.projection_runner import ProjectionRunner
 from processes.rebuild import compare, snapshot
 from projections.views import ReadModelView
+from tests.faults.conftest import published, raised
 
 ROOT = Path(__file__).resolve().parents[2]
 KEY = base64.b64encode(bytes(range(32))).decode()
@@ -86,16 +81,6 @@ POSITIONS: dict[str, Callable[[Settings], int]] = {
     "engine": lambda s: scalar(s.events_url(),
                                "SELECT max(notification_id) FROM engine_tracking"),
 }
-
-
-def raised(settings: Settings) -> list[str]:
-    engine = create_engine(settings.events_url())
-    with engine.connect() as connection:
-        rows = connection.execute(text(
-            "SELECT originator_id FROM schoolintegration_events WHERE topic = :t"),
-            {"t": get_topic(Escalation.EscalationRaised)}).scalars().all()
-    engine.dispose()
-    return [str(r) for r in rows]
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
@@ -183,9 +168,4 @@ def test_the_standby_relay_takes_over_and_every_event_reaches_the_topic(postgres
     finally:
         stack.stop_all()
         app.close()
-    consumer = KafkaConsumer(stack.kafka.topic, bootstrap_servers=stack.kafka.bootstrap,
-                             auto_offset_reset="earliest", consumer_timeout_ms=5000,
-                             group_id=f"check-{uuid.uuid4().hex[:6]}")
-    published = Counter(EventEnvelope.from_bytes(r.value).notification_id for r in consumer)
-    consumer.close()
-    assert set(published) == set(range(1, last + 1))  # nothing lost
+    assert set(published(stack)) == set(range(1, last + 1))  # nothing lost
