@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import base64
 from typing import Any, Sequence
-from uuid import UUID
 
 from eventsourcing.persistence import Notification, Tracking
 from eventsourcing_sqlalchemy.recorders import SQLAlchemyTrackingRecorder
@@ -22,10 +21,10 @@ from consumers.parking import TRANSIENT
 from consumers.topics import ensure_topics, producer
 from domain.application import SchoolIntegration
 from domain.errors import KopirError
-from domain.model import Escalation
 from infrastructure.locks import FollowerLock
 from infrastructure.settings import KafkaSettings
 from infrastructure.store import datastore_of, schema_lock
+from processes.engine_partitions import MessageKeys
 from processes.follower import LogFollower
 
 RELAY_TRACKING_TABLE = "relay_tracking"
@@ -72,7 +71,7 @@ class Relay(LogFollower):
         self.tracking = relay_tracking(app)
         ensure_topics(settings)
         self.producer = kafka_producer or producer(settings)
-        self._children_of_escalations: dict[UUID, str] = {}
+        self.keys = MessageKeys(app)  # the child each event is about: the message key
 
     @property
     def position(self) -> int:
@@ -84,35 +83,30 @@ class Relay(LogFollower):
             notification_id=notification.id, event_type=type(event).__name__,
             topic=notification.topic, aggregate_id=notification.originator_id,
             aggregate_version=notification.originator_version,
-            child_id=self.child_of(event, notification), school_id=event.school_id,
+            child_id=self.keys.child_of(notification, event), school_id=event.school_id,
             occurred_at=event.occurred_at, recorded_at=event.timestamp,
             payload=base64.b64encode(notification.state).decode())
-
-    def child_of(self, event: Any, notification: Notification) -> UUID | None:
-        """The child an event is about: its own stream, or the escalation's child."""
-        if ":Child." in notification.topic:
-            return UUID(str(notification.originator_id))
-        if ":Escalation." in notification.topic:
-            key = UUID(str(notification.originator_id))
-            if isinstance(event, Escalation.EscalationRaised):
-                self._children_of_escalations[key] = event.child_id
-            elif key not in self._children_of_escalations:
-                self._children_of_escalations[key] = self.app.repository.get(key).child_id
-            return UUID(self._children_of_escalations[key])
-        return None
 
     def handle(self, notifications: Sequence[Notification]) -> None:
         """Publish a batch, wait for the broker's acknowledgement of all of it, then
         record the new position."""
         futures = []
-        for notification in notifications:
-            envelope = self.envelope(notification)
-            key = str(envelope.child_id or envelope.aggregate_id).encode()
-            futures.append(self.producer.send(self.settings.topic, key=key,
-                                              value=envelope.to_bytes()))
-        self.producer.flush(timeout=60)
-        for future in futures:
-            future.get(timeout=60)  # raises if the broker did not acknowledge
+        try:
+            for notification in notifications:
+                envelope = self.envelope(notification)
+                key = str(envelope.child_id or envelope.aggregate_id).encode()  # MessageKeys
+                futures.append(self.producer.send(self.settings.topic, key=key,
+                                                  value=envelope.to_bytes()))
+            self.producer.flush(timeout=self.settings.relay_flush_seconds)
+            for future in futures:  # raises if the broker did not acknowledge
+                future.get(timeout=self.settings.relay_flush_seconds)
+        except KafkaError:
+            # A producer that lived through a broker restart can wait for ever on
+            # connections that are gone: the batch is sent again (the position did not move)
+            # by a new one, after the follower's pause.
+            self.producer.close(timeout=0)
+            self.producer = producer(self.settings)
+            raise
         self.tracking.insert_tracking(Tracking(self.name, notifications[-1].id))
 
     def relay_once(self) -> int:

@@ -49,3 +49,13 @@ def _ensure_topics(settings: KafkaSettings) -> None:
                 admin.create_topics(wanted)
     finally:
         admin.close()
+
+
+def partition_count(settings: KafkaSettings) -> int:
+    """How many partitions the event topic has on the broker."""
+    admin = KafkaAdminClient(bootstrap_servers=settings.bootstrap, client_id="kopir-admin")
+    try:
+        (topic,) = admin.describe_topics([settings.topic])
+        return len(topic["partitions"])
+    finally:
+        admin.close()

@@ -31,8 +31,11 @@ class KafkaSettings(BaseSettings):
     partitions: int = Field(6, ge=1, le=1000)
     retention_ms: int = 30 * 24 * 3600 * 1000  # the event store keeps everything; Kafka a month
     group_id: str = "kopir-read-models"
+    engine_group_id: str = "kopir-engine"  # `kopir engine --group`: the rules, shared out
+    engine_tick_seconds: float = Field(5.0, gt=0)  # how often time-based rules are decided
     relay_batch: int = Field(1000, ge=1)
     relay_poll_interval: float = Field(0.05, gt=0)
+    relay_flush_seconds: float = Field(20.0, gt=0)  # the broker's acknowledgement, or a new try
     consumer_batch: int = Field(5000, ge=1)  # 1,000 → 5,000 measured 5.6k → 7.5k events/s
     consumer_batch_timeout_ms: int = Field(50, ge=0)
     session_timeout_ms: int = Field(10000, ge=1000)  # how soon a dead consumer's partitions move

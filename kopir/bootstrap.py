@@ -21,6 +21,7 @@ from infrastructure import ledger
 from infrastructure.locks import follower_lock
 from infrastructure.settings import KafkaSettings, Settings, settings
 from processes.checkpointer import Checkpointer
+from processes.engine_partitions import PartitionedEngine
 from processes.engine_runner import ENGINE, EngineRunner
 from processes.projection_runner import ProjectionRunner
 from processes.runtime import Runtime
@@ -71,6 +72,11 @@ def engine_runner(app: SchoolIntegration, reraise_new_versions: bool = False,
     config = config or settings()
     return EngineRunner(app, reraise_new_versions=reraise_new_versions,
                         lock=follower_lock(ENGINE, config.events_url()))
+
+
+def partitioned_engine(partition_of: Callable[[bytes], int]) -> PartitionedEngine:
+    """The escalation engine's share of one process in the engine's consumer group."""
+    return PartitionedEngine(application(), partition_of)
 
 
 def relay(app: SchoolIntegration, config: Settings | None = None) -> "Relay":

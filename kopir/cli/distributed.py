@@ -38,6 +38,27 @@ def register(sub: Any) -> None:
     parser.set_defaults(run=asyncapi)
 
 
+def consume(args: argparse.Namespace) -> int:
+    """`kopir consume`: one member of the read models' consumer group, until SIGTERM.
+
+    Broker outages, coordinator changes and failed offset commits are waited out inside
+    the app (`consumers.commits`); nothing here starts it again. If the subscriber cannot
+    consume any more, the command ends non-zero with one sentence."""
+    import asyncio
+
+    from consumers import app as consumer_app  # Kafka's clients load for Kafka commands only
+
+    kafka = settings().kafka
+    app = consumer_app.build(consumer_factory=bootstrap.read_model_consumer)
+    print(f"consuming {kafka.topic} in group {kafka.group_id} at {kafka.bootstrap}", flush=True)
+    asyncio.run(app.run())
+    reason = consumer_app.watchdog(app).reason
+    if reason is not None:
+        print(f"kopir consume: stopped: {reason}", file=sys.stderr, flush=True)
+        return 1
+    return 0
+
+
 def consumer() -> "ReadModelConsumer":
     return bootstrap.read_model_consumer()
 

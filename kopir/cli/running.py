@@ -8,7 +8,6 @@ import asyncio
 import os
 import signal
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +39,9 @@ def register(sub: Any) -> None:
     parser = sub.add_parser("engine", help="run the escalation rules on the log (distributed mode)")
     parser.add_argument("--reraise-new-versions", action="store_true",
                         help="let a rule's new version raise cases its old version already raised")
+    parser.add_argument("--group", action="store_true",
+                        help="share the rules with the other engine processes as a Kafka "
+                             "consumer group, each deciding for the partitions it holds")
     parser.set_defaults(run=engine)
 
 
@@ -69,9 +71,27 @@ def project(args: argparse.Namespace) -> int:
 
 
 def engine(args: argparse.Namespace) -> int:
+    if args.group:
+        return engine_group()
     runner = bootstrap.engine_runner(bootstrap.application(),
                                      reraise_new_versions=args.reraise_new_versions)
     return follow(runner, "escalation engine from position {position}")
+
+
+def engine_group() -> int:
+    """One process of the engine's consumer group, until SIGTERM; an error ends it."""
+    from consumers import engine_group as group  # Kafka's clients load for Kafka commands only
+
+    kafka = settings().kafka
+    app = group.build(kafka, bootstrap.partitioned_engine, kafka.engine_tick_seconds)
+    print(f"escalation engine in group {kafka.engine_group_id} on {kafka.topic} "
+          f"at {kafka.bootstrap}", flush=True)
+    asyncio.run(app.run())
+    failure = app.failure or app.watchdog.reason  # type: ignore[attr-defined]
+    if failure is not None:
+        print(f"kopir engine: stopped: {failure}", file=sys.stderr)
+        return 1
+    return 0
 
 
 def notify(args: argparse.Namespace) -> int:
@@ -99,20 +119,7 @@ def relay(args: argparse.Namespace) -> int:
 
 
 def consume(args: argparse.Namespace) -> int:
-    """Run the consumer; if the broker connection breaks the app, start it again."""
-    from consumers import (
-        app as consumer_app,  # Kafka's clients load for the Kafka commands only
-    )
+    """One member of the read models' consumer group, never started again in-process."""
+    from kopir.cli import distributed
 
-    while True:
-        app = consumer_app.build(consumer_factory=bootstrap.read_model_consumer)
-        try:
-            asyncio.run(app.run())
-        except Exception as error:  # e.g. a commit to a broker that went away
-            print(f"kopir consume: {type(error).__name__}: {error}; restarting in 2 s",
-                  file=sys.stderr, flush=True)
-            time.sleep(2)
-            continue
-        if app._should_exit:  # stopped by SIGTERM/SIGINT (faststream's own flag)
-            return 0
-        time.sleep(2)
+    return distributed.consume(args)
