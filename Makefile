@@ -39,7 +39,7 @@ test: lint services-start ## the layers, then every test: in memory, on SQLite, 
 test-fast: lint ## the layers, the unit tests and every test body in memory (no services)
 	$(BIN)/pytest -m fast $(PYTEST_ARGS)
 
-stack: venv ## the distributed mode without Docker: PostgreSQL, Kafka, relay, 2 consumers, UI
+stack: venv ## the distributed mode without Docker: PostgreSQL, Kafka, 2 of each process, UI
 	scripts/stack.sh start
 
 stack-stop:

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The distributed topology on this machine without Docker:
-# PostgreSQL + Kafka (scripts/services.sh), two each of the relay, the engine, the checkpointer
-# and the notifier (one active, one standing by), two consumers and the UI as processes, and a
+# PostgreSQL + Kafka (scripts/services.sh), two each of the relay, the checkpointer and the
+# notifier (one active, one standing by), two engines and two consumers (consumer groups) and
+# the UI as processes, and a
 # supervisor that starts again whatever died (as compose's `restart: unless-stopped`).
 #   scripts/stack.sh start|stop|status
 set -euo pipefail
@@ -66,9 +67,9 @@ start() {
   if "$BIN/kopir" demo --children "${CHILDREN:-60}" 2>/dev/null; then
     echo "stack: seeded demo data into PostgreSQL"
   fi
-  for i in 1 2; do  # one of each acts, the other stands by and takes over
-    launch "relay-$i" relay
-    launch "engine-$i" engine
+  for i in 1 2; do  # one of each acts, the other stands by and takes over (the engines and
+    launch "relay-$i" relay  # the consumers share Kafka's partitions instead)
+    launch "engine-$i" engine --group
     launch "checkpointer-$i" checkpointer
     launch "notifier-$i" notify
     launch "consumer-$i" consume
