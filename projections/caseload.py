@@ -12,9 +12,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import bindparam, case, update
+from sqlalchemy import bindparam, case, select, update
 
 from domain.model import Child, KopirAggregate
+from projections import counters
 from projections.tables import children
 
 if TYPE_CHECKING:
@@ -93,10 +94,25 @@ FLUSH = (
 
 def flush(uow: "UnitOfWork", deltas: list[ChildDelta]) -> None:
     if deltas:
+        _count_moves(uow, [d for d in deltas if d.school_id or d.status])
         uow.session.execute(FLUSH, [d.params() for d in deltas])
 
 
+def _count_moves(uow: "UnitOfWork", moving: list[ChildDelta]) -> None:
+    """A transfer or a closure moves the child in the per-school counters (from the row
+    as it stands before the batch's update to the row after it)."""
+    for first in range(0, len(moving), 500):
+        chunk = {d.child_id: d for d in moving[first:first + 500]}
+        for row in uow.session.execute(select(c.child_id, c.school_id, c.status)
+                                       .where(c.child_id.in_(sorted(chunk)))).all():
+            delta = chunk[row.child_id]
+            counters.child(uow, row.school_id, row.status, -1)
+            counters.child(uow, delta.school_id or row.school_id, delta.status or row.status,
+                           +1)
+
+
 def enrolled(uow: "UnitOfWork", event: Child.ChildEnrolled) -> None:
+    counters.child(uow, event.school_id, "open", +1)
     uow.insert(children, {
         "child_id": str(event.originator_id),
         "code": event.code,

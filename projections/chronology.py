@@ -14,6 +14,7 @@ from sqlalchemy import select, update
 
 from domain.model import Child, KopirAggregate
 from domain.vocabulary import LATE_AFTER
+from projections import counters
 from projections.tables import chronology
 
 if TYPE_CHECKING:
@@ -107,7 +108,9 @@ def sort_rows(rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
 
 # --- the SQL read model ---------------------------------------------------------
 def record(uow: "UnitOfWork", event: KopirAggregate.Event) -> None:
-    uow.insert(chronology, entry_row(event))
+    row = entry_row(event)
+    uow.insert(chronology, row)
+    counters.entry(uow, row, +1)
 
 
 def correct(uow: "UnitOfWork", event: KopirAggregate.Event) -> tuple[str | None, dict[str, Any]]:
@@ -115,17 +118,20 @@ def correct(uow: "UnitOfWork", event: KopirAggregate.Event) -> tuple[str | None,
     target_id = event.amends if isinstance(event, Child.EntryAmended) else event.retracts
     pending = uow.pending_row(chronology, target_id)
     if pending is not None:
-        recorded_fields = json.loads(pending["fields"])
+        recorded_fields, before = json.loads(pending["fields"]), dict(pending)
         pending.update(correction_of(pending, event))
+        counters.entry_changed(uow, before, pending)
         return str(pending["kind"]), recorded_fields
     session = uow.session  # not gathered in this batch, so already in the table
+    h = chronology.c
     found = session.execute(
-        select(chronology.c.kind, chronology.c.fields, chronology.c.original_fields)
-        .where(chronology.c.entry_id == target_id)
+        select(h.kind, h.fields, h.original_fields, h.school_id, h.occurred_at, h.status)
+        .where(h.entry_id == target_id)
     ).first()
     if found is None:
         return None, {}
     target = dict(found._mapping)
-    session.execute(update(chronology).where(chronology.c.entry_id == target_id)
-                    .values(**correction_of(target, event)))
+    changes = correction_of(target, event)
+    session.execute(update(chronology).where(h.entry_id == target_id).values(**changes))
+    counters.entry_changed(uow, target, {**target, **changes})
     return str(target["kind"]), json.loads(target["fields"])

@@ -17,6 +17,7 @@ from sqlalchemy import insert, select, update
 from domain.concern import concern_id, higher
 from domain.model import Concern, Escalation, KopirAggregate
 from domain.vocabulary import LEVELS
+from projections import counters
 from projections.chronology import dumps
 from projections.tables import concerns
 
@@ -38,6 +39,7 @@ def _row(uow: "UnitOfWork", key: str) -> dict[str, Any] | None:
     if key not in cache["rows"]:
         found = uow.session.execute(select(concerns).where(c.concern_key == key)).mappings().first()
         cache["rows"][key] = None if found is None else dict(found)
+        cache.setdefault("before", {})[key] = counters.concern_key(cache["rows"][key])
     return cache["rows"][key]
 
 
@@ -288,6 +290,7 @@ def write(uow: "UnitOfWork") -> None:
     if not cache:
         return
     rows = {k: r for k, r in cache["rows"].items() if r is not None}
+    counters.concerns_written(uow, rows, cache.get("before", {}))
     fresh = [r for k, r in rows.items() if k in cache["new"]]
     if fresh:
         uow.session.execute(insert(concerns), fresh)

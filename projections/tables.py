@@ -137,6 +137,11 @@ concerns = Table(
     Column("history", Text, nullable=False),  # JSON list of {action, by, at, note}
     # The monitor's counts and page read this index: unresolved rows of a school by urgency.
     Index("rm_concerns_queue", "status", "school_id", "level", "acknowledge_by"),
+    # What is not overdue yet (deadline still ahead, or none), without the rest; the
+    # monitor's page, one urgency group at a time in its order.
+    Index("rm_concerns_deadline", "status", "acknowledge_by", "school_id", "level",
+          "snoozed_until", "last_signal_at", "concern_key"),
+    Index("rm_concerns_recent", "last_signal_at"),  # what arrived, the latest
 )
 
 wellbeing = Table(
@@ -232,11 +237,39 @@ transfers = Table(
     Column("proposed_at", UTCDateTime, nullable=False),
 )
 
+# Counters the oversight queries read instead of the rows they summarise, kept by the
+# writers in the same transaction as those rows (projections/counters.py). A counter that
+# comes to zero is deleted, so a rebuild from the log gives the same rows whatever the
+# batches were.
+school_days = Table(  # entries of a school by the day (UTC) they happened, not retracted
+    "rm_school_days", metadata,
+    Column("school_id", ID, primary_key=True),
+    Column("day", String(10), primary_key=True),  # ISO date
+    Column("incidents", Integer, nullable=False),  # conflicts and peer incidents
+    Column("positive", Integer, nullable=False),  # positive peer interactions
+    Column("sessions", Integer, nullable=False),  # counselling sessions
+    Index("rm_school_days_day", "day", "school_id", "incidents", "positive", "sessions"),
+)
+school_counts = Table(  # per school: children enrolled and not closed, entries counted
+    "rm_school_counts", metadata,
+    Column("school_id", ID, primary_key=True),
+    Column("children", Integer, nullable=False),
+    Column("entries", Integer, nullable=False),  # every day of rm_school_days, summed
+)
+concern_counts = Table(  # per school, level and status: concerns not resolved
+    "rm_concern_counts", metadata,
+    Column("school_id", ID, primary_key=True),
+    Column("level", String(8), primary_key=True),
+    Column("status", String(16), primary_key=True),
+    Column("n", Integer, nullable=False),
+)
+
 # The read models' shape: raise it when a table or what a projection writes changes, so
 # that read models made by an earlier release are projected again from the log.
 # 2: concerns; 3: accounts disabled or enabled; 4: plans and follow-ups;
 # 5: school and account names in kk/ru/en, region codes; wellbeing areas not assessed
-SHAPE = 5
+# 6: counters per school and day, per school, per level; the monitor's page index
+SHAPE = 6
 shape = Table(
     "rm_shape", metadata,
     Column("name", String(32), primary_key=True),
@@ -244,4 +277,5 @@ shape = Table(
 )
 
 READ_MODEL_TABLES = (schools, children, chronology, escalations, concerns, wellbeing, accounts,
-                     access_log, plans, measures, follow_ups, transfers)
+                     access_log, plans, measures, follow_ups, transfers, school_days,
+                     school_counts, concern_counts)

@@ -14,7 +14,7 @@ from eventsourcing.persistence import IntegrityError, Tracking
 from sqlalchemy import Table, insert
 from sqlalchemy.orm import Session
 
-from projections import caseload, concerns
+from projections import caseload, concerns, counters
 
 if TYPE_CHECKING:
     from projections.views import ReadModelView
@@ -65,6 +65,7 @@ class UnitOfWork:
         concerns.write(self)
         caseload.flush(self, list(self.deltas.values()))
         self.deltas.clear()
+        counters.flush(self)  # what the rows above changed in the per-school counters
 
     def position(self, name: str) -> int | None:
         """The last position processed for an upstream, this batch included."""

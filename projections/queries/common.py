@@ -29,7 +29,9 @@ class Reader:
 
     def _select(self, statement: Any) -> list[dict[str, Any]]:
         with self.view.transaction(commit=False) as session:
-            return [dict(r._mapping) for r in session.execute(statement)]
+            result = session.execute(statement)
+            keys = list(result.keys())  # once, not per row (thousands of rows nationally)
+            return [dict(zip(keys, row)) for row in result.all()]
 
 
 HANDLE_CONCERNS = ("psychologist", "supervisor")

@@ -8,7 +8,7 @@ import json
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, case, func, or_, select, true
+from sqlalchemy import and_, func, or_, select, true
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from domain import access
@@ -19,7 +19,7 @@ from infrastructure.deliveries import deliveries
 from projections import chronology as chronology_rows
 from projections.concerns import UNRESOLVED
 from projections.queries.common import Reader, present, visible, within
-from projections.tables import chronology, concerns, escalations
+from projections.tables import chronology, concern_counts, concerns, escalations
 
 c = concerns.c
 
@@ -32,6 +32,31 @@ def needs_look(now: datetime) -> Any:
 def overdue(now: datetime) -> Any:
     """Waiting for a look past its deadline (the count the header, list and caseload share)."""
     return and_(needs_look(now), c.acknowledge_by < now)
+
+
+WAITING = ("open", "snoozed")  # what needs a look (a snooze once it has ended)
+
+
+def overdue_counts(reader: Reader, actor: Actor, now: datetime, by: str) -> dict[str, int]:
+    """Concerns waiting for a look past their deadline, per school or per level (`by`):
+    those waiting (from the counters) less those whose deadline is still ahead, or which
+    have none, or whose snooze has not ended (few, each read by index)."""
+    cc = concern_counts.c
+    counts: dict[str, int] = {}
+    for row in reader._select(select(cc[by], func.sum(cc.n).label("n"))
+                              .where(cc.status.in_(WAITING), within(cc.school_id, actor))
+                              .group_by(cc[by])):
+        counts[row[by]] = int(row["n"])
+    not_yet = (
+        and_(c.status == "open", c.acknowledge_by.is_(None)),
+        and_(c.status == "open", c.acknowledge_by >= now),
+        and_(c.status == "snoozed", or_(c.acknowledge_by.is_(None), c.acknowledge_by >= now,
+                                        c.snoozed_until.is_(None), c.snoozed_until > now)))
+    for condition in not_yet:
+        for row in reader._select(select(c[by], func.count().label("n"))
+                                  .where(condition, within(c.school_id, actor)).group_by(c[by])):
+            counts[row[by]] = counts.get(row[by], 0) - row["n"]
+    return {key: n for key, n in counts.items() if n}
 
 
 def decoded(row: dict[str, Any]) -> dict[str, Any]:
@@ -49,41 +74,71 @@ class ConcernQueries(Reader):
                         offset: int = 0, after: datetime | None = None) -> dict[str, Any]:
         """The monitor: unresolved concerns counted per level (and overdue), the schools
         that have any, how many match the filters and one page of them; and those with a
-        signal after `after` (for the "new" notices). Counted and cut by the database."""
+        signal after `after` (for the "new" notices). The counts come from the per-school
+        counters, the page from an index, one urgency group at a time."""
         access.check_may_see_escalations(actor)
+        with self.view.transaction(commit=False):  # counts and page from one snapshot
+            return self._monitor(actor, levels, school, order, limit, offset, after)
+
+    def _monitor(self, actor: Actor, levels: tuple[str, ...], school: str | None, order: str,
+                 limit: int, offset: int, after: datetime | None) -> dict[str, Any]:
         now = self.app.clock.now()
         unresolved = and_(c.status.in_(UNRESOLVED), within(c.school_id, actor))
-        late = overdue(now)
-        counts = {row["level"]: (row["n"], int(row["late"] or 0)) for row in self._select(
-            select(c.level, func.count().label("n"),
-                   func.sum(case((late, 1), else_=0)).label("late"))
-            .where(unresolved).group_by(c.level))}
-        schools = [r["school_id"] for r in self._select(
-            select(c.school_id).where(unresolved).distinct().order_by(c.school_id))]
+        cc = concern_counts.c
+        counted = self._select(select(cc.school_id, cc.level, cc.n)
+                               .where(within(cc.school_id, actor)))
+        open_by_level = {level: sum(r["n"] for r in counted if r["level"] == level)
+                         for level in URGENT_FIRST}
+        schools = sorted({r["school_id"] for r in counted})
+        total = sum(r["n"] for r in counted if r["level"] in levels
+                    and (not school or r["school_id"] == school))
         matching = and_(unresolved, c.level.in_(levels),
                         c.school_id == school if school else true())
-        total = self._select(select(func.count().label("n")).where(matching))[0]["n"]
-        if order == "urgency":
-            # Overdue HIGH (the most recently overdue first), then the least time left, then
-            # the long overdue below HIGH (newest first), then what is taken on.
-            bucket = case((and_(late, c.level == "high"), 0), (and_(needs_look(now), ~late), 1),
-                          (needs_look(now), 2), else_=3)
-            ordering = [bucket, case((bucket == 1, c.acknowledge_by), else_=None),
-                        case((bucket != 1, c.acknowledge_by), else_=None).desc(),
-                        c.last_signal_at.desc(), c.concern_key]
-        else:
-            ordering = [c.last_signal_at.desc(), c.concern_key]
-        rows = self._select(select(concerns).where(matching).order_by(*ordering)
-                            .limit(limit).offset(offset))
+        rows = self._page(matching, now, order, limit, offset)
         arrived = [] if after is None else self._select(
             select(concerns).where(unresolved, c.last_signal_at > after)
             .order_by(c.last_signal_at).limit(10))
-        latest = self._select(select(func.max(c.last_signal_at).label("at"))
-                              .where(unresolved))[0]["at"]
-        return {"open": {level: counts.get(level, (0, 0))[0] for level in URGENT_FIRST},
-                "overdue": sum(n for _, n in counts.values()), "schools": schools,
-                "total": total, "rows": [decoded(r) for r in rows],
-                "arrived": [decoded(r) for r in arrived], "latest": latest, "now": now}
+        latest = self._select(select(c.last_signal_at).where(unresolved)
+                              .order_by(c.last_signal_at.desc()).limit(1))
+        return {"open": open_by_level,
+                "overdue": sum(overdue_counts(self, actor, now, "level").values()),
+                "schools": schools, "total": total, "rows": [decoded(r) for r in rows],
+                "arrived": [decoded(r) for r in arrived],
+                "latest": latest[0]["last_signal_at"] if latest else None, "now": now}
+
+    def _page(self, matching: Any, now: datetime, order: str, limit: int,
+              offset: int) -> list[dict[str, Any]]:
+        """One page of the matching concerns. By urgency: overdue HIGH (the most recently
+        overdue first), then the least time left, then the long overdue below HIGH (newest
+        first), then what is taken on; each group read in its order by index, only as far
+        as the page needs, then the page's rows themselves."""
+        if order == "urgency":
+            # The groups as SQL's CASE sorts them, a NULL deadline or snooze included.
+            snooze_over = and_(c.status == "snoozed", c.snoozed_until.is_not(None),
+                               c.snoozed_until <= now)
+            looking = or_(c.status == "open", snooze_over)
+            past = and_(c.acknowledge_by.is_not(None), c.acknowledge_by < now)
+            ahead = and_(c.acknowledge_by.is_not(None), c.acknowledge_by >= now)
+            groups = [(and_(looking, past, c.level == "high"), [c.acknowledge_by.desc()]),
+                      (and_(looking, ahead), [c.acknowledge_by]),
+                      (and_(looking, or_(c.acknowledge_by.is_(None),
+                                         and_(past, c.level != "high"))),
+                       [c.acknowledge_by.desc()]),
+                      (and_(c.status != "open", ~snooze_over), [c.acknowledge_by.desc()])]
+        else:
+            groups = [(true(), [])]
+        wanted, keys = offset + limit, []
+        for condition, ordering in groups:
+            if len(keys) >= wanted:
+                break
+            keys += [r["concern_key"] for r in self._select(
+                select(c.concern_key).where(matching, condition)
+                .order_by(*ordering, c.last_signal_at.desc(), c.concern_key)
+                .limit(wanted - len(keys)))]
+        keys = keys[offset:offset + limit]
+        found = {r["concern_key"]: r for r in self._select(
+            select(concerns).where(c.concern_key.in_(keys)))} if keys else {}
+        return [found[k] for k in keys]
 
     def open_concerns(self, actor: Actor, school: str | None = None) -> list[dict[str, Any]]:
         """Every unresolved concern in scope (of one school if given), by urgency."""

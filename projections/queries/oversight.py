@@ -33,7 +33,8 @@ class OversightQueries(ConcernQueries):
         """Per school (with its region): children, open escalations by level, incidents
         and sessions in the last 30 days; and incidents per week for the trend chart."""
         access.check_may_see_caseload(actor)
-        return caseload(self, actor, self.app.clock.now(), weeks)
+        with self.view.transaction(commit=False):  # one snapshot for every count
+            return caseload(self, actor, self.app.clock.now(), weeks)
 
     def escalation_queue(self, actor: Actor,
                          include_resolved: bool = False) -> list[dict[str, Any]]:

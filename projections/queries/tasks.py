@@ -123,7 +123,9 @@ class TaskQueries(Reader):
         now = self.app.clock.now()
         week_end = morning((now + timedelta(days=7 - now.weekday())).date(), hour=0)
         sections: dict[str, list[dict[str, Any]]] = {"overdue": [], "this_week": [], "later": []}
-        for task in self.tasks(actor):
+        with self.view.transaction(commit=False):  # one snapshot for every kind of task
+            found = self.tasks(actor)
+        for task in found:
             key = "overdue" if task["overdue"] else (
                 "this_week" if task["due"] < week_end else "later")
             sections[key].append(task)
