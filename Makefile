@@ -49,8 +49,10 @@ bench: venv services-start ## every benchmark, each against a baseline from the 
 	$(BIN)/python -m bench.core
 	$(BIN)/python -m bench.pages
 	$(BIN)/python -m bench.concerns
+	$(BIN)/python -m bench.engine_memory --events 100000 300000
 	set -a && eval "$$($(SERVICES) env)" && set +a && $(BIN)/python -m bench.kafka
 	set -a && eval "$$($(SERVICES) env)" && set +a && $(BIN)/python -m bench.failover
+	set -a && eval "$$($(SERVICES) env)" && set +a && $(BIN)/python -m bench.engine_group
 	$(BIN)/python -m bench.national --preset quick
 
 bench-national: venv ## the national preset: 100k children, 5,000 schools, 10M events (hours)

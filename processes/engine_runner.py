@@ -33,6 +33,7 @@ from infrastructure.locks import FollowerLock
 from infrastructure.quarantine import Quarantine, isolatable, reason_of, stream_of
 from infrastructure.store import datastore_of, schema_lock
 from processes.follower import LogFollower
+from processes.recent import RecentIds, RecentLog
 from processes.scan import LogScan
 
 log = logging.getLogger(__name__)
@@ -75,11 +76,11 @@ class EngineRunner(LogFollower):
         self._position: int | None = None
         self._unsaved = 0  # decided up to here, position not yet written (nothing raised)
         self._last_saved = time.monotonic()
-        self._recorded: set[UUID] = set()
+        self._recorded = RecentIds()  # signals raised lately (the store knows the rest)
         self._withdrawals: list[Withdrawal] = []  # taken back, not yet recorded
         self._rises: list[Rise] = []  # raised a level in place, not yet recorded
         self._concerns: OrderedDict[UUID, Concern] = OrderedDict()  # as last saved here
-        self.raised_log: list[Escalation] = []  # what this runner raised, in order
+        self.raised_log: RecentLog[Escalation] = RecentLog()  # raised here, the latest
         self._replayed_to = 0
 
     @property
@@ -106,7 +107,7 @@ class EngineRunner(LogFollower):
         """Start afresh: another instance may have decided meanwhile (a takeover, a retry)."""
         self.engine = Engine(self.rules)
         self._position, self._unsaved, self._replayed_to = None, 0, 0
-        self._recorded = set()
+        self._recorded = RecentIds()
         self._withdrawals, self._rises = [], []
         self._concerns.clear()
         self.quarantine.reload()

@@ -7,6 +7,9 @@ has a deterministic key, so the process that records them can raise each one
 exactly once, and replaying history raises nothing twice. An entry recorded late
 that would have triggered a rule earlier gives a decision marked late, with the
 delay between when it would have fired and when it was detected.
+
+Its memory grows with the children, not the log (domain.rules.horizon); with
+`late_within=None` it keeps every child's whole history (the reference for tests).
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from datetime import datetime, timedelta
 from itertools import count
 from typing import Any, Iterable
 
-from domain.model import Child, Concern, Escalation
+from domain.model import Child, Escalation
 from domain.rules.facts import (
     ChildState,
     Decision,
@@ -28,48 +31,49 @@ from domain.rules.facts import (
     fact_of,
     matched,
 )
+from domain.rules.horizon import LATE_WITHIN, Horizon
+from domain.rules.keeping import CHILD_EVENTS, CONCERN_ANSWERS, CONCERN_DEADLINES, FINAL, Keeping
 from domain.rules.loader import Rule, RuleSet
 from domain.rules.withdrawal import Withdrawals
 
-CHILD_EVENTS = (Child.ChildEnrolled, Child.ChildTransferred, Child.EnrolmentClosed, Child.Entry)
 
-
-class Engine:
-    def __init__(self, rules: RuleSet) -> None:
+class Engine(Keeping):
+    def __init__(self, rules: RuleSet, late_within: timedelta | None = LATE_WITHIN) -> None:
         self.rules = rules
+        self.horizon = None if late_within is None else Horizon.of(rules, late_within)
         self.children: dict[str, ChildState] = {}
+        self.closed: set[str] = set()  # children let go: nothing more comes for them
         self.deadlines: dict[str, datetime] = {}  # open concern -> acknowledge by
-        self.raised: set[str] = set()
-        self.seen: set[tuple[str, int]] = set()
+        self.versions: dict[str, int] = {}  # concern -> its last event taken into account
+        self.latest: datetime | None = None  # the latest moment seen
         # What falls due when: (moment, tie-breaker, "child" | "concern", id). A tick
         # looks only at what is due, not at every child (it ran per event: O(children)).
         self._due: list[tuple[datetime, int, str, str]] = []
         self._sequence = count()
+        self._order = count()
         self._arrival: dict[str, int] = {}  # first-seen order: ticks decide in that order
         self.withdrawals = Withdrawals(rules)  # what corrected entries take back
         self.rises: list[Rise] = []  # concerns overdue, to raise in place
 
     def _wake(self, moment: datetime, kind: str, key: str) -> None:
         heapq.heappush(self._due, (moment, next(self._sequence), kind, key))
-        self._arrival.setdefault(f"{kind}:{key}", len(self._arrival))
+        if f"{kind}:{key}" not in self._arrival:
+            self._arrival[f"{kind}:{key}"] = next(self._order)
 
     # --- input ------------------------------------------------------------------------
     def observe(self, event: Any, now: datetime) -> list[Decision]:
-        position = (str(event.originator_id), event.originator_version)
-        if position in self.seen:
+        if self._redelivered(event):
             return []  # a redelivery or a replay: already taken into account
-        self.seen.add(position)
+        self.latest = now if self.latest is None else max(self.latest, now)
         if isinstance(event, Escalation.EscalationRaised):
-            self._escalation_raised(event)
-            self.withdrawals.raised(event)
+            if str(event.child_id) not in self.closed:
+                self.withdrawals.raised(event, self.children.get(str(event.child_id)))
             return []
-        if isinstance(event, (Concern.ConcernOpened, Concern.ConcernReopened,
-                              Concern.ConcernLevelRaised)):
+        if isinstance(event, CONCERN_DEADLINES):
             self.deadlines[str(event.originator_id)] = event.acknowledge_by
             self._wake(event.acknowledge_by, "concern", str(event.originator_id))
             return []
-        if isinstance(event, (Concern.ConcernAcknowledged, Concern.ConcernAssigned,
-                              Concern.ConcernSnoozed, Concern.ConcernResolved)):
+        if isinstance(event, CONCERN_ANSWERS):
             self.deadlines.pop(str(event.originator_id), None)
             return []
         if isinstance(event, Child.EntryRetracted):
@@ -81,6 +85,11 @@ class Engine:
             child = self.children.get(str(event.originator_id))
             if child is not None:
                 self.withdrawals.amended(child, event.amends, dict(event.changes or {}))
+            return []
+        if isinstance(event, FINAL):  # nothing more comes for the child
+            if isinstance(event, CHILD_EVENTS):
+                self._child(event)
+            self._close(str(event.originator_id))
             return []
         if not isinstance(event, CHILD_EVENTS):
             return []
@@ -96,8 +105,11 @@ class Engine:
         insort(child.facts, fact)
         decisions = []
         for rule in self.rules:
-            decisions += self._evaluate(rule, child, fact, now)
-        return self._new(decisions)
+            if self.horizon is None or self.horizon.in_reach(rule, child, fact):
+                decisions += self._evaluate(rule, child, fact, now)
+        fresh = self._new(decisions)
+        self._prune(child)
+        return fresh
 
     def tick(self, now: datetime) -> list[Decision]:
         """Decisions due because time passed: absences and missed deadlines."""
@@ -108,11 +120,16 @@ class Engine:
             due[kind].add(key)
 
         def arrival(kind: str) -> Any:
-            return lambda key: self._arrival[f"{kind}:{key}"]
+            return lambda key: self._arrival.get(f"{kind}:{key}", -1)  # -1: let go
 
+        self.latest = now if self.latest is None else max(self.latest, now)
         for key in sorted(due["child"], key=arrival("child")):
             if key in self.children:
                 decisions += self.tick_child(self.children[key], now)
+        fresh = self._new(decisions)
+        for key in due["child"]:
+            if key in self.children:
+                self._prune(self.children[key])
         unacknowledged = [r for r in self.rules if r.when.kind == "unacknowledged"]
         for key in sorted(due["concern"], key=arrival("concern")):
             deadline = self.deadlines.get(key)
@@ -123,7 +140,7 @@ class Engine:
             del self.deadlines[key]
             rule = unacknowledged[0]
             self.rises.append(Rise(key, now + rule.acknowledge_within, rule.id))
-        return self._new(decisions)
+        return fresh
 
     # --- rules ------------------------------------------------------------------------
     def _evaluate(self, rule: Rule, child: ChildState, fact: Fact, now: datetime) -> list[Decision]:
@@ -252,15 +269,6 @@ class Engine:
                                key=f"{rule.id}:{child.child_id}:{first[0].entry_id}")]
 
     # --- state ------------------------------------------------------------------------
-    def _child(self, event: Any) -> ChildState:
-        key = str(event.originator_id)
-        child = self.children.get(key)
-        if child is None:
-            child = self.children[key] = ChildState(key)
-            self._arrival.setdefault(f"child:{key}", len(self._arrival))
-        child.school_id = event.school_id
-        return child
-
     def _retract(self, child_id: str, entry_id: str) -> None:
         child = self.children.get(child_id)
         if child is not None:
@@ -272,9 +280,6 @@ class Engine:
         found, self.rises = self.rises, []
         return found
 
-    def _escalation_raised(self, event: Escalation.EscalationRaised) -> None:
-        self.raised.add(f"escalation:{event.originator_id}")
-
     def _decision(self, rule: Rule, child: ChildState, triggering: tuple[str, ...],
                   values: dict[str, Any], due_at: datetime, now: datetime,
                   key: str | None = None) -> Decision:
@@ -285,8 +290,9 @@ class Engine:
     def _new(self, decisions: Iterable[Decision]) -> list[Decision]:
         fresh = []
         for decision in decisions:
-            if decision.key not in self.raised:
-                self.raised.add(decision.key)
+            raised = self.children[decision.child_id].raised
+            if decision.key not in raised:
+                raised[decision.key] = decision.triggering
                 fresh.append(decision)
         return fresh
 

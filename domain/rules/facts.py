@@ -3,7 +3,8 @@ the decisions that come out."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import sys
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -13,7 +14,7 @@ from domain.rules.words import Negation, unnegated
 from domain.vocabulary import LATE_AFTER
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True, order=True, slots=True)  # kept per child: as small as it can be
 class Fact:
     """What the rules need of one chronology entry."""
 
@@ -62,7 +63,7 @@ class Timer:
     due_at: datetime
 
 
-@dataclass
+@dataclass(slots=True)
 class ChildState:
     child_id: str
     code: str = ""
@@ -71,6 +72,13 @@ class ChildState:
     facts: list[Fact] = field(default_factory=list)  # sorted by occurred_at
     covered: dict[str, set[str]] = field(default_factory=dict)  # rule id -> entries raised on
     timers: list[Timer] = field(default_factory=list)
+    version: int = 0  # the child's last event taken into account (a redelivery is older)
+    raised: dict[str, tuple[str, ...]] = field(default_factory=dict)  # decision key -> entries
+    # Facts that occurred before this moment were let go (domain.rules.horizon): None while
+    # the child's whole history is kept.
+    horizon: datetime | None = None
+    next_prune: datetime | None = None
+    closed: bool = False  # enrolment closed or personal data erased: nothing more comes
 
     def age_at(self, moment: datetime) -> int | None:
         return None if self.birth_year is None else moment.year - self.birth_year
@@ -108,8 +116,27 @@ def counts_in_window(rule: Rule, fact: Fact) -> bool:
     return fact.type in rule.when.events and not (rule.when.negative_only and fact.positive)
 
 
+_SHARED: dict[Any, Any] = {}  # equal wellbeing scores, kept once for every fact
+
+
+def shared(value: Any) -> Any:
+    if len(_SHARED) > 100_000:
+        _SHARED.clear()
+    return _SHARED.setdefault(value, value)
+
+
 def fact_of(event: Any) -> Fact | None:
     """The rule-relevant content of a child's event (None for events rules ignore)."""
+    fact = _fact_of(event)
+    if fact is None:
+        return None
+    # No rule reads when an entry was recorded: a kept fact does without it.
+    return replace(fact, type=sys.intern(fact.type), kind=sys.intern(fact.kind),
+                   attendance=sys.intern(fact.attendance), wellbeing=shared(fact.wellbeing),
+                   recorded_at=None)
+
+
+def _fact_of(event: Any) -> Fact | None:
     common = {"occurred_at": event.occurred_at, "type": type(event).__name__,
               "recorded_at": event.timestamp}
     if isinstance(event, Child.ChildEnrolled):

@@ -5,9 +5,9 @@ remain."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Any
+from typing import Any, Iterable
 
 from domain.rules.facts import ChildState, Fact, matched
 from domain.rules.loader import RuleSet
@@ -23,12 +23,13 @@ class Withdrawal:
     entry_id: str
 
 
-@dataclass(frozen=True, slots=True)  # one per escalation, kept while the engine runs
+@dataclass(slots=True)  # one per signal, kept while the engine keeps one of its entries
 class Raised:
     escalation_id: str
     rule_id: str
     triggering: tuple[str, ...]
     due_at: datetime
+    left: list[str] = field(default_factory=list)  # its entries still in the record
 
 
 class Withdrawals:
@@ -37,13 +38,30 @@ class Withdrawals:
         self.on: dict[str, list[Raised]] = {}  # entry id -> what was raised on it
         self.pending: list[Withdrawal] = []
 
-    def raised(self, event: Any) -> None:
+    def raised(self, event: Any, child: ChildState | None = None) -> None:
+        """Remember what a signal was raised on; only the entries still in the child's
+        record can be corrected (and they are what a window rule counts)."""
         if event.rule_id in KEEP:
             return
-        raised = Raised(str(event.originator_id), event.rule_id,
-                        tuple(event.triggering_entries), event.due_at)
-        for entry in raised.triggering:
+        escalation_id = str(event.originator_id)
+        if any(r.escalation_id == escalation_id for e in event.triggering_entries
+               for r in self.on.get(e, ())):
+            return  # a redelivery
+        present = None if child is None else {f.entry_id for f in child.facts}
+        left = [e for e in dict.fromkeys(event.triggering_entries)
+                if present is None or e in present]
+        raised = Raised(escalation_id, event.rule_id, tuple(event.triggering_entries),
+                        event.due_at, left)
+        for entry in left:
             self.on.setdefault(entry, []).append(raised)
+
+    def forget(self, entry_ids: Iterable[str]) -> None:
+        """Entries the engine no longer keeps: a correction of them changes nothing."""
+        for entry_id in entry_ids:
+            self.on.pop(entry_id, None)
+
+    def size(self) -> int:
+        return len(self.on)
 
     def take(self) -> list[Withdrawal]:
         found, self.pending = self.pending, []
@@ -51,13 +69,14 @@ class Withdrawals:
 
     def retracted(self, child: ChildState | None, entry_id: str) -> None:
         for raised in self.on.pop(entry_id, []):
+            if entry_id in raised.left:
+                raised.left.remove(entry_id)
             try:
                 rule = self.rules.by_id(raised.rule_id)
             except KeyError:
                 continue  # a rule no longer in the file: left to people
             if rule.when.kind == "window" and child is not None:
-                left = {f.entry_id for f in child.facts} & set(raised.triggering)
-                if len(left) >= rule.when.threshold_for(child.age_at(raised.due_at)):
+                if len(raised.left) >= rule.when.threshold_for(child.age_at(raised.due_at)):
                     continue
             self.pending.append(Withdrawal(raised.escalation_id, "entry_retracted", entry_id))
 
