@@ -10,6 +10,8 @@ import re
 import sqlite3
 import time
 
+from playwright.sync_api import expect
+
 from domain.child_codes import REAL_FORMAT
 from tests.e2e.test_browser import sign_in
 from tests.e2e.test_plan_browser import go
@@ -89,8 +91,9 @@ def test_the_psychologist_sees_names_and_the_teacher_only_codes(browser, server,
     psych = sign_in(browser, server, PSYCHOLOGIST)
     go(psych, "Enrol a child")
     # A code in the real format is proposed, free in the store.
-    proposed = psych.get_by_role("textbox", name="Child code").input_value()
-    assert REAL_FORMAT.match(proposed), proposed
+    box = psych.get_by_role("textbox", name="Child code")
+    expect(box).to_have_value(REAL_FORMAT, timeout=20_000)  # once the form has drawn it
+    proposed = box.input_value()
     assert not rows(folder, "SELECT 1 FROM rm_children WHERE code = ?", proposed)
     psych.get_by_role("textbox", name="Personal name (optional)").fill(NAME)
     psych.get_by_role("button", name="Save").click()

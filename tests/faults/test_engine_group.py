@@ -127,6 +127,14 @@ def test_two_engine_processes_one_killed_decide_as_one_engine(postgres_databases
             first.send_signal(signal.SIGKILL)
             first.wait(timeout=30)
             killed_at = time.monotonic()
+
+            def holds_every_partition() -> bool:
+                assigned = [line for line in (tmp_path / "second.log").read_text(
+                    errors="replace").splitlines() if "assigned to partitions" in line]
+                return bool(assigned) and assigned[-1].count("partition=") == 6
+
+            # Kafka gives the survivor the killed one's partitions after the session timeout
+            wait_for(holds_every_partition, 90, "the survivor to take every partition")
             # The second takes every partition and decides as the single engine did
             try:
                 wait_for(lambda: outcome(stack.store_url, stack.cipher_key) == expected, 120,
@@ -136,9 +144,7 @@ def test_two_engine_processes_one_killed_decide_as_one_engine(postgres_databases
             took = time.monotonic() - killed_at
             assert second.poll() is None, (tmp_path / "second.log").read_text()
             print(f"the survivor finished the killed engine's partitions {took:.1f}s after kill -9")
-            last = [line for line in (tmp_path / "second.log").read_text().splitlines()
-                    if "assigned to partitions" in line][-1]
-            assert last.count("partition=") == 6, "the survivor holds every partition"
+            assert holds_every_partition()
         finally:
             for process in (relay, first, second):
                 if process.poll() is None:
