@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from babel import Locale
+from playwright.sync_api import expect
 
 from tests.e2e.test_browser import LANGUAGES, PASSWORD, ROLES
 
@@ -68,7 +69,9 @@ def conflict_form(page, child: str = "Child"):  # type: ignore[no-untyped-def]
     page.get_by_role("combobox", name=child, exact=True).click()
     page.get_by_role("option").first.click()
     field = page.locator(".st-key-conflict_when")
-    field.get_by_test_id("stDateTimeInputField").wait_for()
+    # Drawn, and showing its default (a time) rather than still empty.
+    expect(field.get_by_test_id("stDateTimeInputField")).to_contain_text(
+        re.compile(r"\d{2}\s*:\s*\d{2}"), timeout=20_000)
     return field
 
 
