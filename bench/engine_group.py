@@ -38,6 +38,8 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def copy_of(url: str, names: list[str]) -> str:
+    """A second PostgreSQL database holding the same log (and data keys) as `url`; its
+    name is added to `names` (to drop)."""
     admin = os.environ["KOPIR_TEST_POSTGRES_URL"]
     source, name = url.rsplit("/", 1)[1], f"kopir_b_{uuid.uuid4().hex[:10]}"
     with psycopg.connect(admin, autocommit=True) as connection:

@@ -117,6 +117,9 @@ class Offsets:
 
 
 class ForgetRevoked(ConsumerRebalanceListener):  # type: ignore[misc]
+    """Drops the owed offsets of revoked partitions; subclasses add what else a member
+    does when Kafka moves partitions."""
+
     def __init__(self, offsets: Offsets) -> None:
         self.offsets = offsets
 
@@ -124,7 +127,7 @@ class ForgetRevoked(ConsumerRebalanceListener):  # type: ignore[misc]
         self.offsets.forget(revoked)
 
     async def on_partitions_assigned(self, assigned: set[TopicPartition]) -> None:
-        pass
+        """Nothing to owe for partitions just given: their offsets are the group's."""
 
 
 class Watchdog:

@@ -18,7 +18,7 @@ import logging
 from collections import defaultdict
 from typing import Any, Callable
 
-from aiokafka import ConsumerRebalanceListener, TopicPartition
+from aiokafka import TopicPartition
 from eventsourcing.persistence import Notification
 from faststream import FastStream
 from faststream.kafka import KafkaBroker
@@ -26,7 +26,7 @@ from faststream.kafka.annotations import KafkaMessage
 from faststream.middlewares import AckPolicy
 from kafka.partitioner.default import murmur2
 
-from consumers.commits import Offsets, Watchdog, apply_batch
+from consumers.commits import ForgetRevoked, Offsets, Watchdog, apply_batch
 from consumers.messages import EventEnvelope
 from consumers.topics import ensure_topics, partition_count
 from infrastructure.settings import KafkaSettings
@@ -49,19 +49,19 @@ def notification(record: Any) -> Notification:
                         state=stored.state)
 
 
-class Holdings(ConsumerRebalanceListener):  # type: ignore[misc]
+class Holdings(ForgetRevoked):
     """Tells the engine which partitions this process holds, as Kafka reassigns them."""
 
     def __init__(self, topic: str, state: dict[str, Any], offsets: Offsets) -> None:
+        super().__init__(offsets)
         self.topic = topic
         self.state = state
-        self.offsets = offsets
 
     def _mine(self, partitions: set[TopicPartition]) -> list[int]:
         return sorted(tp.partition for tp in partitions if tp.topic == self.topic)
 
     async def on_partitions_revoked(self, revoked: set[TopicPartition]) -> None:
-        self.offsets.forget(revoked)
+        await super().on_partitions_revoked(revoked)
         if "engine" in self.state:
             await asyncio.to_thread(self.state["engine"].revoke, self._mine(revoked))
 

@@ -14,6 +14,7 @@ from typing import Any
 import psycopg
 from sqlalchemy import create_engine, text
 
+from bench.engine_group import copy_of
 from bench.stack import manual_clock, new_stack, record_history, wait_for
 from domain.application import SchoolIntegration
 from infrastructure.settings import Settings
@@ -21,18 +22,6 @@ from processes.engine_runner import EngineRunner
 from tests.conftest import postgres_admin_url
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def copy_of(url: str) -> str:
-    """A second database holding the same log (and data keys) as `url`."""
-    admin = postgres_admin_url()
-    source = url.rsplit("/", 1)[1]
-    name = f"{source}_single"
-    with psycopg.connect(admin, autocommit=True) as connection:  # idle pooled sessions go
-        connection.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                           "WHERE datname = %s AND pid <> pg_backend_pid()", (source,))
-        connection.execute(f"CREATE DATABASE {name} TEMPLATE {source}")
-    return f"{url.rsplit('/', 1)[0]}/{name}"
 
 
 def drop(url: str) -> None:
@@ -90,7 +79,7 @@ def test_two_engine_processes_one_killed_decide_as_one_engine(postgres_databases
     app = stack.app(manual_clock())
     record_history(app, events=900, children=90, seed=7, batch=300)
     app.close()
-    single = copy_of(stack.store_url)
+    single = copy_of(stack.store_url, [])
     try:
         # One engine over the copy: the reference
         reference = SchoolIntegration(env=Settings(database_url=single,
