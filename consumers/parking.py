@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import logging
+import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Iterable, Protocol, Sequence
@@ -81,6 +82,20 @@ class Record(Protocol):
 # The database (or its connection) failing is not the message's fault: such errors end
 # the batch unacknowledged, to be delivered again, and never park a message.
 TRANSIENT = (OperationalError, InterfaceError, SAOperationalError, SAInterfaceError)
+CONFLICT_RETRIES = 5
+# PostgreSQL's deadlock_detected and serialization_failure.
+CONFLICT_STATES = ("40P01", "40001")
+
+
+def _conflict(error: BaseException) -> bool:
+    """True for a deadlock or serialization failure, at any depth of the error's causes."""
+    seen: BaseException | None = error
+    while seen is not None:
+        if getattr(seen, "sqlstate", None) in CONFLICT_STATES or \
+                getattr(seen, "pgcode", None) in CONFLICT_STATES:
+            return True
+        seen = seen.__cause__ or getattr(seen, "orig", None)
+    return False
 
 
 @dataclass
@@ -118,6 +133,7 @@ class ReadModelConsumer:
     def apply(self, records: Sequence[Record]) -> None:
         """Apply a batch; a message that fails to apply is parked and the batch re-run."""
         failed: dict[tuple[int, int], str] = {}
+        conflicts = 0
         while True:
             try:
                 self._apply(records, failed)
@@ -125,6 +141,15 @@ class ReadModelConsumer:
             except ApplyFailed as failure:
                 log.warning("parking partition %s offset %s: %s", *failure.where, failure.reason)
                 failed[failure.where] = failure.reason
+            except TRANSIENT as error:
+                # Another member's transaction won a deadlock or a serialization conflict:
+                # the batch was rolled back whole, and runs again (other errors end it).
+                conflicts += 1
+                if conflicts > CONFLICT_RETRIES or not _conflict(error):
+                    raise
+                log.warning("the batch met a concurrent writer (%s); applying it again",
+                            type(error).__name__)
+                time.sleep(0.05 * conflicts)
 
     def _apply(self, records: Sequence[Record], failed: dict[tuple[int, int], str]) -> None:
         letters: list[DeadLetter] = []

@@ -15,7 +15,9 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, Iterable
 
-from sqlalchemy import Table, and_, bindparam, delete, insert, select, update
+from sqlalchemy import Table, and_, bindparam, delete, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from projections.tables import concern_counts, school_counts, school_days
 
@@ -107,8 +109,8 @@ def concern_key(row: dict[str, Any] | None) -> tuple[str, str, str] | None:
 def flush(uow: "UnitOfWork") -> None:
     """Write the batch's changes: counters added to, new ones inserted, zeros deleted."""
     deltas: Deltas = uow.cache.pop("counters", {})
-    for table, changes in deltas.items():
-        changes = {k: v for k, v in changes.items() if any(v)}
+    for table in SHAPES:  # always in this order, so two writers lock rows in one order
+        changes = {k: v for k, v in deltas.get(table, {}).items() if any(v)}
         if changes:
             _apply(uow, table, changes)
 
@@ -121,9 +123,12 @@ def _apply(uow: "UnitOfWork", table: Table, changes: dict[tuple[Any, ...], list[
         # A superset of the keys (each key column in its values), narrowed here; locked
         # until the batch commits, so that two consumers adding to the same counter
         # add one after the other (on PostgreSQL; a SQLite file has one writer at a time).
+        # Locked in key order: two writers that touch the same counters wait for each
+        # other instead of each holding a row the other needs (a deadlock).
         found = uow.session.execute(select(*columns, *(table.c[n] for n in counts)).where(
             and_(*(column.in_(sorted({k[i] for k in chunk}))
-                   for i, column in enumerate(columns)))).with_for_update()).all()
+                   for i, column in enumerate(columns)))).order_by(*columns)
+            .with_for_update()).all()
         for row in found:
             key = tuple(row[:len(keys)])
             if key in changes:
@@ -150,7 +155,23 @@ def _apply(uow: "UnitOfWork", table: Table, changes: dict[tuple[Any, ...], list[
             [{**{f"k_{n}": v[n] for n in keys}, **{f"v_{n}": v[n] for n in counts}}
              for v in changed])
     if fresh:
-        uow.session.execute(insert(table), fresh)
+        _insert_or_add(uow, table, fresh)
+
+
+def _insert_or_add(uow: "UnitOfWork", table: Table, fresh: list[dict[str, Any]]) -> None:
+    """New counters; one another writer inserted meanwhile (its row was not there to
+    lock) is added to instead, and a sum that came to zero is deleted as above."""
+    keys, counts = SHAPES[table]
+    dialect = uow.session.get_bind().dialect.name
+    insert_ = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    statement = insert_(table)
+    uow.session.execute(statement.on_conflict_do_update(
+        index_elements=[table.c[n] for n in keys],
+        set_={n: table.c[n] + statement.excluded[n] for n in counts}), fresh)
+    match = and_(*(table.c[name] == bindparam(f"k_{name}") for name in keys),
+                 *(table.c[n] == 0 for n in counts))
+    uow.session.execute(delete(table).where(match),
+                        [{f"k_{n}": v[n] for n in keys} for v in fresh])
 
 
 def _chunks(items: list[Any], size: int) -> Iterable[list[Any]]:

@@ -181,8 +181,12 @@ def test_a_concern_on_the_monitor_links_to_the_childs_chronology(browser, server
     supervisor = sign_in(browser, server, SUPERVISOR)
     supervisor.get_by_role("heading", name="Live monitor").wait_for()
     row = supervisor.locator("[class*='st-key-concern_']").first
-    row.wait_for()
-    found = re.search(r"KZ-[A-Z0-9]+", row.inner_text())
+    # The row's container is drawn before its text: wait for the child's code in it.
+    expect(row).to_contain_text(re.compile(r"KZ-[A-Z0-9]+"), timeout=30_000)
+    deadline, found = time.monotonic() + 30, None
+    while not found and time.monotonic() < deadline:  # it redraws every second
+        found = re.search(r"KZ-[A-Z0-9]+", row.inner_text())
+        supervisor.wait_for_timeout(0 if found else 300)
     assert found, row.inner_text()
     code = found.group(0)
     heading = supervisor.get_by_role("heading", name="Chronology", exact=True)

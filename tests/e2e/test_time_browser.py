@@ -66,9 +66,15 @@ def to_russian(page, heading: str) -> None:  # type: ignore[no-untyped-def]
 
 def conflict_form(page, child: str = "Child"):  # type: ignore[no-untyped-def]
     """The conflict form for the first child offered; its "when it happened" field."""
-    page.get_by_role("combobox", name=child, exact=True).click()
-    page.get_by_role("option").first.click()
     field = page.locator(".st-key-conflict_when")
+    for _ in range(5):  # a rerun may redraw the list under the click: pick again
+        try:
+            page.get_by_role("combobox", name=child, exact=True).click(timeout=10_000)
+            page.get_by_role("option").first.click(timeout=10_000)
+            field.wait_for(timeout=10_000)
+            break
+        except Exception:  # noqa: BLE001 - a Playwright timeout: try once more
+            page.keyboard.press("Escape")
     # Drawn, and showing its default (a time) rather than still empty.
     expect(field.get_by_test_id("stDateTimeInputField")).to_contain_text(
         re.compile(r"\d{2}\s*:\s*\d{2}"), timeout=20_000)

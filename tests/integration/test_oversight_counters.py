@@ -124,12 +124,10 @@ def moments_around(view: ReadModelView, end: datetime) -> list[datetime]:
 
 # --- a demo history: staff record, the engine raises, supervisors decide -----------------
 @pytest.mark.backends("sqlite", "postgres")
-@pytest.mark.parametrize("seed_value", [3, 8])
-def test_counters_equal_a_recount_and_the_queries_answer_as_before(settings: Settings,
-                                                                   seed_value: int):
+def test_counters_equal_a_recount_and_the_queries_answer_as_before(settings: Settings):
     app, _ = demo.seed(lambda clk, ids: SchoolIntegration(env=settings.app_env(), clock_=clk,
                                                           ids=ids),
-                       children=14, seed_value=seed_value, until=date(2026, 5, 20))
+                       children=14, seed_value=8, until=date(2026, 5, 20))
     view = ReadModelView.from_url(settings.read_models_url())
     # Small batches: a counter touched by many batches ends where one batch would put it.
     runner = ProjectionRunner(app, view, batch_size=37)
