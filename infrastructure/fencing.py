@@ -40,6 +40,7 @@ SCHEMA = (
     "written_at timestamptz NOT NULL DEFAULT clock_timestamp(), "
     "PRIMARY KEY (name, epoch, first_position, last_position))")
 WRITES = re.compile(r'^\s*(?:INSERT\s+INTO|UPDATE)\s+(?:"?\w+"?\.)?"?(\w+)', re.IGNORECASE)
+FENCE_LOG_DAYS = 31
 TAKE_TIMEOUT = "10s"  # a stale holder's write in flight is waited for this long at most
 
 
@@ -73,6 +74,9 @@ def _take(connection: Any, name: str, holder: str) -> int:
         connection.execute("SELECT pg_advisory_xact_lock(hashtext('kopir_fences'))")
         for ddl in SCHEMA:  # one session at a time (the lock above)
             connection.execute(ddl)
+        # The log serves checks of recent take-overs: what is older than a month goes.
+        connection.execute(f"DELETE FROM {FENCE_LOG} WHERE name = %s AND written_at < "
+                           f"now() - interval '{FENCE_LOG_DAYS} days'", (name,))
         return int(connection.execute(
             f"INSERT INTO {FENCES} (name, epoch, holder) VALUES (%s, 1, %s) "
             f"ON CONFLICT (name) DO UPDATE SET epoch = {FENCES}.epoch + 1, "
