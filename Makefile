@@ -50,6 +50,7 @@ bench: venv services-start ## every benchmark, each against a baseline from the 
 	$(BIN)/python -m bench.pages
 	$(BIN)/python -m bench.concerns
 	$(BIN)/python -m bench.engine_memory --events 100000 300000
+	$(BIN)/python -m bench.replay_snapshots
 	set -a && eval "$$($(SERVICES) env)" && set +a && $(BIN)/python -m bench.kafka
 	set -a && eval "$$($(SERVICES) env)" && set +a && $(BIN)/python -m bench.failover
 	set -a && eval "$$($(SERVICES) env)" && set +a && $(BIN)/python -m bench.engine_group

@@ -117,24 +117,20 @@ def replay_latencies(folder: Path, events: int, repeat: int) -> list[dict[str, A
     from domain.access import Actor, Role
     from domain.application import SYSTEM, SchoolIntegration
     from domain.commands import ConflictReport, Enrolment
-    from domain.model import Child
     from domain.vocabulary import ConflictKind
     from infrastructure.settings import Settings
     from projections.queries import StaffQueries
     from projections.views import ReadModelView
-
-    class Snapshotting(SchoolIntegration):
-        name = "SchoolIntegration"  # the same tables
-        snapshotting_intervals = {Child: 100}
 
     for old in folder.glob("replay-*"):
         old.unlink()
     psych = Actor("psych", Role.PSYCHOLOGIST, frozenset({"S1"}))
     auditor = Actor("auditor", Role.AUDITOR, frozenset({"*"}))
     result = []
-    for label, cls, extra in (("without snapshots", SchoolIntegration, {}),
-                              ("snapshots every 100 events", Snapshotting,
-                               {"IS_SNAPSHOTTING_ENABLED": "y"})):
+    # The application snapshots a child every 100 events (Base.snapshotting_intervals).
+    for label, cls, extra in (("without snapshots", SchoolIntegration,
+                               {"IS_SNAPSHOTTING_ENABLED": "n"}),
+                              ("snapshots every 100 events", SchoolIntegration, {})):
         store = f"sqlite:///{folder}/replay-{len(result)}.db"
         manual = clock.ManualClock(clock.SYSTEM_CLOCK.now() - timedelta(days=3 * events))
         app = cls(env={**Settings(database_url=store).app_env(), **extra}, clock_=manual)
@@ -149,8 +145,8 @@ def replay_latencies(folder: Path, events: int, repeat: int) -> list[dict[str, A
                 moments.append(manual.now())
         app.close()
         # A fresh process's view: nothing cached, the store read as an auditor's page would.
-        reader = cls(env={**Settings(database_url=store).app_env(), **extra,
-                          "AGGREGATE_CACHE_MAXSIZE": "0"}, clock_=manual)
+        reader = cls(env={**Settings(database_url=store).app_env(), **extra}, clock_=manual)
+        reader.repository.cache = None  # ("0" would mean a cache without bound)
         staff = StaffQueries(reader, ReadModelView.from_url(f"sqlite:///{folder}/replay-views.db"))
         moment = moments[int(len(moments) * 0.9)]
         child_id = reader.child("LONG-1").id

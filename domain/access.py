@@ -21,6 +21,8 @@ class Role(str, Enum):
     SUPERVISOR = "supervisor"
     AUDITOR = "auditor"
     ADMIN = "admin"
+    DPO = "dpo"  # data-protection officer
+    ANALYST = "analyst"  # ministry analyst: aggregates only
 
 
 ALL_SCHOOLS = "*"
@@ -83,6 +85,9 @@ class Policy:
     audits: bool = False                    # raw log, access log, integrity, export
     administers: bool = False               # schools, accounts, erasure
     corrects: str = ""                      # "own" entries, or the "school"'s
+    decides_erasure: bool = False           # approves or rejects another's erasure request
+    exports_subject: bool = False           # subject-access exports, reads the access log
+    sees_aggregates: bool = False           # the ministry's aggregates, never a child
     hidden: frozenset[str] = frozenset()    # fields it never sees, at any depth
 
 
@@ -100,7 +105,12 @@ POLICY: dict[Role, Policy] = {
     Role.AUDITOR: Policy(reads_records=True, whole_chronology=True, sees_caseload=True,
                          audits=True, hidden=CONFIDENTIAL_FIELDS),
     Role.ADMIN: Policy(administers=True),
+    Role.DPO: Policy(decides_erasure=True, exports_subject=True),
+    Role.ANALYST: Policy(sees_aggregates=True),
 }
+# An erasure request may also be decided by a second administrator (four eyes either way);
+# a deployment that wants only the data-protection officer to decide turns this off.
+ADMINS_DECIDE_ERASURE = True
 log = logging.getLogger("kopir.access")
 
 
@@ -232,3 +242,34 @@ def redact(value: Any, hidden: frozenset[str]) -> Any:
 def sees_whole_chronology(actor: Actor) -> bool:
     """Teachers see what they recorded themselves; other readers see every entry."""
     return POLICY[actor.role].whole_chronology
+
+
+def check_may_request_erasure(actor: Actor) -> None:
+    """Raised when someone other than an administrator asks for a child's erasure."""
+    if not POLICY[actor.role].administers:
+        raise deny(actor, "request an erasure", "erasure_request")
+
+
+def check_may_decide_erasure(actor: Actor, requested_by: str,
+                             admins_decide: bool = ADMINS_DECIDE_ERASURE) -> None:
+    """Raised when the actor may not approve or reject an erasure request: the requester
+    never decides their own; a data-protection officer (or, per the policy, a second
+    administrator) decides."""
+    policy = POLICY[actor.role]
+    if not (policy.decides_erasure or (admins_decide and policy.administers)):
+        raise deny(actor, "decide an erasure", "erasure_decide")
+    if actor.user_id == requested_by:
+        raise deny(actor, "decide their own erasure request", "erasure_own")
+
+
+def check_may_export_subject(actor: Actor) -> None:
+    """Raised when someone other than the data-protection officer asks for a child's
+    subject-access export."""
+    if not POLICY[actor.role].exports_subject:
+        raise deny(actor, "export a child's data", "subject_access")
+
+
+def check_may_see_aggregates(actor: Actor) -> None:
+    """Raised when someone other than a ministry analyst asks for the ministry's view."""
+    if not POLICY[actor.role].sees_aggregates:
+        raise deny(actor, "see the ministry's aggregates", "aggregates")

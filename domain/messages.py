@@ -57,6 +57,7 @@ PROBLEMS = {
     "delegation.period": "the absence must end after it starts, and not in the past.",
     "delegation.unknown": "there is no such delegation to end.",
     "erasure.legal_basis": "say on what lawful request the data is erased.",
+    "erasure.note": "say why you approve or reject this request.",
     "import.unknown_field": "is not a field of the {form} form.",
     "import.missing": "is needed and missing.",
     "import.number": "must be a whole number.",
@@ -151,6 +152,17 @@ REFUSALS = {
     "denied.audit": "The raw event log and the access log are for auditors.",
     "denied.caseload": "Caseload figures are for supervisors, psychologists and auditors.",
     "denied.escalations": "The escalation queue is for supervisors and psychologists.",
+    "denied.erasure_request": "Only administrators ask for a child's personal data to be erased.",
+    "denied.erasure_decide": "Only the data-protection officer (or a second administrator) "
+                             "approves or rejects an erasure.",
+    "denied.erasure_own": "You asked for this erasure: a second person must approve or reject it.",
+    "erasure.unknown": "There is no erasure request {request}.",
+    "erasure.approved": "This erasure request was already approved.",
+    "erasure.rejected": "This erasure request was already rejected.",
+    "erasure.pending": "A request to erase the personal data of {child} already waits for a "
+                       "decision.",
+    "denied.subject_access": "Only the data-protection officer exports a child's data.",
+    "denied.aggregates": "The ministry's figures are for ministry analysts.",
 }
 
 

@@ -14,12 +14,14 @@ from domain.aggregate import (
 )
 from domain.child import Child
 from domain.concern import Concern
+from domain.erasure import ErasureRegister
 from domain.escalation import Escalation
 from domain.staff import School, StaffAccount
 from domain.submission import Submission
 from domain.trail import AccessEntry, LedgerCheckpoint
 
-__all__ = ["KOPIR_NAMESPACE", "AccessEntry", "Child", "Concern", "Escalation", "KopirAggregate",
+__all__ = ["KOPIR_NAMESPACE", "AccessEntry", "Child", "Concern", "ErasureRegister", "Escalation",
+           "KopirAggregate",
            "LedgerCheckpoint", "School", "Stamp", "StaffAccount", "Submission", "child_id",
            "school_uuid",
            "user_id_uuid"]

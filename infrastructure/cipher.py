@@ -12,6 +12,11 @@ back as empty text, and everything else (kinds, dates, severities, who recorded 
 stays readable, so aggregates load, projections rebuild, and the hash chain (over the
 stored ciphertext) still verifies.
 
+Snapshots of an aggregate go through the same mapper: the aggregate's whole state is
+sealed under the key its events' personal content is sealed under (a child's, for a
+child), so erasure reaches them too; a snapshot that no longer opens is read as
+erased, and the application replays the events instead.
+
 The persistence modules build the application's mapper with `build_mapper`, the
 factory hook eventsourcing gives: the application itself knows nothing of this.
 """
@@ -19,12 +24,13 @@ factory hook eventsourcing gives: the application itself knows nothing of this.
 from __future__ import annotations
 
 import base64
+import os
 import struct
 from typing import Any
 from uuid import UUID
 
 from cryptography.exceptions import InvalidTag
-from eventsourcing.domain import DomainEventProtocol
+from eventsourcing.domain import CanSnapshotAggregate, DomainEventProtocol
 from eventsourcing.persistence import (
     Mapper,
     StoredEvent,
@@ -35,6 +41,7 @@ from sqlalchemy.engine import Engine
 
 from domain.errors import MissingMasterKey
 from domain.vocabulary import NESTED_FIELDS, PERSONAL_FIELDS
+from infrastructure.erasure_watch import ErasureWatch
 from infrastructure.errors import KeyDestroyed, UnreadableRow
 from infrastructure.keyring import SYSTEM_KEY, Keyring, child_key, open_sealed, seal
 
@@ -49,7 +56,12 @@ def build_mapper(env: Environment, transcoder: Transcoder, keys: Engine | None) 
     mapper = KopirMapper(transcoder=transcoder)
     master = env.get("KOPIR_MASTER_KEY")
     if master and keys is not None:
-        mapper.keyring = Keyring(keys, base64.b64decode(master))
+        previous = [base64.b64decode(key) for key in
+                    (env.get("KOPIR_PREVIOUS_MASTER_KEYS") or "").split(",") if key.strip()]
+        # Another process may erase a child: the store's own log says so (not in memory).
+        watch = ErasureWatch(keys, f"{env.name.lower() or 'stored'}_events") \
+            if env.get("SQLALCHEMY_URL") else None
+        mapper.keyring = Keyring(keys, base64.b64decode(master), previous, watch)
         mapper.keyring.probe()
     elif (env.get("KOPIR_PRODUCTION") or "").lower() in ("1", "true", "yes"):
         raise MissingMasterKey("Köpir refuses to start in production without a master key: "
@@ -127,9 +139,11 @@ class KopirMapper(Mapper[UUID]):
         class_version = getattr(type(domain_event), "class_version", 1)
         if class_version > 1:
             state["class_version"] = class_version
+        aad = f"{originator_id}|{version}|{topic}".encode()
+        if isinstance(domain_event, CanSnapshotAggregate):
+            return self._snapshot(topic, originator_id, version, state, aad)
         rest, personal = _split(state)
         rest["__personal__"] = sorted(personal)
-        aad = f"{originator_id}|{version}|{topic}".encode()
         key_id, owner = self.scope(topic, originator_id, state)
         if owner and not personal and key_id.startswith("concern:"):
             self._keys().key(key_id, owner)  # made now, so later events find their owner
@@ -142,8 +156,30 @@ class KopirMapper(Mapper[UUID]):
         return StoredEvent(originator_id=originator_id, originator_version=version, topic=topic,
                            state=MAGIC + b"".join(parts))
 
-    def _part(self, key_id: str, owner: str, values: dict[str, Any], aad: bytes) -> bytes:
-        sealed = seal(self._keys().key(key_id, owner), self.transcoder.encode(values), aad)
+    def _snapshot(self, topic: str, originator_id: UUID, version: int, state: dict[str, Any],
+                  aad: bytes) -> StoredEvent:
+        """A snapshot: the aggregate's state sealed whole under the key of whom it is
+        about. Never a key made anew: an erased child's snapshot is sealed under a key
+        nobody keeps (reading it replays the events)."""
+        key_id, owner = self.scope(f"{state['topic']}.Snapshot", originator_id, {})
+        rest, personal = state, {}
+        if key_id != SYSTEM_KEY:
+            personal = {"state": rest.pop("state")}
+            rest.update(__personal__=["state"], __personal_key__=key_id)
+        parts = [self._part(SYSTEM_KEY, SYSTEM_KEY, rest, aad + b"|system")]
+        if personal:
+            try:
+                key = self._keys().key(key_id)
+            except KeyDestroyed:
+                key = os.urandom(32)
+            parts.append(self._part(key_id, owner, personal, aad + b"|personal", key))
+        return StoredEvent(originator_id=originator_id, originator_version=version, topic=topic,
+                           state=MAGIC + b"".join(parts))
+
+    def _part(self, key_id: str, owner: str, values: dict[str, Any], aad: bytes,
+              key: bytes | None = None) -> bytes:
+        key = key if key is not None else self._keys().key(key_id, owner)
+        sealed = seal(key, self.transcoder.encode(values), aad)
         name = key_id.encode()
         return struct.pack(">H", len(name)) + name + struct.pack(">I", len(sealed)) + sealed
 
@@ -166,6 +202,11 @@ class KopirMapper(Mapper[UUID]):
                 f"({stored_event.topic}) does not decrypt: it was altered or moved "
                 f"({type(error).__name__})") from error
         cls = resolve_topic(stored_event.topic)
+        if issubclass(cls, CanSnapshotAggregate) and not isinstance(event_state.get("state"),
+                                                                    dict):
+            raise UnreadableRow(f"The snapshot of {stored_event.originator_id} "
+                                f"v{stored_event.originator_version} is sealed under an "
+                                "erased key")
         event_state["originator_id"] = stored_event.originator_id \
             if isinstance(stored_event.originator_id, UUID) else UUID(str(stored_event.originator_id))
         event_state["originator_version"] = stored_event.originator_version

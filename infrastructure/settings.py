@@ -81,6 +81,11 @@ class Settings(BaseSettings):
     # relay and by production mode.
     cipher_key: str = ""
     cipher_key_file: str = ""
+    # While the data keys are re-wrapped under a new master key (`kopir keys rotate`): the
+    # previous master keys (base64, comma-separated) or their files, so this process
+    # opens keys wrapped under either.
+    cipher_previous_keys: str = ""
+    cipher_previous_key_files: str = ""
     production: bool = False
     # The Ed25519 key that signs the log's checkpoints (base64 32-byte seed), or a file
     # holding it (default: ledger.key beside the SQLite store, or var/ledger.key).
@@ -96,6 +101,13 @@ class Settings(BaseSettings):
     # many minutes after the last one when something was recorded since.
     checkpoint_every: int = Field(1000, ge=1)
     checkpoint_minutes: float = Field(60.0, gt=0)
+    # Retention (domain.retention): a child's personal content is erased this many years
+    # after the later of the enrolment's closing and the child's coming of age (Law of the
+    # Republic of Kazakhstan No. 94-V on personal data, storage limitation; cf. GDPR Art.
+    # 5(1)(e), 17). The law fixes no number: the data controller sets it. The embedded
+    # mode (and `kopir retention run --every`) looks for children due this often.
+    retention_years: int = Field(5, ge=1, le=100)
+    retention_every_seconds: float = Field(86400.0, gt=0)
     # The interface language a new session starts in (kk, ru or en); users switch any time.
     language: str = "kk"
     # The deployment's time zone (IANA name): forms, deadlines and charts show local time.
@@ -205,6 +217,13 @@ class Settings(BaseSettings):
         path = self.master_key_file()
         return path.read_text().strip() if path.exists() else ""
 
+    def previous_master_keys(self) -> list[str]:
+        """The previous master keys (base64), from KOPIR_CIPHER_PREVIOUS_KEYS and the
+        files of KOPIR_CIPHER_PREVIOUS_KEY_FILES."""
+        keys = [k.strip() for k in self.cipher_previous_keys.split(",") if k.strip()]
+        files = [Path(f.strip()) for f in self.cipher_previous_key_files.split(",") if f.strip()]
+        return keys + [path.read_text().strip() for path in files]
+
     def app_env(self) -> dict[str, str]:
         """The eventsourcing environment for the SchoolIntegration application: the
         persistence module (SQLAlchemy, or in-memory) builds its recorders and mapper."""
@@ -216,6 +235,11 @@ class Settings(BaseSettings):
         master = self.master_key()
         if master:
             env["KOPIR_MASTER_KEY"] = master
+        previous = self.previous_master_keys()
+        if previous:
+            env["KOPIR_PREVIOUS_MASTER_KEYS"] = ",".join(previous)
+        if self.store_read_only():  # no snapshots written (nor a table made for them)
+            env["IS_SNAPSHOTTING_ENABLED"] = "n"
         if self.production:
             env["KOPIR_PRODUCTION"] = "true"
         return env

@@ -17,9 +17,10 @@ from infrastructure.locks import FollowerLock, follower_lock
 from infrastructure.settings import Settings
 from processes.checkpointer import Checkpointer
 from processes.engine_runner import ENGINE, EngineRunner
-from processes.erasure import erase_child
+from processes.erasure import Progress, approve_erasure, erase_child
 from processes.notifier import NOTIFIER, Notifier
 from processes.projection_runner import ProjectionRunner
+from processes.retention import RETENTION, Retention, RetentionPolicy
 from projections.queries import AdminQueries, AuditQueries, OversightQueries, StaffQueries
 from projections.views import ReadModelView
 
@@ -36,6 +37,7 @@ class Runtime:
     checkpointer: Checkpointer | None = None
     notifier: Notifier | None = None
     kept_heads: ledger.Heads | None = None  # where checkpoints go besides the store
+    retention: Retention | None = None
 
     # --- queries, by audience ------------------------------------------------------
     def staff(self) -> StaffQueries:
@@ -57,8 +59,9 @@ class Runtime:
                              read_only=self.config.store_read_only())
 
     def start_embedded(self) -> None:
-        """The in-process followers of the embedded mode: projections, escalation engine and
-        checkpointer; each active here or standing by for an instance active elsewhere."""
+        """The in-process followers of the embedded mode: projections, escalation engine,
+        checkpointer, notifier and the retention schedule (daily by default, on a store that
+        can erase); each active here or standing by for an instance active elsewhere."""
         self.runner.catch_up(timeout=5.0)
         self.runner.start()
         if self.engine is None:
@@ -73,6 +76,17 @@ class Runtime:
         if self.notifier is None:
             self.notifier = self.make_notifier()
             self.notifier.start()
+        if self.retention is None and getattr(self.app.mapper, "encrypts", False) \
+                and not self.config.store_read_only():  # a store that can erase
+            self.retention = self.make_retention(every=self.config.retention_every_seconds)
+            self.retention.start()
+
+    def make_retention(self, every: float | None = None) -> Retention:
+        """The retention schedule on this store (one active at a time), erasing every
+        `every` seconds once caught up (never by itself without)."""
+        runner = self.runner if self.config.embedded_projections else None
+        return Retention(self.app, RetentionPolicy(self.config.retention_years), every=every,
+                         runner=runner, lock=self.lock(RETENTION))
 
     def make_notifier(self) -> Notifier:
         """The notifier on this store: one active at a time, writing beside the read models."""
@@ -95,8 +109,15 @@ class Runtime:
         runner = self.runner if self.config.embedded_projections else None
         return erase_child(self.app, actor, code, legal_basis, runner)
 
+    def approve_erasure(self, actor: Actor, request_id: str, note: str,
+                        progress: Progress | None = None) -> int:
+        """Approve an erasure request and carry it out everywhere this process reaches."""
+        runner = self.runner if self.config.embedded_projections else None
+        return approve_erasure(self.app, actor, request_id, note, runner, progress)
+
     def close(self) -> None:
-        for follower in (self.runner, self.engine, self.checkpointer, self.notifier):
+        for follower in (self.retention, self.runner, self.engine, self.checkpointer,
+                         self.notifier):
             if follower is not None:
                 follower.close()
         self.app.close()

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # The distributed topology on this machine without Docker:
-# PostgreSQL + Kafka (scripts/services.sh), two each of the relay, the checkpointer and the
-# notifier (one active, one standing by), two engines and two consumers (consumer groups) and
-# the UI as processes, and a
-# supervisor that starts again whatever died (as compose's `restart: unless-stopped`).
+# PostgreSQL + Kafka (scripts/services.sh), two each of the relay, the checkpointer, the
+# retention schedule and the notifier (one active, one standing by), two engines and two
+# consumers (consumer groups) and the UI as processes, and a supervisor that starts again
+# whatever died (as compose's `restart: unless-stopped`).
 #   scripts/stack.sh start|stop|status
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -71,6 +71,7 @@ start() {
     launch "relay-$i" relay  # the consumers share Kafka's partitions instead)
     launch "engine-$i" engine --group
     launch "checkpointer-$i" checkpointer
+    launch "retention-$i" retention run --every "${RETENTION_EVERY:-86400}"
     launch "notifier-$i" notify
     launch "consumer-$i" consume
   done

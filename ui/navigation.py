@@ -31,6 +31,8 @@ PAGES = {
     "plan": ("staff/plan.py", ":material/assignment:"),
     "family": ("staff/family.py", ":material/family_restroom:"),
     "transfers": ("staff/transfers.py", ":material/move_down:"),
+    "erasures": ("admin/erasures.py", ":material/delete_forever:"),
+    "ministry": ("ministry/overview.py", ":material/insights:"),
 }
 SECTIONS = {
     Role.TEACHER: {"nav.section.record": ["record_conflict", "record_peer", "enrol", "correct"],
@@ -45,7 +47,9 @@ SECTIONS = {
                                                 "caseload", "chronology", "transfers",
                                                 "notifications", "delegation"]},
     Role.AUDITOR: {"nav.section.audit": ["replay", "event_log", "access_log"]},
-    Role.ADMIN: {"nav.section.admin": ["schools", "accounts"]},
+    Role.ADMIN: {"nav.section.admin": ["schools", "accounts", "erasures"]},
+    Role.DPO: {"nav.section.privacy": ["erasures"]},
+    Role.ANALYST: {"nav.section.ministry": ["ministry"]},
 }
 
 

@@ -25,6 +25,7 @@ from projections.queries import (
     OversightQueries,
     StaffQueries,
 )
+from projections.queries.ministry import MinistryQueries
 
 FRESHNESS_TIMEOUT = 2.0
 P = ParamSpec("P")
@@ -78,11 +79,24 @@ def admin() -> AdminQueries:
     return _runtime().admin()
 
 
+def ministry() -> MinistryQueries:
+    """Aggregates by region and term only (ministry analysts)."""
+    rt = _runtime()
+    return MinistryQueries(rt.app, rt.view)
+
+
 def verify_log(actor: Actor, progress: Callable[[int], None] | None = None) -> Verdict:
     """The whole log against its signed checkpoints, by the trusted keys only, and against
     the heads kept outside the store (auditors only)."""
     rt = _runtime()
     return audit_scan.verify_for(actor, rt.app, rt.trusted_keys, rt.heads(), progress)
+
+
+def approve_erasure(actor: Actor, request_id: str, note: str,
+                    progress: Callable[[str], None] | None = None) -> int:
+    """Approve an erasure request and carry it out: keys, read models, files (each step
+    told to `progress` by its code); returns how many data keys were destroyed."""
+    return _runtime().approve_erasure(actor, request_id, note, progress)
 
 
 # --- small helpers the pages share -------------------------------------------------------

@@ -18,17 +18,20 @@ from kopir.cli import (
     distributed,
     importing,
     integrity,
+    keys,
     parked,
     plans,
     printing,
+    privacy,
     reading,
     running,
+    subject,
 )
 from kopir.cli.parser import Parser, UsageError, subcommands
 from kopir.cli.sentences import sentence
 
 GROUPS = (data, importing, running, reading, printing, plans, parked, distributed, integrity,
-          accounts)
+          accounts, subject, privacy, keys)
 
 
 def build_parser() -> Parser:

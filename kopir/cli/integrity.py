@@ -1,5 +1,6 @@
 """Commands for the log's integrity and for erasure: signing keys and checkpoints, verifying
-the hash chain (in the store or in an export), and erasing a child's personal data."""
+the hash chain (in the store or in an export), and asking for a child's personal data to be
+erased (decided by a second person: `kopir.cli.privacy`)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from typing import Any
 from infrastructure import ledger
 from infrastructure.settings import settings
 from kopir import bootstrap
+from kopir.cli import privacy
 from kopir.cli.parser import OPERATOR, CheckFailed, public_key, subcommands
 from kopir.cli.progress import ProgressBar
 from kopir.cli.reading import current
@@ -19,11 +21,13 @@ from processes import audit
 
 
 def register(sub: Any) -> None:
-    parser = sub.add_parser("erase", help="erase a child's personal data (crypto-shredding)")
+    parser = sub.add_parser("erase", help="ask for a child's personal data to be erased: the "
+                                          "same as `kopir erasure request`; a second person "
+                                          "approves it (four eyes)")
     parser.add_argument("child_code")
     parser.add_argument("--reason", required=True, help="the lawful request it answers")
     parser.add_argument("--as", dest="user", required=True,
-                        help="the administrator's user name (recorded with the erasure)")
+                        help="the administrator's user name (recorded with the request)")
     parser.set_defaults(run=erase)
 
     keys = sub.add_parser("ledger", help="the signed hash chain over the log")
@@ -74,11 +78,8 @@ def checkpoint(args: argparse.Namespace) -> int:
 
 
 def erase(args: argparse.Namespace) -> int:
-    rt = bootstrap.build()
-    destroyed = rt.erase(rt.app.actor_for(args.user), args.child_code, args.reason)
-    print(f"erased the personal data of {args.child_code}: {destroyed} keys destroyed; "
-          "the events remain, their personal content is unreadable")
-    return 0
+    """No one erases alone: this files the request a second person decides."""
+    return privacy.request(args)
 
 
 def verify_log(args: argparse.Namespace) -> int:

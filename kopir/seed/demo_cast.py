@@ -40,6 +40,8 @@ SCHOOLS = [
 PEOPLE = {
     "admin": ("Ержан Сейітов", "Ержан Сеитов", "Yerzhan Seitov"),
     "auditor": ("Гүлнар Әбдірахманова", "Гульнар Абдрахманова", "Gulnar Abdrakhmanova"),
+    "dpo": ("Мәдина Оспанова", "Мадина Оспанова", "Madina Ospanova"),
+    "analyst": ("Тимур Бекмұханов", "Тимур Бекмуханов", "Timur Bekmukhanov"),
     "coordinator": ("Нұрлан Жақсылықов", "Нурлан Жаксылыков", "Nurlan Zhaksylykov"),
     "supervisor.aktobe": ("Сәуле Қасымова", "Сауле Касымова", "Saule Kassymova"),
     "supervisor.almaty": ("Бауыржан Омаров", "Бауыржан Омаров", "Bauyrzhan Omarov"),
@@ -77,7 +79,8 @@ def demo_users() -> list[DemoUser]:
         return DemoUser(user_id, PEOPLE[user_id][2], role, schools)
 
     users = [user("admin", Role.ADMIN, ("*",)), user("auditor", Role.AUDITOR, ("*",)),
-             user("coordinator", Role.SUPERVISOR, ("*",))]
+             user("coordinator", Role.SUPERVISOR, ("*",)), user("dpo", Role.DPO, ("*",)),
+             user("analyst", Role.ANALYST, ("*",))]
     for region in sorted({s[2] for s in SCHOOLS}):
         users.append(user(f"supervisor.{region}", Role.SUPERVISOR,
                           tuple(s[0] for s in SCHOOLS if s[2] == region)))

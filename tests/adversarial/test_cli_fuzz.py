@@ -198,6 +198,11 @@ def test_every_store_answers_in_one_sentence(demo: tuple[Path, str], tmp_path: P
                     and "sqlite" in env["KOPIR_DATABASE_URL"] and "/folder" not in str(env) \
                     and "/text" not in str(env) and "/plain" not in str(env):
                 expected = None  # the list comes from the read models, which are intact
+            if name == "corrupt" and argv[0] == "chronology" and "NOSUCH" not in argv:
+                # The child loads from its latest snapshot, which the damage may have
+                # missed, and the entries come from the intact read models (integrity
+                # and verify-log, which read every row, refuse this store).
+                expected = None
             runs(argv, env, ok=expected)
     assert runs.count >= 12 * len(STORE_COMMANDS)
     assert not runs.wrong, "\n".join(runs.wrong)

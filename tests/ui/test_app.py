@@ -21,7 +21,8 @@ from ui.navigation import page_file, pages_of
 UI = Path(__file__).resolve().parents[2] / "ui"
 PASSWORD = "kopir-demo"
 USERS = {Role.TEACHER: "teacher.ast-12", Role.PSYCHOLOGIST: "psych.ast-12",
-         Role.SUPERVISOR: "coordinator", Role.AUDITOR: "auditor", Role.ADMIN: "admin"}
+         Role.SUPERVISOR: "coordinator", Role.AUDITOR: "auditor", Role.ADMIN: "admin",
+         Role.ANALYST: "analyst", Role.DPO: "dpo"}
 EVERY_PAGE = sorted({name for role in Role for name in pages_of(role)})
 LOOKS_LIKE_A_KEY = re.compile(r"^[a-z_]+\.[a-z_.]+$")
 
@@ -115,6 +116,7 @@ def test_every_page_of_every_role_opens_in_every_language(app_test, role, langua
     ("psych.ast-12", "auditor/events.py", "are for auditors"),
     ("coordinator", "auditor/access.py", "are for auditors"),
     ("auditor", "admin/schools.py", "Only administrators"),
+    ("coordinator", "ministry/overview.py", "The ministry's figures are for ministry analysts"),
 ])
 def test_a_page_reached_without_the_role_is_refused_by_the_application(seeded_store, user,
                                                                        page, refusal):

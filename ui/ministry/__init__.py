@@ -1,0 +1,1 @@
+"""Köpir UI: the ministry's aggregate-only pages."""
