@@ -16,25 +16,24 @@ from infrastructure.errors import HeadsUnavailable, LedgerError
 from infrastructure.ledger import Checkpoint
 from infrastructure.settings import KafkaSettings
 
-PATIENCE_S = 15.0
-
 
 class KafkaHeads:
     def __init__(self, settings: KafkaSettings) -> None:
         self.settings = settings
         self.topic = settings.heads_topic
+        self.patience = settings.heads_patience_seconds
 
     def append(self, checkpoint: Checkpoint) -> None:
         """Publish a checkpoint and wait until the broker has it: a checkpoint that did not
         reach the topic is an error (the checkpointer stops and says so)."""
         try:
-            ensure_topics(self.settings, patience=PATIENCE_S)
+            ensure_topics(self.settings, patience=self.patience)
             out = producer(self.settings)
             try:
                 out.send(self.topic, key=str(checkpoint.position).encode(),
-                         value=json.dumps(asdict(checkpoint)).encode()).get(timeout=PATIENCE_S)
+                         value=json.dumps(asdict(checkpoint)).encode()).get(timeout=self.patience)
             finally:
-                out.close(timeout=PATIENCE_S)
+                out.close(timeout=self.patience)
         except (KafkaError, OSError) as error:
             raise LedgerError(f"the checkpoint at {checkpoint.position} could not be "
                               f"published to {self.topic} at {self.settings.bootstrap}: "
@@ -45,8 +44,9 @@ class KafkaHeads:
         try:
             reader = KafkaConsumer(bootstrap_servers=self.settings.bootstrap,
                                    enable_auto_commit=False, client_id="kopir-ledger-heads",
-                                   request_timeout_ms=int(PATIENCE_S * 1000) + 1000,
-                                   consumer_timeout_ms=int(PATIENCE_S * 1000))
+                                   bootstrap_timeout_ms=int(self.patience * 1000),
+                                   request_timeout_ms=int(self.patience * 1000) + 1000,
+                                   consumer_timeout_ms=int(self.patience * 1000))
         except (KafkaError, OSError) as error:
             raise HeadsUnavailable(self.unavailable(error)) from error
         try:
@@ -65,7 +65,7 @@ class KafkaHeads:
         end = reader.end_offsets([partition])[partition]
         kept: list[Checkpoint] = []
         while reader.position(partition) < end:
-            batch = reader.poll(timeout_ms=int(PATIENCE_S * 1000))
+            batch = reader.poll(timeout_ms=int(self.patience * 1000))
             if not batch:
                 raise KafkaError("no answer while reading")
             for message in batch.get(partition, []):

@@ -39,6 +39,9 @@ class KafkaSettings(BaseSettings):
     consumer_batch: int = Field(5000, ge=1)  # 1,000 → 5,000 measured 5.6k → 7.5k events/s
     consumer_batch_timeout_ms: int = Field(50, ge=0)
     session_timeout_ms: int = Field(10000, ge=1000)  # how soon a dead consumer's partitions move
+    # How long the ledger's heads on Kafka are waited for before the broker is named as
+    # unreachable (`verify-log` then says a rollback cannot be ruled out).
+    heads_patience_seconds: float = Field(15.0, gt=0)
 
 
 class MailSettings(BaseSettings):

@@ -90,7 +90,8 @@ def test_a_broker_that_cannot_be_reached_is_named_not_trusted(stack):
     record_history(app, events=10, children=2)
     app.close()
     env = stack.env
-    stack.env = lambda: {**env(), "KOPIR_KAFKA_BOOTSTRAP": "127.0.0.1:1"}  # type: ignore[method-assign]
+    stack.env = lambda: {**env(), "KOPIR_KAFKA_BOOTSTRAP": "127.0.0.1:1",  # type: ignore[method-assign]
+                         "KOPIR_KAFKA_HEADS_PATIENCE_SECONDS": "3"}
     result = kopir(stack, "verify-log")
     assert result.returncode != 0 and "Traceback" not in result.stderr
     assert "a rollback cannot be ruled out" in result.stdout
