@@ -23,7 +23,7 @@ from ui.i18n import translate
 ALLOWED = {
     "Köpir", "UTC", "CSV", "JSON", "JSONL", "PDF", "SMTP", "Ed25519",
     "SHA", "kopir", "quarantine", "retry", "verify-log", "export", "admin", "auditor",
-    "coordinator",
+    "coordinator", "dpo", "analyst",
 }
 IDENTIFIERS = re.compile(
     r"\b[A-Z]{2,4}-[A-Z0-9]{1,8}\b"  # child and school codes
