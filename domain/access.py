@@ -134,7 +134,8 @@ def check_may_read_child(actor: Actor, school_id: str, code: str = "") -> None:
     """Raised when the actor may not read the record of a child of `school_id`; for a
     school they do not work with, the refusal reads as an unknown child."""
     if not POLICY[actor.role].reads_records:
-        raise deny(actor, "read a record", "admin_reads")
+        raise deny(actor, "read a record",
+                   "admin_reads" if actor.role == Role.ADMIN else "no_records")
     check_in_scope(actor, school_id, code, "read a record", deputy=True)
 
 
@@ -204,9 +205,18 @@ def check_may_delegate(actor: Actor, supervisor: str) -> None:
 
 
 def check_may_audit(actor: Actor) -> None:
-    """Raised when someone other than an auditor asks for the raw log or the access log."""
+    """Raised when someone other than an auditor asks for the raw log, an integrity check or
+    an audit bundle."""
     if not POLICY[actor.role].audits:
         raise deny(actor, "audit", "audit")
+
+
+def check_may_read_access_log(actor: Actor) -> None:
+    """Raised when someone other than an auditor or the data-protection officer asks for the
+    access log (who read which child's record)."""
+    policy = POLICY[actor.role]
+    if not (policy.audits or policy.exports_subject):
+        raise deny(actor, "read the access log", "access_log")
 
 
 def check_may_see_caseload(actor: Actor) -> None:

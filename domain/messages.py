@@ -127,6 +127,7 @@ REFUSALS = {
     "denied.record_kind": "Your role ({role}) cannot record this kind of entry ({what}).",
     "denied.record_school": "You can only record for children of your own school.",
     "denied.admin_reads": "Administrators manage accounts; they do not read case records.",
+    "denied.no_records": "Your role does not read children's records.",
     "denied.correct_own": "You can correct only the entries you recorded yourself.",
     "denied.wellbeing": "Wellbeing scores are for psychologists, supervisors and auditors.",
     "denied.handle_role": "Only supervisors and psychologists handle escalations.",
@@ -149,7 +150,8 @@ REFUSALS = {
     "denied.receive": "Only the psychologists and supervisors of the receiving school answer "
                       "a transfer.",
     "denied.administer": "Only administrators manage accounts and schools.",
-    "denied.audit": "The raw event log and the access log are for auditors.",
+    "denied.audit": "The raw event log is for auditors.",
+    "denied.access_log": "The access log is for auditors and the data-protection officer.",
     "denied.caseload": "Caseload figures are for supervisors, psychologists and auditors.",
     "denied.escalations": "The escalation queue is for supervisors and psychologists.",
     "denied.erasure_request": "Only administrators ask for a child's personal data to be erased.",

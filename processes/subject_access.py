@@ -1,5 +1,5 @@
 """A subject-access export: everything Köpir holds about one child, for the
-data-protection officer, as plain data (JSON) that `kopir.subject_file` also prints.
+data-protection officer, as plain data (JSON) that `ui.subject_file` also prints.
 
 The record comes from the log itself, decrypted under the child's key: the chronology with
 every amendment and retraction (the original text beside the corrected one), the support

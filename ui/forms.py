@@ -231,7 +231,11 @@ def reading_page(title: str, open_only: bool = False) -> tuple[Actor, list[dict[
     """Title, the acting user, and the children they may read (or a clear empty state)."""
     me = actor()
     st.title(t(title))
-    children = services.children(me, open_only=open_only)
+    try:
+        children = services.children(me, open_only=open_only)
+    except KopirError as error:  # a role that reads no records, on a page not in its menu
+        show_refusal(error)
+        st.stop()
     if not children:
         st.info(t("empty.children"))
         st.stop()

@@ -32,6 +32,7 @@ PAGES = {
     "family": ("staff/family.py", ":material/family_restroom:"),
     "transfers": ("staff/transfers.py", ":material/move_down:"),
     "erasures": ("admin/erasures.py", ":material/delete_forever:"),
+    "subject_access": ("admin/subject_access.py", ":material/folder_shared:"),
     "ministry": ("ministry/overview.py", ":material/insights:"),
 }
 SECTIONS = {
@@ -48,7 +49,7 @@ SECTIONS = {
                                                 "notifications", "delegation"]},
     Role.AUDITOR: {"nav.section.audit": ["replay", "event_log", "access_log"]},
     Role.ADMIN: {"nav.section.admin": ["schools", "accounts", "erasures"]},
-    Role.DPO: {"nav.section.privacy": ["erasures"]},
+    Role.DPO: {"nav.section.privacy": ["erasures", "subject_access", "access_log"]},
     Role.ANALYST: {"nav.section.ministry": ["ministry"]},
 }
 

@@ -19,6 +19,8 @@ from domain.application import SchoolIntegration
 from infrastructure.ledger import Verdict
 from processes import audit as audit_scan
 from processes.runtime import Runtime
+from processes.subject_access import subject_access as subject_export
+from processes.subject_access import to_json
 from projections.queries import (
     AdminQueries,
     AuditQueries,
@@ -26,6 +28,8 @@ from projections.queries import (
     StaffQueries,
 )
 from projections.queries.ministry import MinistryQueries
+from ui.pdf_layout import fonts
+from ui.subject_file import subject_pdf
 
 FRESHNESS_TIMEOUT = 2.0
 P = ParamSpec("P")
@@ -97,6 +101,24 @@ def approve_erasure(actor: Actor, request_id: str, note: str,
     """Approve an erasure request and carry it out: keys, read models, files (each step
     told to `progress` by its code); returns how many data keys were destroyed."""
     return _runtime().approve_erasure(actor, request_id, note, progress)
+
+
+def subject_access(actor: Actor, code: str, language: str,
+                   progress: Callable[[str], None] | None = None) -> tuple[dict[str, Any],
+                                                                           str, bytes]:
+    """Everything held about the child `code`, for the data-protection officer: the export,
+    its JSON and its PDF (in `language`), each step told to `progress` by its label key.
+    Made as `kopir subject-access` makes it: logged as one read of the record (purpose
+    "subject_access"), then the read models are waited for, so the access log shows it."""
+    say = progress or (lambda _: None)
+    fonts()  # a missing font is said before anything is read or logged
+    rt = _runtime()
+    say("subject.step.read")
+    data = subject_export(rt.app, rt.view, actor, code)
+    say("subject.step.pdf")
+    pdf = subject_pdf(data, actor.display_name or actor.user_id, language)
+    rt.settled(timeout=FRESHNESS_TIMEOUT)
+    return data, to_json(data), pdf
 
 
 # --- small helpers the pages share -------------------------------------------------------

@@ -10,10 +10,10 @@ from typing import Any
 
 from domain.errors import KopirError
 from kopir.cli.reading import current
-from kopir.subject_file import subject_pdf
 from processes.subject_access import subject_access, to_json
 from ui.i18n import LANGUAGES
 from ui.pdf_layout import fonts
+from ui.subject_file import subject_pdf
 
 
 def register(sub: Any) -> None:

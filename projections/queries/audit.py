@@ -50,8 +50,9 @@ class AuditQueries(StaffQueries):
 
     def access_log(self, actor: Actor, code: str | None = None,
                    viewed_by: str | None = None, limit: int = 1000) -> list[dict[str, Any]]:
-        """Who viewed which child's record, which fields, when and why (auditors only)."""
-        access.check_may_audit(actor)
+        """Who viewed which child's record, which fields, when and why (auditors and the
+        data-protection officer only)."""
+        access.check_may_read_access_log(actor)
         a = access_log.c
         statement = select(access_log).order_by(a.viewed_at.desc()).limit(limit)
         if code:

@@ -113,10 +113,15 @@ def test_every_page_of_every_role_opens_in_every_language(app_test, role, langua
 @pytest.mark.parametrize("user,page,refusal", [
     ("teacher.ast-12", "supervisor/monitor.py", "The escalation queue is for supervisors"),
     ("teacher.ast-12", "supervisor/caseload.py", "Caseload figures are for"),
-    ("psych.ast-12", "auditor/events.py", "are for auditors"),
-    ("coordinator", "auditor/access.py", "are for auditors"),
+    ("psych.ast-12", "auditor/events.py", "The raw event log is for auditors"),
+    ("coordinator", "auditor/access.py", "is for auditors and the data-protection officer"),
+    ("teacher.ast-12", "admin/subject_access.py", "Only the data-protection officer exports"),
+    ("auditor", "admin/subject_access.py", "Only the data-protection officer exports"),
     ("auditor", "admin/schools.py", "Only administrators"),
     ("coordinator", "ministry/overview.py", "The ministry's figures are for ministry analysts"),
+    ("dpo", "auditor/replay.py", "Your role does not read children's records"),
+    ("analyst", "staff/chronology.py", "Your role does not read children's records"),
+    ("admin", "staff/conflict.py", "they do not read case records"),
 ])
 def test_a_page_reached_without_the_role_is_refused_by_the_application(seeded_store, user,
                                                                        page, refusal):

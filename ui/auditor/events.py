@@ -21,12 +21,13 @@ def kind_label(kind: str) -> str:
     return t(f"kind.{kind}") if kind in printable.KINDS else kind
 
 
-me, children = forms.reading_page("nav.event_log")
-try:
-    services.audit().check_may_audit(me)
+try:  # before any child is listed (a data-protection officer lists none)
+    services.audit().check_may_audit(forms.actor())
 except KopirError as error:
+    st.title(t("nav.event_log"))
     forms.show_refusal(error)
     st.stop()
+me, children = forms.reading_page("nav.event_log")
 code = forms.pick_child(children, "events_child")
 if not code:
     st.info(t("events.pick"))
