@@ -15,10 +15,11 @@ Its memory grows with the children, not the log (domain.rules.horizon); with
 from __future__ import annotations
 
 import heapq
+import sys
 from bisect import insort
 from datetime import datetime, timedelta
 from itertools import count
-from typing import Any, Iterable
+from typing import Any
 
 from domain.model import Child, Escalation
 from domain.rules.facts import (
@@ -32,7 +33,14 @@ from domain.rules.facts import (
     matched,
 )
 from domain.rules.horizon import LATE_WITHIN, Horizon
-from domain.rules.keeping import CHILD_EVENTS, CONCERN_ANSWERS, CONCERN_DEADLINES, FINAL, Keeping
+from domain.rules.keeping import (
+    CHILD_EVENTS,
+    CONCERN_ANSWERS,
+    CONCERN_DEADLINES,
+    FINAL,
+    Keeping,
+    name,
+)
 from domain.rules.loader import Rule, RuleSet
 from domain.rules.withdrawal import Withdrawals
 
@@ -57,8 +65,8 @@ class Engine(Keeping):
 
     def _wake(self, moment: datetime, kind: str, key: str) -> None:
         heapq.heappush(self._due, (moment, next(self._sequence), kind, key))
-        if f"{kind}:{key}" not in self._arrival:
-            self._arrival[f"{kind}:{key}"] = next(self._order)
+        if key not in self._arrival:  # child and concern ids are distinct uuids
+            self._arrival[key] = next(self._order)
 
     # --- input ------------------------------------------------------------------------
     def observe(self, event: Any, now: datetime) -> list[Decision]:
@@ -70,8 +78,9 @@ class Engine(Keeping):
                 self.withdrawals.raised(event, self.children.get(str(event.child_id)))
             return []
         if isinstance(event, CONCERN_DEADLINES):
-            self.deadlines[str(event.originator_id)] = event.acknowledge_by
-            self._wake(event.acknowledge_by, "concern", str(event.originator_id))
+            concern = sys.intern(str(event.originator_id))  # one string for every use
+            self.deadlines[concern] = event.acknowledge_by
+            self._wake(event.acknowledge_by, "concern", concern)
             return []
         if isinstance(event, CONCERN_ANSWERS):
             self.deadlines.pop(str(event.originator_id), None)
@@ -97,7 +106,7 @@ class Engine(Keeping):
         if isinstance(event, Child.ChildEnrolled):
             child.code, child.birth_year = event.code, event.birth_year
         if isinstance(event, Child.ChildTransferred):
-            child.school_id = event.to_school_id
+            child.school_id = name(event.to_school_id)
             return []
         fact = fact_of(event)
         if fact is None:
@@ -107,6 +116,8 @@ class Engine(Keeping):
         for rule in self.rules:
             if self.horizon is None or self.horizon.in_reach(rule, child, fact):
                 decisions += self._evaluate(rule, child, fact, now)
+        if self.horizon is not None:
+            self._settle(child, fact, decisions)
         fresh = self._new(decisions)
         self._prune(child)
         return fresh
@@ -119,11 +130,11 @@ class Engine(Keeping):
             _, _, kind, key = heapq.heappop(self._due)
             due[kind].add(key)
 
-        def arrival(kind: str) -> Any:
-            return lambda key: self._arrival.get(f"{kind}:{key}", -1)  # -1: let go
+        def arrival(key: str) -> int:
+            return self._arrival.get(key, -1)  # -1: let go
 
         self.latest = now if self.latest is None else max(self.latest, now)
-        for key in sorted(due["child"], key=arrival("child")):
+        for key in sorted(due["child"], key=arrival):
             if key in self.children:
                 decisions += self.tick_child(self.children[key], now)
         fresh = self._new(decisions)
@@ -131,7 +142,7 @@ class Engine(Keeping):
             if key in self.children:
                 self._prune(self.children[key])
         unacknowledged = [r for r in self.rules if r.when.kind == "unacknowledged"]
-        for key in sorted(due["concern"], key=arrival("concern")):
+        for key in sorted(due["concern"], key=arrival):
             deadline = self.deadlines.get(key)
             if deadline is None or deadline > now or not unacknowledged:
                 continue
@@ -170,14 +181,15 @@ class Engine(Keeping):
             return []
         days = timedelta(days=rule.when.days)
         relevant = [f for f in child.facts if counts_in_window(rule, f)]
-        covered = child.covered.setdefault(rule.id, set())
+        covered = set(child.covered.get(rule.id, ()))
         # Every window that contains the new fact: those ending at it or after it.
         for end in sorted({f.occurred_at for f in relevant
                            if fact.occurred_at <= f.occurred_at < fact.occurred_at + days}):
             inside = [f for f in relevant if end - days < f.occurred_at <= end]
             needed = rule.when.threshold_for(child.age_at(end))
             if len(inside) >= needed and not covered & {f.entry_id for f in inside}:
-                covered |= {f.entry_id for f in inside}
+                child.covered[rule.id] = (*child.covered.get(rule.id, ()),
+                                          *(f.entry_id for f in inside))
                 return [self._decision(rule, child, tuple(f.entry_id for f in inside),
                                        {"count": len(inside), "days": rule.when.days}, end, now)]
         return []
@@ -268,31 +280,9 @@ class Engine(Keeping):
                                {"count": when.count}, first[-1].occurred_at, now,
                                key=f"{rule.id}:{child.child_id}:{first[0].entry_id}")]
 
-    # --- state ------------------------------------------------------------------------
-    def _retract(self, child_id: str, entry_id: str) -> None:
-        child = self.children.get(child_id)
-        if child is not None:
-            child.facts = [f for f in child.facts if f.entry_id != entry_id]
-            child.timers = [t for t in child.timers if t.anchor.entry_id != entry_id]
-
-    def take_rises(self) -> list[Rise]:
-        """The concerns overdue since the last call, for the runner to raise in place."""
-        found, self.rises = self.rises, []
-        return found
-
     def _decision(self, rule: Rule, child: ChildState, triggering: tuple[str, ...],
                   values: dict[str, Any], due_at: datetime, now: datetime,
                   key: str | None = None) -> Decision:
         return Decision(key or f"{rule.id}:{child.child_id}:{triggering[0]}", rule,
                         child.child_id, child.code, child.school_id, rule.level, triggering,
                         values, due_at, max(now, due_at))
-
-    def _new(self, decisions: Iterable[Decision]) -> list[Decision]:
-        fresh = []
-        for decision in decisions:
-            raised = self.children[decision.child_id].raised
-            if decision.key not in raised:
-                raised[decision.key] = decision.triggering
-                fresh.append(decision)
-        return fresh
-

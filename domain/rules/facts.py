@@ -26,9 +26,8 @@ class Fact:
     positive: bool = False
     attendance: str = ""
     wellbeing: tuple[tuple[str, int], ...] = ()
-    text: str = ""
+    text: str = ""  # kept only while a rule on words may need it (Keeping._settle)
     label_about: str = ""
-    recorded_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -70,7 +69,8 @@ class ChildState:
     school_id: str = ""
     birth_year: int | None = None
     facts: list[Fact] = field(default_factory=list)  # sorted by occurred_at
-    covered: dict[str, set[str]] = field(default_factory=dict)  # rule id -> entries raised on
+    # rule id -> entries raised on (a tuple: a set of a few strings is twice as large)
+    covered: dict[str, tuple[str, ...]] = field(default_factory=dict)
     timers: list[Timer] = field(default_factory=list)
     version: int = 0  # the child's last event taken into account (a redelivery is older)
     raised: dict[str, tuple[str, ...]] = field(default_factory=dict)  # decision key -> entries
@@ -130,15 +130,14 @@ def fact_of(event: Any) -> Fact | None:
     fact = _fact_of(event)
     if fact is None:
         return None
-    # No rule reads when an entry was recorded: a kept fact does without it.
+    # Kept per child: the words of a small vocabulary once for every fact.
     return replace(fact, type=sys.intern(fact.type), kind=sys.intern(fact.kind),
                    attendance=sys.intern(fact.attendance), wellbeing=shared(fact.wellbeing),
-                   recorded_at=None)
+                   label_about=sys.intern(fact.label_about))
 
 
 def _fact_of(event: Any) -> Fact | None:
-    common = {"occurred_at": event.occurred_at, "type": type(event).__name__,
-              "recorded_at": event.timestamp}
+    common = {"occurred_at": event.occurred_at, "type": type(event).__name__}
     if isinstance(event, Child.ChildEnrolled):
         return Fact(entry_id=f"{event.originator_id}:{event.originator_version}", **common)
     if isinstance(event, (Child.ConflictRecorded, Child.PeerIncidentRecorded)):

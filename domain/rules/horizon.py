@@ -13,6 +13,13 @@ The engine's memory grows with the children, not with the log. Of each child it 
 - the keys of decisions while any of their entries is kept (so nothing is raised twice),
   and what a withdrawal needs: a signal's entries that are still in the record.
 
+Of an entry, only what a rule may read again is kept, and only for as long: an entry no
+rule reads after it came (e.g. a positive incident, which no window counts) and that no
+event rule raised on is let go as soon as it is decided; its free text only while a rule
+on words raised on it (an amendment may take the signal back). An escalation in the log
+that this engine did not decide (raised under another rules file) cannot be taken back by
+a correction of such an entry.
+
 A child whose enrolment is closed (or whose personal data was erased) and who has no
 open timer is let go entirely; nothing more can be recorded about it.
 
@@ -37,6 +44,7 @@ from domain.rules.loader import Condition, Rule, RuleSet
 
 LATE_WITHIN = timedelta(days=30)
 PRUNE_EVERY = timedelta(days=7)  # a child's facts are looked over at most this often
+ONCE = ("event", "unacknowledged")  # rules that look at an entry only when it comes
 
 
 def longest_window(rules: RuleSet) -> timedelta:
@@ -50,16 +58,40 @@ class Horizon:
     window: timedelta
     drop_indicators: tuple[str, ...]
     consecutive: tuple[Condition, ...]
+    later: tuple[Condition, ...] = ()  # the rules that read a child's facts again
 
     @classmethod
     def of(cls, rules: RuleSet, late_within: timedelta = LATE_WITHIN) -> Horizon:
         indicators = {i for r in rules if r.when.kind == "drop" for i in r.when.indicators}
         return cls(late_within, longest_window(rules), tuple(sorted(indicators)),
-                   tuple(r.when for r in rules if r.when.kind == "consecutive"))
+                   tuple(r.when for r in rules if r.when.kind == "consecutive"),
+                   tuple(r.when for r in rules if r.when.kind not in ONCE))
+
+    def read_later(self, fact: Fact) -> bool:
+        """Whether a rule may read the fact again once it is decided: counted in a window,
+        compared by a drop or a run, expected by an absence or its anchor. Asked when the
+        fact comes: an amendment changes neither what a window counts nor what a drop or
+        a run compares, and makes no anchor (timers are set when an entry comes)."""
+        for when in self.later:
+            if when.kind == "window":
+                found = fact.type in when.events and not (when.negative_only and fact.positive)
+            elif when.kind == "drop":
+                found = bool(fact.wellbeing)
+            elif when.kind == "absence":  # its anchor, when it is one: a retraction
+                found = fact.type in when.expect or (  # may take back what it raised
+                    fact.type in when.after and (not when.after_kinds
+                                                 or fact.kind in when.after_kinds))
+            elif when.kind == "consecutive":
+                found = fact.type in (*when.events, *when.expect)
+            else:
+                found = True  # a kind of rule not known here: keep everything
+            if found:
+                return True
+        return False
 
     def in_reach(self, rule: Rule, child: ChildState, fact: Fact) -> bool:
         """Whether everything the rule compares the fact with is still kept."""
-        if child.horizon is None or rule.when.kind in ("event", "unacknowledged"):
+        if child.horizon is None or rule.when.kind in ONCE:
             return True
         need = timedelta(days=rule.when.days) if rule.when.kind == "window" else timedelta(0)
         return fact.occurred_at - need >= child.horizon
@@ -83,8 +115,9 @@ class Horizon:
         child.facts = [f for f in old if id(f) in kept] + child.facts[split:]
         child.horizon = cutoff if child.horizon is None else max(child.horizon, cutoff)
         ids = {f.entry_id for f in child.facts}
-        child.covered = {rule_id: covered & ids for rule_id, covered in child.covered.items()
-                         if not covered.isdisjoint(ids)}
+        child.covered = {rule_id: tuple(e for e in covered if e in ids)
+                         for rule_id, covered in child.covered.items()
+                         if not ids.isdisjoint(covered)}
         child.raised = {key: entries for key, entries in child.raised.items()
                         if not ids.isdisjoint(entries)}
         return gone

@@ -3,12 +3,15 @@ rule can need it any more (domain.rules.horizon)."""
 
 from __future__ import annotations
 
+import sys
+from bisect import bisect_left
+from dataclasses import replace
 from datetime import datetime
 from itertools import count
-from typing import Any
+from typing import Any, Iterable
 
 from domain.model import Child, Concern
-from domain.rules.facts import ChildState
+from domain.rules.facts import ChildState, Decision, Fact, Rise
 from domain.rules.horizon import Horizon
 from domain.rules.withdrawal import Withdrawals
 
@@ -18,6 +21,12 @@ DEDUPED = (*CHILD_EVENTS, Child.EntryRetracted, Child.EntryAmended, Child.Person
 CONCERN_DEADLINES = (Concern.ConcernOpened, Concern.ConcernReopened, Concern.ConcernLevelRaised)
 CONCERN_ANSWERS = (Concern.ConcernAcknowledged, Concern.ConcernAssigned, Concern.ConcernSnoozed,
                    Concern.ConcernResolved)
+
+
+def name(value: Any) -> Any:
+    """A string from a small vocabulary (school ids, rule ids), kept once however often
+    it comes."""
+    return sys.intern(value) if type(value) is str else value
 
 
 class Keeping:
@@ -31,8 +40,9 @@ class Keeping:
     latest: datetime | None
     withdrawals: Withdrawals
     _order: count
-    _arrival: dict[str, int]
+    _arrival: dict[str, int]  # child or concern id -> first-seen order
     _due: list[Any]
+    rises: list[Rise]
 
     def _redelivered(self, event: Any) -> bool:
         """An event at or before the last one of its stream taken into account (the log
@@ -48,7 +58,7 @@ class Keeping:
                 return True
             child.version = event.originator_version
         elif isinstance(event, (*CONCERN_DEADLINES, *CONCERN_ANSWERS)):
-            key = str(event.originator_id)
+            key = sys.intern(str(event.originator_id))  # shared with deadlines, due
             if event.originator_version <= self.versions.get(key, 0):
                 return True
             self.versions[key] = event.originator_version
@@ -59,9 +69,9 @@ class Keeping:
         child = self.children.get(key)
         if child is None:
             child = self.children[key] = ChildState(key, version=event.originator_version)
-            if f"child:{key}" not in self._arrival:
-                self._arrival[f"child:{key}"] = next(self._order)
-        child.school_id = event.school_id
+            if key not in self._arrival:
+                self._arrival[key] = next(self._order)
+        child.school_id = name(event.school_id)
         return child
 
     def _prune(self, child: ChildState) -> None:
@@ -71,7 +81,7 @@ class Keeping:
             return
         if child.closed and not child.timers:
             del self.children[child.child_id]
-            self._arrival.pop(f"child:{child.child_id}", None)
+            self._arrival.pop(child.child_id, None)
             self.closed.add(child.child_id)
             self.withdrawals.forget(f.entry_id for f in child.facts)
         elif self.horizon.due(child, self.latest):
@@ -94,3 +104,42 @@ class Keeping:
                 "concerns": len(self.versions), "deadlines": len(self.deadlines),
                 "due": len(self._due), "arrival": len(self._arrival),
                 "withdrawable": self.withdrawals.size()}
+
+    # --- the record ------------------------------------------------------------------------
+    def _retract(self, child_id: str, entry_id: str) -> None:
+        child = self.children.get(child_id)
+        if child is not None:
+            child.facts = [f for f in child.facts if f.entry_id != entry_id]
+            child.timers = [t for t in child.timers if t.anchor.entry_id != entry_id]
+
+    def take_rises(self) -> list[Rise]:
+        """The concerns overdue since the last call, for the runner to raise in place."""
+        found, self.rises = self.rises, []
+        return found
+
+    def _new(self, decisions: Iterable[Decision]) -> list[Decision]:
+        fresh = []
+        for decision in decisions:
+            raised = self.children[decision.child_id].raised
+            key = decision.key.replace(decision.child_id, "", 1)  # it is the child's own
+            if key not in raised:
+                raised[key] = decision.triggering
+                fresh.append(decision)
+        return fresh
+
+    def _settle(self, child: ChildState, fact: Fact, decisions: list[Decision]) -> None:
+        """Of an entry just decided, keep what a rule may still read: a fact no rule reads
+        again and no event rule raised on (an amendment may take that back) is let go at
+        once; the free text is kept only when a rule on words raised on it."""
+        assert self.horizon is not None
+        on_it = [d.rule.when for d in decisions if fact.entry_id in d.triggering]
+        keep = self.horizon.read_later(fact) or any(w.kind == "event" for w in on_it)
+        if keep and not (fact.text and not any(w.words for w in on_it)):
+            return
+        at = bisect_left(child.facts, fact)
+        while child.facts[at] is not fact:
+            at += 1
+        if keep:
+            child.facts[at] = replace(fact, text="")
+        else:
+            del child.facts[at]

@@ -5,9 +5,11 @@ remain."""
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, Iterable
+from uuid import UUID
 
 from domain.rules.facts import ChildState, Fact, matched
 from domain.rules.loader import RuleSet
@@ -25,17 +27,21 @@ class Withdrawal:
 
 @dataclass(slots=True)  # one per signal, kept while the engine keeps one of its entries
 class Raised:
-    escalation_id: str
+    escalation: bytes | str  # the escalation's id: its 16 bytes
     rule_id: str
-    triggering: tuple[str, ...]
-    due_at: datetime
+    due_at: datetime | None  # what a window rule's threshold depends on (the age then)
     left: list[str] = field(default_factory=list)  # its entries still in the record
+
+    @property
+    def escalation_id(self) -> str:
+        return self.escalation if isinstance(self.escalation, str) \
+            else str(UUID(bytes=self.escalation))
 
 
 class Withdrawals:
     def __init__(self, rules: RuleSet) -> None:
         self.rules = rules
-        self.on: dict[str, list[Raised]] = {}  # entry id -> what was raised on it
+        self.on: dict[str, tuple[Raised, ...]] = {}  # entry id -> what was raised on it
         self.pending: list[Withdrawal] = []
 
     def raised(self, event: Any, child: ChildState | None = None) -> None:
@@ -43,17 +49,24 @@ class Withdrawals:
         record can be corrected (and they are what a window rule counts)."""
         if event.rule_id in KEEP:
             return
-        escalation_id = str(event.originator_id)
-        if any(r.escalation_id == escalation_id for e in event.triggering_entries
+        escalation = event.originator_id
+        escalation = escalation.bytes if isinstance(escalation, UUID) else str(escalation)
+        if any(r.escalation == escalation for e in event.triggering_entries
                for r in self.on.get(e, ())):
             return  # a redelivery
-        present = None if child is None else {f.entry_id for f in child.facts}
-        left = [e for e in dict.fromkeys(event.triggering_entries)
-                if present is None or e in present]
-        raised = Raised(escalation_id, event.rule_id, tuple(event.triggering_entries),
-                        event.due_at, left)
+        # The entry ids as the child's facts hold them: each string kept once.
+        present = None if child is None else {f.entry_id: f.entry_id for f in child.facts}
+        left = list(tuple(e if present is None else present[e]  # a list of its size
+                          for e in dict.fromkeys(event.triggering_entries)
+                          if present is None or e in present))
+        try:
+            window = self.rules.by_id(event.rule_id).when.kind == "window"
+        except KeyError:
+            window = True
+        raised = Raised(escalation, sys.intern(event.rule_id),
+                        event.due_at if window else None, left)
         for entry in left:
-            self.on.setdefault(entry, []).append(raised)
+            self.on[entry] = (*self.on.get(entry, ()), raised)
 
     def forget(self, entry_ids: Iterable[str]) -> None:
         """Entries the engine no longer keeps: a correction of them changes nothing."""
@@ -68,14 +81,14 @@ class Withdrawals:
         return found
 
     def retracted(self, child: ChildState | None, entry_id: str) -> None:
-        for raised in self.on.pop(entry_id, []):
+        for raised in self.on.pop(entry_id, ()):
             if entry_id in raised.left:
                 raised.left.remove(entry_id)
             try:
                 rule = self.rules.by_id(raised.rule_id)
             except KeyError:
                 continue  # a rule no longer in the file: left to people
-            if rule.when.kind == "window" and child is not None:
+            if rule.when.kind == "window" and child is not None and raised.due_at:
                 if len(raised.left) >= rule.when.threshold_for(child.age_at(raised.due_at)):
                     continue
             self.pending.append(Withdrawal(raised.escalation_id, "entry_retracted", entry_id))
@@ -88,7 +101,7 @@ class Withdrawals:
             return
         new = amended_fact(old, changes)
         child.facts = sorted([new if f is old else f for f in child.facts])
-        for raised in self.on.get(entry_id, []):
+        for raised in self.on.get(entry_id, ()):
             try:
                 rule = self.rules.by_id(raised.rule_id)
             except KeyError:
