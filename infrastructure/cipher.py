@@ -50,17 +50,17 @@ ENCRYPTED_WITHOUT_KEY = ("This store is encrypted: set its master key (KOPIR_CIP
                          "KOPIR_CIPHER_KEY_FILE).")
 
 
-def build_mapper(env: Environment, transcoder: Transcoder, keys: Engine | None) -> "KopirMapper":
+def build_mapper(env: Environment, transcoder: Transcoder, keys: Engine | None,
+                 events_table: str | None = None) -> "KopirMapper":
     """The application's mapper: encrypting with a keyring in `keys` when a master key is
-    configured; refusing to start without one in production."""
+    configured; refusing to start without one in production. Erasures other processes
+    record are watched in `events_table`, the store's log (a store in memory has none)."""
     mapper = KopirMapper(transcoder=transcoder)
     master = env.get("KOPIR_MASTER_KEY")
     if master and keys is not None:
         previous = [base64.b64decode(key) for key in
                     (env.get("KOPIR_PREVIOUS_MASTER_KEYS") or "").split(",") if key.strip()]
-        # Another process may erase a child: the store's own log says so (not in memory).
-        watch = ErasureWatch(keys, f"{env.name.lower() or 'stored'}_events") \
-            if env.get("SQLALCHEMY_URL") else None
+        watch = None if events_table is None else ErasureWatch(keys, events_table)
         mapper.keyring = Keyring(keys, base64.b64decode(master), previous, watch)
         mapper.keyring.probe()
     elif (env.get("KOPIR_PRODUCTION") or "").lower() in ("1", "true", "yes"):

@@ -186,8 +186,11 @@ class Factory(sqlalchemy_factory.SQLAlchemyFactory):
             return super().aggregate_recorder(purpose)
 
     def mapper(self, transcoder: Any = None, mapper_class: Any = None) -> KopirMapper:
-        """The mapper, with the data keys kept in the store's own database."""
-        return build_mapper(self.env, transcoder or self.transcoder(), self.datastore.engine)
+        """The mapper, with the data keys kept in the store's own database, and the
+        erasures other processes record read from the table `application_recorder` makes
+        (the library names it after the application: `<name>_events`)."""
+        return build_mapper(self.env, transcoder or self.transcoder(), self.datastore.engine,
+                            f"{self.env.name.lower() or 'stored'}_events")
 
 
 def scrub(engine: Engine) -> None:

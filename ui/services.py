@@ -19,7 +19,6 @@ from domain.application import SchoolIntegration
 from infrastructure.ledger import Verdict
 from processes import audit as audit_scan
 from processes.runtime import Runtime
-from processes.subject_access import subject_access as subject_export
 from processes.subject_access import to_json
 from projections.queries import (
     AdminQueries,
@@ -28,8 +27,7 @@ from projections.queries import (
     StaffQueries,
 )
 from projections.queries.ministry import MinistryQueries
-from ui.pdf_layout import fonts
-from ui.subject_file import subject_pdf
+from ui.subject_file import export_of
 
 FRESHNESS_TIMEOUT = 2.0
 P = ParamSpec("P")
@@ -110,13 +108,9 @@ def subject_access(actor: Actor, code: str, language: str,
     its JSON and its PDF (in `language`), each step told to `progress` by its label key.
     Made as `kopir subject-access` makes it: logged as one read of the record (purpose
     "subject_access"), then the read models are waited for, so the access log shows it."""
-    say = progress or (lambda _: None)
-    fonts()  # a missing font is said before anything is read or logged
     rt = _runtime()
-    say("subject.step.read")
-    data = subject_export(rt.app, rt.view, actor, code)
-    say("subject.step.pdf")
-    pdf = subject_pdf(data, actor.display_name or actor.user_id, language)
+    data, pdf = export_of(rt.app, rt.view, actor, code, language,
+                          progress or (lambda _: None))
     rt.settled(timeout=FRESHNESS_TIMEOUT)
     return data, to_json(data), pdf
 

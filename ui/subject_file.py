@@ -8,11 +8,15 @@ out, in English, Russian or Kazakh."""
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Callable
 
+from domain.access import Actor
+from domain.application import SchoolIntegration
+from processes.subject_access import subject_access
+from projections.views import ReadModelView
 from ui.child_file import plan_section
 from ui.i18n import LANGUAGES, fmt_datetime, translate
-from ui.pdf_layout import Document, Frame
+from ui.pdf_layout import Document, Frame, fonts
 
 RECORD_WIDTHS = (34, 34, 122)
 EVENT_WIDTHS = (30, 30, 40, 90)
@@ -21,6 +25,19 @@ READ_WIDTHS = (30, 38, 34, 88)
 STAMP = frozenset({"kind", "version", "recorded_at", "recorded_by", "role", "school_id",
                    "occurred_at", "originator_topic"})
 ALIASES = {"code": "child_code", "enrolled_at": "enrolled_on"}  # the child's facts' labels
+
+
+def export_of(app: SchoolIntegration, view: ReadModelView, actor: Actor, code: str,
+              language: str, say: Callable[[str], None] = lambda _: None
+              ) -> tuple[dict[str, Any], bytes]:
+    """The subject-access export of `code` and its PDF in `language`, as the command line
+    and the page make it: a missing font is said before anything is read or logged; the
+    export is logged as one read of the record. Each step is told to `say` by its key."""
+    fonts()
+    say("subject.step.read")
+    data = subject_access(app, view, actor, code)
+    say("subject.step.pdf")
+    return data, subject_pdf(data, actor.display_name or actor.user_id, language)
 
 
 def subject_pdf(export: dict[str, Any], made_by: str, language: str) -> bytes:

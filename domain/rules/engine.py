@@ -117,7 +117,7 @@ class Engine(Keeping):
             if self.horizon is None or self.horizon.in_reach(rule, child, fact):
                 decisions += self._evaluate(rule, child, fact, now)
         if self.horizon is not None:
-            self._settle(child, fact, decisions)
+            self._settle(self.horizon, child, fact, decisions)
         fresh = self._new(decisions)
         self._prune(child)
         return fresh

@@ -127,13 +127,13 @@ class Keeping:
                 fresh.append(decision)
         return fresh
 
-    def _settle(self, child: ChildState, fact: Fact, decisions: list[Decision]) -> None:
+    def _settle(self, horizon: Horizon, child: ChildState, fact: Fact,
+                decisions: list[Decision]) -> None:
         """Of an entry just decided, keep what a rule may still read: a fact no rule reads
         again and no event rule raised on (an amendment may take that back) is let go at
         once; the free text is kept only when a rule on words raised on it."""
-        assert self.horizon is not None
         on_it = [d.rule.when for d in decisions if fact.entry_id in d.triggering]
-        keep = self.horizon.read_later(fact) or any(w.kind == "event" for w in on_it)
+        keep = horizon.read_later(fact) or any(w.kind == "event" for w in on_it)
         if keep and not (fact.text and not any(w.words for w in on_it)):
             return
         at = bisect_left(child.facts, fact)

@@ -10,10 +10,9 @@ from typing import Any
 
 from domain.errors import KopirError
 from kopir.cli.reading import current
-from processes.subject_access import subject_access, to_json
+from processes.subject_access import to_json
 from ui.i18n import LANGUAGES
-from ui.pdf_layout import fonts
-from ui.subject_file import subject_pdf
+from ui.subject_file import export_of
 
 
 def register(sub: Any) -> None:
@@ -36,12 +35,10 @@ def export(args: argparse.Namespace) -> int:
     out: Path = args.out
     if out.exists() and not out.is_dir():
         raise KopirError(f"{out} is a file: give a folder for the export with --out")
-    fonts()  # a missing font is said before anything is read or logged
     rt = current()
     try:
         actor = rt.app.actor_for(args.user)
-        data = subject_access(rt.app, rt.view, actor, args.child_code)
-        pdf = subject_pdf(data, actor.display_name or actor.user_id, args.language)
+        data, pdf = export_of(rt.app, rt.view, actor, args.child_code, args.language)
     finally:
         rt.close()
     stem = f"{data['child']['code']}-subject-access"
