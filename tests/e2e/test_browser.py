@@ -195,8 +195,12 @@ def test_the_supervisors_story_on_a_concern(browser, server, mailbox):
     supervisor = sign_in(browser, server, ROLES["supervisor"])
     supervisor.get_by_role("heading", name="Live monitor").wait_for()
     supervisor.locator("[class*='st-key-concern_']").first.wait_for()
-    waiting = next(name for name, text in concern_boxes(supervisor).items()
-                   if "due in" in text or "overdue" in text)
+    waiting, deadline = None, time.monotonic() + 30
+    while waiting is None and time.monotonic() < deadline:  # rows are drawn before their text
+        waiting = next((name for name, text in concern_boxes(supervisor).items()
+                        if "due in" in text or "overdue" in text), None)
+        supervisor.wait_for_timeout(0 if waiting else 300)
+    assert waiting, concern_boxes(supervisor)
     row = supervisor.locator(f".{waiting}")
     text = row.inner_text()
     code = re.search(r"KZ-[A-Z0-9]{5}", text).group(0)  # type: ignore[union-attr]

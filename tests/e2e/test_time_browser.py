@@ -134,8 +134,12 @@ def test_the_russian_ui_names_months_in_russian_and_asks_in_russian(almaty, serv
     child.wait_for()
     labels: list[str] = []
     for attempt in range(4):  # a child with incidents and sessions: both charts drawn
-        child.click()
-        psychologist.get_by_role("option").nth(attempt).click()
+        try:  # a rerun may redraw the list under the click: the next attempt picks again
+            child.click(timeout=10_000)
+            psychologist.get_by_role("option").nth(attempt).click(timeout=10_000)
+        except Exception:  # noqa: BLE001 - a Playwright timeout
+            psychologist.keyboard.press("Escape")
+            continue
         charts = psychologist.get_by_test_id("stVegaLiteChart")
         try:
             charts.nth(1).locator("svg text").first.wait_for(timeout=90_000)

@@ -53,6 +53,7 @@ def test_two_writers_adding_to_a_counter_new_to_both_add_up(settings: Settings):
     with view.engine.connect() as connection:
         assert connection.execute(select(school_counts.c.children)).scalars().all() == [3]
         assert connection.execute(select(concern_counts.c.n)).scalars().all() == [3]
+    view.engine.dispose()  # its pool's connections go now, not when collected
 
 
 def test_a_counter_two_writers_bring_to_zero_leaves_no_row(settings: Settings):
@@ -62,6 +63,7 @@ def test_a_counter_two_writers_bring_to_zero_leaves_no_row(settings: Settings):
     with view.engine.connect() as connection:
         assert connection.execute(select(school_counts)).all() == []
         assert connection.execute(select(concern_counts)).all() == []
+    view.engine.dispose()
 
 
 def test_a_deadlock_is_recognised_as_a_conflict_to_run_again(settings: Settings):
