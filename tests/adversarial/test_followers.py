@@ -11,6 +11,7 @@ import time
 
 import pytest
 
+from infrastructure.locks import follower_lock
 from kopir import bootstrap
 from processes.engine_runner import EngineRunner
 from processes.projection_runner import ProjectionRunner
@@ -133,14 +134,38 @@ def test_rebuild_beside_a_running_driver_pauses_it_and_it_goes_on(world):
     driver = second_runner(world)
     driver.start()
     driver.wait(world.app.recorder.max_notification_id(), timeout=10)
-    told = []
-    report = rebuild(world.rt.runner, waiting=lambda: told.append("waiting"))
+    # While the rebuild replays, the driver is not the active writer. (Whether the rebuild
+    # had to wait depends on whether the driver saw the pause before the rebuild asked
+    # for the lock, so the test looks at the driver, not at the wait.)
+    driver_active_during = []
+    report = rebuild(world.rt.runner,
+                     progress=lambda *_: driver_active_during.append(driver.active))
     assert report.identical and report.events == world.app.recorder.max_notification_id()
-    # The driver paused for the rebuild and carries on after it: no zombie.
+    assert driver_active_during and not any(driver_active_during)
+    # The driver carries on after it: no zombie.
     world.app.record_conflict(world.teacher, "AST-0001", forms.conflict(world.later()))
     driver.wait(world.app.recorder.max_notification_id(), timeout=10)
-    assert driver.alive and driver.error is None and told == ["waiting"]
+    assert driver.alive and driver.error is None and driver.active
     driver.close()
+
+
+def test_one_off_work_says_once_that_it_waits_for_a_busy_writer(world):
+    # Another holder keeps the lock and never looks for a pause request (a writer in the
+    # middle of a long batch): the one-off work tells its caller once that it waits, and
+    # gives up at its deadline instead of hanging.
+    url = world.rt.config.database_url
+    busy, alone = follower_lock("projections", url), follower_lock("projections", url)
+    assert busy.try_acquire()
+    told = []
+    with pytest.raises(TimeoutError):
+        with alone.exclusive(lambda: told.append("waiting"), timeout=1.2):
+            pass
+    assert told == ["waiting"]
+    busy.close()
+    with alone.exclusive(lambda: told.append("again"), timeout=1.2):
+        assert alone.held()
+    assert told == ["waiting"]
+    alone.close()
 
 
 def test_two_rebuilds_at_once_run_one_after_the_other(world):
