@@ -14,7 +14,8 @@ after it.
 
 The check rides on SQLAlchemy's statements: while a follower applies a batch (`fenced`),
 a write in that thread to a table of positions (`…tracking`) or of events (`…_events`)
-first runs the compare-and-set on the same connection. PostgreSQL only: beside SQLite the
+first runs the compare-and-set on the same connection; so does a write to the notifier's
+deliveries, which the notifier makes (a claim) before each message it sends. PostgreSQL only: beside SQLite the
 kernel's file lock cannot outlive its process.
 """
 
@@ -40,6 +41,9 @@ SCHEMA = (
     "written_at timestamptz NOT NULL DEFAULT clock_timestamp(), "
     "PRIMARY KEY (name, epoch, first_position, last_position))")
 WRITES = re.compile(r'^\s*(?:INSERT\s+INTO|UPDATE)\s+(?:"?\w+"?\.)?"?(\w+)', re.IGNORECASE)
+# Positions, events, and the notifier's deliveries (a delivery is claimed, fenced, before
+# its message goes to the SMTP server: a replaced notifier sends nothing more).
+FENCED_TABLES = ("tracking", "_events", "_deliveries")
 FENCE_LOG_DAYS = 31
 TAKE_TIMEOUT = "10s"  # a stale holder's write in flight is waited for this long at most
 
@@ -101,9 +105,22 @@ def fenced(lock: Any, first: int, last: int) -> Iterator[None]:
         _current.fence = before
 
 
+@contextmanager
+def unfenced() -> Iterator[None]:
+    """Writes in this thread, during the block, are not checked: for recording what has
+    happened outside the database already (a message the SMTP server took is sent,
+    whoever holds the lock now)."""
+    before = getattr(_current, "fence", None)
+    _current.fence = None
+    try:
+        yield
+    finally:
+        _current.fence = before
+
+
 def _fenced_table(statement: str) -> bool:
     found = WRITES.match(statement)
-    return found is not None and found[1].lower().endswith(("tracking", "_events"))
+    return found is not None and found[1].lower().endswith(FENCED_TABLES)
 
 
 @event.listens_for(Engine, "before_cursor_execute")

@@ -16,19 +16,27 @@ engine does on start, and decides what Kafka delivers after it. A partition take
 given back keeps its state only if nobody wrote its position meanwhile. Time-based rules
 (absences, deadlines) are decided by the holder of the partition on `tick`, once it has
 applied the partition's every record. The embedded mode keeps the single in-process engine.
+
+On PostgreSQL each holding of a partition takes a fencing epoch (`infrastructure.fencing`),
+and the decider's writes (decisions and position) check it: a process that lost a
+partition in a rebalance it has not noticed yet cannot write for it any more.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import threading
-from typing import Any, Callable, Iterable, Sequence
+from contextlib import contextmanager
+from typing import Any, Callable, Iterable, Iterator, Sequence
 from uuid import UUID
 
 from eventsourcing.persistence import Notification, Tracking
 
 from domain.model import Escalation
 from domain.rules.engine import Decision
+from infrastructure import fencing
+from infrastructure.fencing import fenced
 from processes.engine_runner import ENGINE, EngineRunner
 from processes.scan import LogScan
 
@@ -46,6 +54,25 @@ class PartitionDecider(EngineRunner):
     def __init__(self, app: Any, partition: int, **options: Any) -> None:
         super().__init__(app, name=decider_name(partition), **options)
         self.partition = partition
+        self.epoch: int | None = None  # the fencing token of this holding (PostgreSQL)
+
+    def take_fence(self) -> None:
+        """A fencing epoch newer than any earlier holder's of this partition, taken when
+        the partition is given to this process: a process that held it before and writes
+        late (it had not noticed the rebalance) is refused by the database. Taking it
+        waits for such a write in flight, so what is read after it is complete."""
+        engine = getattr(getattr(self.app.recorder, "datastore", None), "engine", None)
+        if engine is None or engine.dialect.name != "postgresql":
+            return
+        connection = engine.raw_connection()
+        try:
+            epoch = None
+            while epoch is None:  # None: a stale write held the row past the timeout
+                epoch = fencing.take(connection.driver_connection, self.name,
+                                     f"kopir {self.name} pid {os.getpid()}"[:63])
+            self.epoch = epoch
+        finally:
+            connection.close()
 
     def before_batches(self) -> None:
         """Its state is rebuilt by `PartitionedEngine.assign`, for all new partitions at once."""
@@ -110,10 +137,15 @@ class PartitionedEngine:
                 if partition in self.deciders:
                     continue
                 kept = self._suspended.pop(partition, None)
-                if kept is not None and kept.stored_position() == kept.position:
-                    self.deciders[partition] = kept  # nobody decided for it meanwhile
-                    continue
-                fresh[partition] = PartitionDecider(self.app, partition, **self.options)
+                if kept is not None:
+                    kept.take_fence()
+                    if kept.stored_position() == kept.position:
+                        self.deciders[partition] = kept  # nobody decided for it meanwhile
+                        continue
+                    kept.close()
+                decider = fresh[partition] = PartitionDecider(self.app, partition,
+                                                              **self.options)
+                decider.take_fence()
             if fresh:
                 self._replay(fresh)
                 self.deciders.update(fresh)
@@ -166,7 +198,9 @@ class PartitionedEngine:
                 decider = self.deciders[partition]
             new = [n for n in notifications if n.id > decider.position]
             if new:
-                decider.handle(new)
+                with self._or_forget(partition, decider), \
+                        fenced(decider, new[0].id, new[-1].id):
+                    decider.handle(new)
             if next_offset is not None:
                 self.applied[partition] = next_offset
             return len(new)
@@ -177,8 +211,28 @@ class PartitionedEngine:
         once it has read the whole log, a partition still catching up on its history is
         not decided by today's clock in the middle of it."""
         with self._lock:
-            return [d for p in partitions if p in self.deciders
-                    for d in self.deciders[p]._decide_time()]
+            decided = []
+            for partition in partitions:
+                decider = self.deciders.get(partition)
+                if decider is not None:
+                    with self._or_forget(partition, decider), \
+                            fenced(decider, decider.position + 1, decider.position):  # none
+                        decided += decider._decide_time()
+            return decided
+
+    @contextmanager
+    def _or_forget(self, partition: int, decider: PartitionDecider) -> Iterator[None]:
+        """A decider whose write failed (refused by the fence: the partition is another's
+        now; or the database away) may hold decisions that were not stored: it is let go,
+        and the partition's state is rebuilt from the log if it is this process's again."""
+        try:
+            yield
+        except Exception:
+            if self.deciders.get(partition) is decider:
+                del self.deciders[partition]
+                self.applied.pop(partition, None)
+            decider.close()
+            raise
 
     def close(self) -> None:
         with self._lock:
