@@ -19,15 +19,15 @@ from typing import Any, Iterator, List, Optional, Sequence
 from uuid import UUID
 
 import eventsourcing_sqlalchemy.factory as sqlalchemy_factory
-from eventsourcing.persistence import Notification, StoredEvent
-from eventsourcing_sqlalchemy.datastore import transactions
+from eventsourcing.persistence import Notification, PersistenceError, StoredEvent
+from eventsourcing_sqlalchemy.datastore import exception_classes, transactions
 from eventsourcing_sqlalchemy.recorders import (
     SQLAlchemyApplicationRecorder,
     SQLAlchemyProcessRecorder,
 )
-from sqlalchemy import insert, select, text
+from sqlalchemy import bindparam, insert, select, text
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.exc import SAWarning
+from sqlalchemy.exc import SAWarning, SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from domain.errors import KopirError
@@ -51,20 +51,51 @@ class CoreStatements:
     def select_events(self, originator_id: UUID | str, gt: Optional[int] = None,
                       lte: Optional[int] = None, desc: bool = False,
                       limit: Optional[int] = None) -> List[StoredEvent]:
-        t = self._table
-        statement = select(t.c.originator_id, t.c.originator_version, t.c.topic, t.c.state) \
-            .where(t.c.originator_id == originator_id)
-        if gt is not None:
-            statement = statement.where(t.c.originator_version > gt)
-        if lte is not None:
-            statement = statement.where(t.c.originator_version <= lte)
-        statement = statement.order_by(t.c.originator_version.desc() if desc
-                                       else t.c.originator_version)
-        if limit is not None:
-            statement = statement.limit(limit)
-        with self.transaction(commit=False) as session:  # type: ignore[attr-defined]
-            return [StoredEvent(originator_id=r[0], originator_version=r[1], topic=r[2],
-                                state=_bytes(r[3])) for r in session.execute(statement)]
+        statement = self._events_statement(gt is not None, lte is not None, desc,
+                                           limit is not None)
+        rows = self._read(statement, {"originator_id": originator_id, "gt": gt, "lte": lte,
+                                      "limit": limit})
+        return [StoredEvent(originator_id=r[0], originator_version=r[1], topic=r[2],
+                            state=_bytes(r[3])) for r in rows]
+
+    def _events_statement(self, gt: bool, lte: bool, desc: bool, limit: bool) -> Any:
+        """One statement per shape, built once: a command loads its child through here
+        (the cached aggregate fast-forwarded), and building the statement cost more than
+        running it."""
+        shapes = self.__dict__.setdefault("_event_statements", {})
+        found = shapes.get((gt, lte, desc, limit))
+        if found is None:
+            t = self._table
+            found = select(t.c.originator_id, t.c.originator_version, t.c.topic, t.c.state) \
+                .where(t.c.originator_id == bindparam("originator_id"))
+            if gt:
+                found = found.where(t.c.originator_version > bindparam("gt"))
+            if lte:
+                found = found.where(t.c.originator_version <= bindparam("lte"))
+            found = found.order_by(t.c.originator_version.desc() if desc
+                                   else t.c.originator_version)
+            if limit:
+                found = found.limit(bindparam("limit", literal_execute=False))
+            shapes[(gt, lte, desc, limit)] = found
+        return found
+
+    def _read(self, statement: Any, parameters: dict[str, Any]) -> list[Any]:
+        """Run a read: in the transaction this thread has open, if any; otherwise on a
+        pooled connection of its own (an ORM session per read cost three times the query;
+        an in-memory store keeps the library's access lock)."""
+        datastore = self.datastore  # type: ignore[attr-defined]
+        if datastore.access_lock is not None or datastore.scoped_session is not None or \
+                _in_transaction():
+            with self.transaction(commit=False) as session:  # type: ignore[attr-defined]
+                return list(session.execute(statement, parameters))
+        if not datastore._tried_init_sqlite_wal_mode:
+            datastore.init_sqlite_wal_mode()
+        try:
+            with datastore.engine.connect() as connection:
+                return list(connection.execute(statement, parameters))
+        except SQLAlchemyError as error:  # as the library's transactions raise them
+            raise exception_classes.get(type(error).__name__, PersistenceError)(error) \
+                from error
 
     def select_notifications(self, start: int | None, limit: int, stop: int | None = None,
                              topics: Sequence[str] = (), *,
@@ -79,10 +110,9 @@ class CoreStatements:
         if topics:
             statement = statement.where(t.c.topic.in_(topics))
         statement = statement.order_by(t.c.id).limit(limit)
-        with self.transaction(commit=False) as session:  # type: ignore[attr-defined]
-            return [Notification(id=r[0], originator_id=r[1], originator_version=r[2],
-                                 topic=r[3], state=_bytes(r[4]))
-                    for r in session.execute(statement)]
+        return [Notification(id=r[0], originator_id=r[1], originator_version=r[2],
+                             topic=r[3], state=_bytes(r[4]))
+                for r in self._read(statement, {})]
 
     def _insert_stored_events(self, session: Session, stored_events: Sequence[StoredEvent],
                               **kwargs: Any) -> Sequence[int]:
@@ -92,8 +122,14 @@ class CoreStatements:
         self._lock_table(session)  # type: ignore[attr-defined]
         rows = [{"originator_id": e.originator_id, "originator_version": e.originator_version,
                  "topic": e.topic, "state": e.state} for e in stored_events]
-        ids = session.execute(insert(t).returning(t.c.id, sort_by_parameter_order=True),
-                              rows).scalars().all()
+        statement = self.__dict__.get("_insert_statement")
+        if statement is None:
+            statement = self.__dict__["_insert_statement"] = insert(t).returning(
+                t.c.id, sort_by_parameter_order=True)
+        if len(rows) == 1:  # one command's event: no executemany batching to set up
+            ids = [session.execute(statement, rows[0]).scalar_one()]
+        else:
+            ids = session.execute(statement, rows).scalars().all()
         self._notify_channel(session)  # type: ignore[attr-defined]
         return list(ids)
 
