@@ -29,6 +29,7 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -50,17 +51,40 @@ class Phase:
 
 
 def run_phase(name: str, argv: list[str], env: dict[str, str]) -> Phase:
-    """Run a process to its end; its wall time and its own peak resident memory."""
+    """Run a process to its end; its wall time and its own peak resident memory.
+
+    The peak is the kernel's high-water mark of the process's own memory (`VmHWM`), read
+    while it runs. (`ru_maxrss` would not do: Linux carries a parent's high-water mark
+    into a child across fork and exec, so a child of a large parent reports the parent's.)"""
     started = time.perf_counter()
     process = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True)
+    peak_kib = [0]
+
+    def watch() -> None:
+        while process.poll() is None:
+            peak_kib[0] = max(peak_kib[0], high_water_kib(process.pid))
+            time.sleep(0.2)
+
+    watcher = threading.Thread(target=watch, daemon=True)
+    watcher.start()
     out = process.stdout.read() if process.stdout is not None else ""  # stderr (progress bars) goes to the terminal
-    _, status, usage = os.wait4(process.pid, 0)
-    process.returncode = os.waitstatus_to_exitcode(status)
+    process.wait()
+    watcher.join()
     seconds = time.perf_counter() - started
     if process.returncode != 0:
         raise SystemExit(f"bench: {name} failed ({process.returncode}): {out[-2000:]}")
     lines = [line for line in out.splitlines() if line.startswith("{")]
-    return Phase(name, seconds, usage.ru_maxrss / 1024, json.loads(lines[-1]) if lines else {})
+    return Phase(name, seconds, peak_kib[0] / 1024, json.loads(lines[-1]) if lines else {})
+
+
+def high_water_kib(pid: int) -> int:
+    """The process's peak resident memory so far (0 once it is gone)."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return 0
+    return next((int(line.split()[1]) for line in status.splitlines()
+                 if line.startswith("VmHWM:")), 0)
 
 
 def own_peak_kib() -> int:

@@ -8,7 +8,7 @@ import json
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select, true
+from sqlalchemy import and_, func, or_, select, true, union_all
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from domain import access
@@ -34,28 +34,20 @@ def overdue(now: datetime) -> Any:
     return and_(needs_look(now), c.acknowledge_by < now)
 
 
-WAITING = ("open", "snoozed")  # what needs a look (a snooze once it has ended)
 
 
 def overdue_counts(reader: Reader, actor: Actor, now: datetime, by: str) -> dict[str, int]:
     """Concerns waiting for a look past their deadline, per school or per level (`by`):
-    those waiting (from the counters) less those whose deadline is still ahead, or which
-    have none, or whose snooze has not ended (few, each read by index)."""
-    cc = concern_counts.c
+    the open ones past it and the ended snoozes past it, each read by the deadline's index
+    (as many rows as are overdue, which is what people are there to bring down)."""
     counts: dict[str, int] = {}
-    for row in reader._select(select(cc[by], func.sum(cc.n).label("n"))
-                              .where(cc.status.in_(WAITING), within(cc.school_id, actor))
-                              .group_by(cc[by])):
-        counts[row[by]] = int(row["n"])
-    not_yet = (
-        and_(c.status == "open", c.acknowledge_by.is_(None)),
-        and_(c.status == "open", c.acknowledge_by >= now),
-        and_(c.status == "snoozed", or_(c.acknowledge_by.is_(None), c.acknowledge_by >= now,
-                                        c.snoozed_until.is_(None), c.snoozed_until > now)))
-    for condition in not_yet:
+    ended = and_(c.status == "snoozed", c.snoozed_until.is_not(None), c.snoozed_until <= now)
+    for branch in (c.status == "open", ended):
         for row in reader._select(select(c[by], func.count().label("n"))
-                                  .where(condition, within(c.school_id, actor)).group_by(c[by])):
-            counts[row[by]] = counts.get(row[by], 0) - row["n"]
+                                  .where(branch, c.acknowledge_by.is_not(None),
+                                         c.acknowledge_by < now, within(c.school_id, actor))
+                                  .group_by(c[by])):
+            counts[row[by]] = counts.get(row[by], 0) + int(row["n"])
     return {key: n for key, n in counts.items() if n}
 
 
@@ -66,6 +58,23 @@ def decoded(row: dict[str, Any]) -> dict[str, Any]:
     row["new_signals"] = 0 if seen is None else sum(
         1 for s in row["signals"] if datetime.fromisoformat(s["at"]) > seen)
     return row
+
+
+def _merged(branches: list[Any], ascending: bool | None, limit: int) -> Any:
+    """The first `limit` keys of the concerns matching any branch, by deadline (ascending
+    or not; None: not by deadline), then the latest signal first, then the key: each
+    branch read in that order as far as needed (by index), the few read sorted together."""
+    def ordered(columns: Any) -> list[Any]:
+        deadline = columns.acknowledge_by
+        first = [] if ascending is None else [deadline if ascending else deadline.desc()]
+        return [*first, columns.last_signal_at.desc(), columns.concern_key]
+
+    parts = [select(c.concern_key, c.acknowledge_by, c.last_signal_at).where(branch)
+             .order_by(*ordered(c)).limit(limit) for branch in branches]
+    if len(parts) == 1:
+        return parts[0]
+    both = union_all(*(select(part.subquery()) for part in parts)).subquery()
+    return select(both.c.concern_key).order_by(*ordered(both.c)).limit(limit)
 
 
 class ConcernQueries(Reader):
@@ -85,13 +94,15 @@ class ConcernQueries(Reader):
         now = self.app.clock.now()
         unresolved = and_(c.status.in_(UNRESOLVED), within(c.school_id, actor))
         cc = concern_counts.c
-        counted = self._select(select(cc.school_id, cc.level, cc.n)
-                               .where(within(cc.school_id, actor)))
-        open_by_level = {level: sum(r["n"] for r in counted if r["level"] == level)
-                         for level in URGENT_FIRST}
-        schools = sorted({r["school_id"] for r in counted})
-        total = sum(r["n"] for r in counted if r["level"] in levels
-                    and (not school or r["school_id"] == school))
+        mine = within(cc.school_id, actor)
+        by_level = {r["level"]: int(r["n"]) for r in self._select(
+            select(cc.level, func.sum(cc.n).label("n")).where(mine).group_by(cc.level))}
+        open_by_level = {level: by_level.get(level, 0) for level in URGENT_FIRST}
+        schools = [r["school_id"] for r in self._select(
+            select(cc.school_id).where(mine, cc.n > 0).distinct().order_by(cc.school_id))]
+        total = sum(n for level, n in by_level.items() if level in levels) if not school \
+            else int(self._select(select(func.coalesce(func.sum(cc.n), 0).label("n")).where(
+                mine, cc.school_id == school, cc.level.in_(levels)))[0]["n"])
         matching = and_(unresolved, c.level.in_(levels),
                         c.school_id == school if school else true())
         rows = self._page(matching, now, order, limit, offset)
@@ -116,25 +127,26 @@ class ConcernQueries(Reader):
             # The groups as SQL's CASE sorts them, a NULL deadline or snooze included.
             snooze_over = and_(c.status == "snoozed", c.snoozed_until.is_not(None),
                                c.snoozed_until <= now)
-            looking = or_(c.status == "open", snooze_over)
             past = and_(c.acknowledge_by.is_not(None), c.acknowledge_by < now)
             ahead = and_(c.acknowledge_by.is_not(None), c.acknowledge_by >= now)
-            groups = [(and_(looking, past, c.level == "high"), [c.acknowledge_by.desc()]),
-                      (and_(looking, ahead), [c.acknowledge_by]),
-                      (and_(looking, or_(c.acknowledge_by.is_(None),
-                                         and_(past, c.level != "high"))),
-                       [c.acknowledge_by.desc()]),
-                      (and_(c.status != "open", ~snooze_over), [c.acknowledge_by.desc()])]
+            # A group that needs a look is read as two branches, the open ones and the
+            # snoozes that have ended, each in its order by index, and the two merged: as
+            # one condition with OR the database sorted every concern that needs a look.
+            branches = [c.status == "open", snooze_over]
+            groups = [(branches, and_(past, c.level == "high"), False),
+                      (branches, ahead, True),
+                      (branches, or_(c.acknowledge_by.is_(None),
+                                     and_(past, c.level != "high")), False),
+                      ([and_(c.status != "open", ~snooze_over)], true(), False)]
         else:
-            groups = [(true(), [])]
+            groups = [([true()], true(), None)]
         wanted, keys = offset + limit, []
-        for condition, ordering in groups:
+        for parts, condition, ascending in groups:
             if len(keys) >= wanted:
                 break
-            keys += [r["concern_key"] for r in self._select(
-                select(c.concern_key).where(matching, condition)
-                .order_by(*ordering, c.last_signal_at.desc(), c.concern_key)
-                .limit(wanted - len(keys)))]
+            keys += [r["concern_key"] for r in self._select(_merged(
+                [and_(matching, part, condition) for part in parts], ascending,
+                wanted - len(keys)))]
         keys = keys[offset:offset + limit]
         found = {r["concern_key"]: r for r in self._select(
             select(concerns).where(c.concern_key.in_(keys)))} if keys else {}
