@@ -4,6 +4,7 @@ next to a raw SQL baseline (part of `python -m bench.national`)."""
 
 from __future__ import annotations
 
+import gc
 import itertools
 import json
 import random
@@ -53,6 +54,7 @@ def query_latencies(store: str, views: str, views_file: Path, until: str,
                             clock_=clock.ManualClock(datetime.fromisoformat(until)))
     view = ReadModelView.from_url(views)
     oversight, staff = OversightQueries(app, view), StaffQueries(app, view)
+    gc.freeze()  # as the interface's server does once its runtime is built (ui/services.py)
     raw = sqlite3.connect(views_file)
     schools = raw.execute("SELECT school_id, region FROM rm_schools").fetchall()
     region = schools[0][1]
