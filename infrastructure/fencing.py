@@ -14,13 +14,14 @@ after it.
 
 The check rides on SQLAlchemy's statements: while a follower applies a batch (`fenced`),
 a write in that thread to a table of positions (`…tracking`) or of events (`…_events`)
-first runs the compare-and-set on the same connection; so does a write to the notifier's
-deliveries, which the notifier makes (a claim) before each message it sends. PostgreSQL only: beside SQLite the
-kernel's file lock cannot outlive its process.
+first runs the compare-and-set on the same connection. Work that leaves the database (the
+notifier handing a message to SMTP) asks for the same check first (`confirm`).
+PostgreSQL only: beside SQLite the kernel's file lock cannot outlive its process.
 """
 
 from __future__ import annotations
 
+import os
 import re
 import threading
 from contextlib import contextmanager
@@ -41,9 +42,7 @@ SCHEMA = (
     "written_at timestamptz NOT NULL DEFAULT clock_timestamp(), "
     "PRIMARY KEY (name, epoch, first_position, last_position))")
 WRITES = re.compile(r'^\s*(?:INSERT\s+INTO|UPDATE)\s+(?:"?\w+"?\.)?"?(\w+)', re.IGNORECASE)
-# Positions, events, and the notifier's deliveries (a delivery is claimed, fenced, before
-# its message goes to the SMTP server: a replaced notifier sends nothing more).
-FENCED_TABLES = ("tracking", "_events", "_deliveries")
+FENCED_TABLES = ("tracking", "_events")  # positions and events
 FENCE_LOG_DAYS = 31
 TAKE_TIMEOUT = "10s"  # a stale holder's write in flight is waited for this long at most
 
@@ -70,6 +69,27 @@ def take(connection: Any, name: str, holder: str) -> int | None:
         return _take(connection, name, holder)
     except LockNotAvailable:
         return None
+
+
+def holder_label(name: str) -> str:
+    """Who takes an epoch (also the lock connection's application_name): name and pid."""
+    return f"kopir {name} pid {os.getpid()}"[:63]
+
+
+def take_on(engine: Any, name: str) -> int | None:
+    """`take` on a pooled connection of a SQLAlchemy engine, for a holder without a lock
+    connection of its own (a partition given by Kafka); waits as long as a write in
+    flight holds the row. None beside SQLite (nothing to fence)."""
+    if engine.dialect.name != "postgresql":
+        return None
+    connection = engine.raw_connection()
+    try:
+        epoch = None
+        while epoch is None:  # None: a stale write held the row past the timeout
+            epoch = take(connection.driver_connection, name, holder_label(name))
+        return epoch
+    finally:
+        connection.close()
 
 
 def _take(connection: Any, name: str, holder: str) -> int:
@@ -105,19 +125,6 @@ def fenced(lock: Any, first: int, last: int) -> Iterator[None]:
         _current.fence = before
 
 
-@contextmanager
-def unfenced() -> Iterator[None]:
-    """Writes in this thread, during the block, are not checked: for recording what has
-    happened outside the database already (a message the SMTP server took is sent,
-    whoever holds the lock now)."""
-    before = getattr(_current, "fence", None)
-    _current.fence = None
-    try:
-        yield
-    finally:
-        _current.fence = before
-
-
 def _fenced_table(statement: str) -> bool:
     found = WRITES.match(statement)
     return found is not None and found[1].lower().endswith(FENCED_TABLES)
@@ -129,7 +136,20 @@ def _check(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any
     fence: Fence | None = getattr(_current, "fence", None)
     if fence is None or conn.dialect.name != "postgresql" or not _fenced_table(statement):
         return
-    with cursor.connection.cursor() as check:
+    _compare_and_set(cursor.connection, fence)
+
+
+def confirm(connection: Any) -> None:
+    """Before work that leaves the database (a message to the SMTP server): check on this
+    SQLAlchemy connection that this thread's follower still holds its epoch (`Fenced`
+    if another took over); nothing outside `fenced`, or beside SQLite."""
+    fence: Fence | None = getattr(_current, "fence", None)
+    if fence is not None and connection.dialect.name == "postgresql":
+        _compare_and_set(connection.connection.dbapi_connection, fence)
+
+
+def _compare_and_set(dbapi_connection: Any, fence: Fence) -> None:
+    with dbapi_connection.cursor() as check:
         check.execute(f"UPDATE {FENCES} SET last_position = greatest(last_position, %s) "
                       "WHERE name = %s AND epoch = %s", (fence.last, fence.name, fence.epoch))
         if check.rowcount != 1:

@@ -15,7 +15,6 @@ A follower calls `try_acquire` to become the active writer, `held` before every 
 
 from __future__ import annotations
 
-import os
 import time
 import zlib
 from abc import ABC, abstractmethod
@@ -190,7 +189,7 @@ class AdvisoryLock(FollowerLock):
     @property
     def holder(self) -> str:
         """Who holds it: the connection's application_name (process id included)."""
-        return f"kopir {self.name} pid {os.getpid()}"[:63]
+        return fencing.holder_label(self.name)
 
     def held(self) -> bool:
         if not self._mine:

@@ -25,7 +25,6 @@ partition in a rebalance it has not noticed yet cannot write for it any more.
 from __future__ import annotations
 
 import logging
-import os
 import threading
 from contextlib import contextmanager
 from typing import Any, Callable, Iterable, Iterator, Sequence
@@ -62,17 +61,8 @@ class PartitionDecider(EngineRunner):
         late (it had not noticed the rebalance) is refused by the database. Taking it
         waits for such a write in flight, so what is read after it is complete."""
         engine = getattr(getattr(self.app.recorder, "datastore", None), "engine", None)
-        if engine is None or engine.dialect.name != "postgresql":
-            return
-        connection = engine.raw_connection()
-        try:
-            epoch = None
-            while epoch is None:  # None: a stale write held the row past the timeout
-                epoch = fencing.take(connection.driver_connection, self.name,
-                                     f"kopir {self.name} pid {os.getpid()}"[:63])
-            self.epoch = epoch
-        finally:
-            connection.close()
+        if engine is not None:
+            self.epoch = fencing.take_on(engine, self.name)
 
     def before_batches(self) -> None:
         """Its state is rebuilt by `PartitionedEngine.assign`, for all new partitions at once."""

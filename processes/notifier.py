@@ -11,9 +11,9 @@ Never the author of the change. Messages carry the child's code, the level, the 
 and a link: never free text, names or rule reasons. Each delivery is recorded with the
 notifier's position in one transaction (recorded exactly once); it is marked sent once
 the SMTP server accepted it, and tried again with a growing pause until then (a crash
-between the two sends it again, with the same Message-ID). Each message is claimed first,
-in a write the fencing check guards: a notifier that lost its lock to another sends
-nothing more (`infrastructure.fencing`).
+between the two sends it again, with the same Message-ID). Before each message the
+notifier confirms its fencing epoch: one that lost its lock to another sends nothing more
+(`infrastructure.fencing`).
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ from sqlalchemy import insert, select, update
 from domain.concern import NEXT_UP
 from domain.model import Concern, user_id_uuid
 from infrastructure.deliveries import deliveries, metadata
-from infrastructure.fencing import unfenced
+from infrastructure.fencing import confirm
 from infrastructure.locks import FollowerLock
 from infrastructure.quarantine import Quarantine, isolatable, reason_of
 from infrastructure.settings import MailSettings
@@ -255,9 +255,8 @@ class Notifier(LogFollower):
                                            domain="kopir")
         keys = [r["delivery_key"] for r in rows]
         d = deliveries.c
-        with self.view.engine.begin() as connection:  # the claim: refused (`Fenced`) once
-            connection.execute(update(deliveries).where(d.delivery_key.in_(keys))  # replaced
-                               .values(attempts=d.attempts))
+        with self.view.engine.connect() as connection:  # `Fenced` once another took over
+            confirm(connection)
         try:
             self.mailer.send(message)
         except (smtplib.SMTPException, OSError) as error:
@@ -265,12 +264,12 @@ class Notifier(LogFollower):
             wait = min(2.0 ** attempts, MOST_WAIT)
             log.warning("%s: the SMTP server did not take a message (%s); trying again "
                         "in %.0f s", self.name, type(error).__name__, wait)
-            with unfenced(), self.view.engine.begin() as connection:
+            with self.view.engine.begin() as connection:
                 connection.execute(update(deliveries).where(d.delivery_key.in_(keys)).values(
                     attempts=attempts, next_try_at=now + timedelta(seconds=wait),
                     last_error=f"{type(error).__name__}: {error}"[:500]))
             return 0
-        with unfenced(), self.view.engine.begin() as connection:  # sent is sent
+        with self.view.engine.begin() as connection:
             connection.execute(update(deliveries).where(d.delivery_key.in_(keys))
                                .values(sent_at=now, attempts=d.attempts + 1))
         return 1

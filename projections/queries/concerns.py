@@ -24,9 +24,13 @@ from projections.tables import chronology, concern_counts, concerns, escalations
 c = concerns.c
 
 
+def snooze_ended(now: datetime) -> Any:
+    return and_(c.status == "snoozed", c.snoozed_until.is_not(None), c.snoozed_until <= now)
+
+
 def needs_look(now: datetime) -> Any:
     """Open, or back from a snooze that has ended: somebody must acknowledge it."""
-    return or_(c.status == "open", and_(c.status == "snoozed", c.snoozed_until <= now))
+    return or_(c.status == "open", snooze_ended(now))
 
 
 def overdue(now: datetime) -> Any:
@@ -34,15 +38,12 @@ def overdue(now: datetime) -> Any:
     return and_(needs_look(now), c.acknowledge_by < now)
 
 
-
-
 def overdue_counts(reader: Reader, actor: Actor, now: datetime, by: str) -> dict[str, int]:
     """Concerns waiting for a look past their deadline, per school or per level (`by`):
     the open ones past it and the ended snoozes past it, each read by the deadline's index
     (as many rows as are overdue, which is what people are there to bring down)."""
     counts: dict[str, int] = {}
-    ended = and_(c.status == "snoozed", c.snoozed_until.is_not(None), c.snoozed_until <= now)
-    for branch in (c.status == "open", ended):
+    for branch in (c.status == "open", snooze_ended(now)):
         for row in reader._select(select(c[by], func.count().label("n"))
                                   .where(branch, c.acknowledge_by.is_not(None),
                                          c.acknowledge_by < now, within(c.school_id, actor))
@@ -125,8 +126,7 @@ class ConcernQueries(Reader):
         as the page needs, then the page's rows themselves."""
         if order == "urgency":
             # The groups as SQL's CASE sorts them, a NULL deadline or snooze included.
-            snooze_over = and_(c.status == "snoozed", c.snoozed_until.is_not(None),
-                               c.snoozed_until <= now)
+            snooze_over = snooze_ended(now)
             past = and_(c.acknowledge_by.is_not(None), c.acknowledge_by < now)
             ahead = and_(c.acknowledge_by.is_not(None), c.acknowledge_by >= now)
             # A group that needs a look is read as two branches, the open ones and the
