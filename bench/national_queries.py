@@ -78,10 +78,18 @@ def query_latencies(store: str, views: str, views_file: Path, until: str,
                  "GROUP BY level", params).fetchall() + raw.execute(
                  f"SELECT * FROM rm_concerns WHERE status != 'resolved' AND {where} "
                  "ORDER BY last_signal_at DESC LIMIT 25", params).fetchall()),
-            (f"caseload: {scope}", lambda actor=actor: oversight.caseload(actor)["schools"],
+            (f"caseload: {scope}", lambda actor=actor: (
+                lambda data: data.get("regions") or data["schools"])(oversight.caseload(actor)),
              lambda where=where, params=params: raw.execute(
                  f"SELECT school_id, count(*) FROM rm_children WHERE status = 'open' "
                  f"AND {where} GROUP BY school_id", params).fetchall())]
+    # The country's caseload opens one region for its schools.
+    cases.append((f"caseload: the country, one region opened ({len(regional)} schools)",
+                  lambda: oversight.caseload(ministry, region=region)["schools"],
+                  lambda: raw.execute(
+                      "SELECT c.school_id, count(*) FROM rm_children c JOIN rm_schools s "
+                      "USING (school_id) WHERE c.status = 'open' AND s.region = ? "
+                      "GROUP BY c.school_id", (region,)).fetchall()))
     turn, raw_turn = itertools.cycle(sample), itertools.cycle(sample)
 
     def chronology() -> Any:

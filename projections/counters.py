@@ -1,6 +1,6 @@
 """Counters the oversight queries read instead of the rows they summarise: entries per
-school and day (and incidents per region and day), open children per school, unresolved
-concerns per school, level and status.
+school and day (and by region and day: projections/region_days.py), open children per
+school, unresolved concerns per school, level and status.
 
 The writers tell this module what a row counted for before they changed it and what it
 counts for after (`moved`), or that a row was added (`added`); the changes are gathered
@@ -19,7 +19,8 @@ from sqlalchemy import Table, and_, bindparam, delete, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from projections.tables import concern_counts, school_counts, school_days
+from projections import region_days as regions
+from projections.tables import concern_counts, region_days, school_counts, school_days
 
 if TYPE_CHECKING:
     from projections.unit_of_work import UnitOfWork
@@ -30,6 +31,7 @@ UNRESOLVED = ("open", "acknowledged", "assigned", "snoozed")
 SHAPES: dict[Table, tuple[tuple[str, ...], tuple[str, ...]]] = {
     school_days: (("school_id", "day"), ("incidents", "positive", "sessions")),
     school_counts: (("school_id",), ("children", "entries")),
+    region_days: (("region", "day"), ("incidents", "positive", "sessions")),
     concern_counts: (("school_id", "level", "status"), ("n",)),
 }
 Deltas = dict[Table, dict[tuple[Any, ...], list[int]]]
@@ -81,6 +83,11 @@ def entry_changed(uow: "UnitOfWork", before: dict[str, Any] | None,
     entry(uow, after, +1)
 
 
+def school_registered(uow: "UnitOfWork", school_id: str, region: str) -> None:
+    """What was counted for the school under no region moves to its region."""
+    regions.registered(uow, school_id, region)
+
+
 def child(uow: "UnitOfWork", school_id: str | None, status: str | None, sign: int) -> None:
     """A child's row counts in its school while its enrolment is open."""
     if school_id is not None and status == "open":
@@ -109,6 +116,7 @@ def concern_key(row: dict[str, Any] | None) -> tuple[str, str, str] | None:
 def flush(uow: "UnitOfWork") -> None:
     """Write the batch's changes: counters added to, new ones inserted, zeros deleted."""
     deltas: Deltas = uow.cache.pop("counters", {})
+    regions.derive(uow, deltas)  # the school days' changes by region, and registrations
     for table in SHAPES:  # always in this order, so two writers lock rows in one order
         changes = {k: v for k, v in deltas.get(table, {}).items() if any(v)}
         if changes:

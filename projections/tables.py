@@ -256,6 +256,14 @@ school_counts = Table(  # per school: children enrolled and not closed, entries 
     Column("children", Integer, nullable=False),
     Column("entries", Integer, nullable=False),  # every day of rm_school_days, summed
 )
+region_days = Table(  # rm_school_days summed by the school's region ("" when not registered)
+    "rm_region_days", metadata,
+    Column("region", Text, primary_key=True),
+    Column("day", String(10), primary_key=True),  # ISO date
+    Column("incidents", Integer, nullable=False),
+    Column("positive", Integer, nullable=False),
+    Column("sessions", Integer, nullable=False),
+)
 concern_counts = Table(  # per school, level and status: concerns not resolved
     "rm_concern_counts", metadata,
     Column("school_id", ID, primary_key=True),
@@ -269,7 +277,8 @@ concern_counts = Table(  # per school, level and status: concerns not resolved
 # 2: concerns; 3: accounts disabled or enabled; 4: plans and follow-ups;
 # 5: school and account names in kk/ru/en, region codes; wellbeing areas not assessed
 # 6: counters per school and day, per school, per level; the monitor's page index
-SHAPE = 6
+# 7: counters per region and day
+SHAPE = 7
 shape = Table(
     "rm_shape", metadata,
     Column("name", String(32), primary_key=True),
@@ -278,4 +287,4 @@ shape = Table(
 
 READ_MODEL_TABLES = (schools, children, chronology, escalations, concerns, wellbeing, accounts,
                      access_log, plans, measures, follow_ups, transfers, school_days,
-                     school_counts, concern_counts)
+                     school_counts, region_days, concern_counts)

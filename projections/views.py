@@ -32,7 +32,16 @@ from domain.model import (
 )
 from domain.regions import region_code
 from infrastructure.store import schema_lock
-from projections import caseload, chronology, concerns, erasure, escalations, plans, wellbeing
+from projections import (
+    caseload,
+    chronology,
+    concerns,
+    counters,
+    erasure,
+    escalations,
+    plans,
+    wellbeing,
+)
 from projections.tables import (
     READ_MODEL_TABLES,
     SHAPE,
@@ -166,10 +175,11 @@ class ReadModelView(SQLAlchemyTrackingRecorder):
 
     def school_registered(self, event: School.SchoolRegistered, tracking: Tracking) -> None:
         with self._tracked(tracking) as uow:
+            region, names = region_code(event.region), json.dumps(
+                event.names, sort_keys=True, ensure_ascii=False)
+            counters.school_registered(uow, event.school_id, region)
             uow.insert(schools, {"school_id": event.school_id, "name": event.name,
-                                 "region": region_code(event.region),
-                                 "names": json.dumps(event.names, sort_keys=True,
-                                                     ensure_ascii=False)})
+                                 "region": region, "names": names})
 
     def child_enrolled(self, event: Child.ChildEnrolled, tracking: Tracking) -> None:
         with self._tracked(tracking) as uow:

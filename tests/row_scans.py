@@ -3,12 +3,12 @@ rows themselves. The tests hold the counter-based queries to the same answers.""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
 from sqlalchemy import and_, case, func, select, true
 
-from domain.access import Actor
+from domain.access import ALL_SCHOOLS, Actor
 from domain.vocabulary import URGENT_FIRST
 from projections.concerns import UNRESOLVED
 from projections.queries.common import Reader, within
@@ -19,11 +19,14 @@ COUNTED_KINDS = ("ConflictRecorded", "PeerIncidentRecorded", "CounsellingSession
 k = c
 
 
-def caseload(reader: Reader, actor: Actor, now: datetime, weeks: int) -> dict[str, Any]:
-    """Per school: children, unresolved concerns by level, overdue acknowledgements,
-    incidents, positive ties and sessions in the last 30 days; incidents per week and
-    region for the trend chart."""
+def caseload(reader: Reader, actor: Actor, now: datetime, weeks: int,
+             region: str | None = None) -> dict[str, Any]:
+    """Per school (or per region for a national role): children, unresolved concerns by
+    level, overdue acknowledgements, incidents, positive ties and sessions in the last 30
+    days (today and the 29 before, UTC); incidents per week and region for the trend."""
     known = {r["school_id"]: r for r in reader._select(select(schools))}
+    today = (now.astimezone(timezone.utc) if now.tzinfo else now).date()
+    recent, first = today - timedelta(days=30), today - timedelta(weeks=weeks)
     per_school: dict[str, dict[str, Any]] = {}
 
     def school(sid: str) -> dict[str, Any]:
@@ -47,18 +50,18 @@ def caseload(reader: Reader, actor: Actor, now: datetime, weeks: int) -> dict[st
         entry["overdue"] += int(row["overdue"] or 0)
     h = chronology.c
     positive = h.fields.like('%"positive":true%')
-    recent = case((h.occurred_at >= now - timedelta(days=30), 1), else_=0)
     day = func.date(h.occurred_at)
     trend: dict[tuple[str, str], int] = {}
     for row in reader._select(select(h.school_id, h.kind, positive.label("positive"),
-                                     recent.label("recent"), day.label("day"),
-                                     func.count().label("n"))
-                              .where(h.occurred_at >= now - timedelta(weeks=weeks),
-                                     h.status != "retracted", h.kind.in_(COUNTED_KINDS),
+                                     day.label("day"), func.count().label("n"))
+                              .where(h.status != "retracted", h.kind.in_(COUNTED_KINDS),
                                      within(h.school_id, actor))
-                              .group_by(h.school_id, h.kind, positive, recent, day)):
+                              .group_by(h.school_id, h.kind, positive, day)):
+        on = date.fromisoformat(str(row["day"])[:10])
+        if on <= first and on <= recent:
+            continue
         entry = school(row["school_id"])
-        n, recent_n = row["n"], row["n"] if row["recent"] else 0
+        n, recent_n = row["n"], row["n"] if on > recent else 0
         if row["kind"] == "CounsellingSessionRecorded":
             entry["sessions_30d"] += recent_n
             continue
@@ -66,13 +69,31 @@ def caseload(reader: Reader, actor: Actor, now: datetime, weeks: int) -> dict[st
             entry["positive_30d"] += recent_n
             continue
         entry["incidents_30d"] += recent_n
-        on = date.fromisoformat(str(row["day"])[:10])
-        week = (on - timedelta(days=on.weekday())).isoformat()
-        trend[(week, entry["region"])] = trend.get((week, entry["region"]), 0) + n
-    return {"schools": sorted(per_school.values(), key=lambda r: (r["region"], r["school_id"])),
-            "weekly_incidents": [{"week": w, "region": r, "incidents": n}
-                                 for (w, r), n in sorted(trend.items())]}
-
+        if on > first:
+            week = (on - timedelta(days=on.weekday())).isoformat()
+            trend[(week, entry["region"])] = trend.get((week, entry["region"]), 0) + n
+    weekly = [{"week": w, "region": r, "incidents": n} for (w, r), n in sorted(trend.items())]
+    rows = sorted(per_school.values(), key=lambda r: (r["region"], r["school_id"]))
+    if region is not None:
+        rows = [r for r in rows if r["region"] == region]
+        weekly = [w for w in weekly if w["region"] == region]
+    if ALL_SCHOOLS not in actor.oversight_schools or region is not None:
+        return {"schools": rows, "weekly_incidents": weekly}
+    per_region: dict[str, dict[str, Any]] = {}
+    for sid, r in known.items():
+        per_region.setdefault(r["region"], {"region": r["region"], "schools": 0})["schools"] += 1
+    for row in rows:
+        summed = per_region.setdefault(row["region"], {"region": row["region"], "schools": 0})
+        for key, n in row.items():
+            if key not in ("school_id", "region"):
+                summed[key] = summed.get(key, 0) + n
+    for w in weekly:
+        per_region.setdefault(w["region"], {"region": w["region"], "schools": 0})
+    figures = ("children", "open_high", "open_medium", "open_low", "overdue", "incidents_30d",
+               "positive_30d", "sessions_30d")
+    return {"regions": [{**dict.fromkeys(figures, 0), **per_region[name]}
+                        for name in sorted(per_region)],
+            "schools": [], "weekly_incidents": weekly}
 
 
 def concern_monitor(self: Reader, now: datetime, actor: Actor,

@@ -1,25 +1,26 @@
-"""The caseload overview: per school and region, read from the per-school counters the
-projection keeps (projections/counters.py), so a region's or the country's caseload
-reads a few rows per school, not every entry."""
+"""The caseload overview: per school, or per region for the whole country, read from the
+counters the projection keeps (projections/counters.py), so a region's or the country's
+caseload reads a few rows per school or region, not every entry."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, timezone
-from typing import Any, Callable
+from datetime import date, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import case, func, select
+from sqlalchemy import and_, func, select
 
-from domain.access import Actor
-from projections.counters import COUNTED_KINDS, day_of
+from domain.access import ALL_SCHOOLS, Actor
+from projections.counters import day_of
 from projections.queries.common import Reader, within
 from projections.queries.concerns import UNRESOLVED, overdue, overdue_counts
 from projections.queries.concerns import c as k
 from projections.tables import (
     children,
-    chronology,
     concern_counts,
+    concerns,
     follow_ups,
     plans,
+    region_days,
     school_counts,
     school_days,
     schools,
@@ -28,114 +29,137 @@ from projections.tables import (
 LEVEL_RANK = {"high": 0, "medium": 1, "low": 2}
 
 
-def caseload(reader: Reader, actor: Actor, now: datetime, weeks: int) -> dict[str, Any]:
-    """Per school: children, unresolved concerns by level, overdue acknowledgements,
-    incidents, positive ties and sessions in the last 30 days; incidents per week and
-    region for the trend chart. Read from the per-school counters (projections/counters.py):
-    whole days from the day counters, the first day of each window from its rows."""
-    known = {r["school_id"]: r["region"] for r in reader._select(
-        select(schools.c.school_id, schools.c.region))}
+def caseload(reader: Reader, actor: Actor, now: datetime, weeks: int,
+             region: str | None = None) -> dict[str, Any]:
+    """Children, unresolved concerns by level, overdue acknowledgements, and incidents,
+    positive ties and sessions in the last 30 days (today and the 29 days before, UTC);
+    incidents per week and region over the last `weeks` weeks for the trend chart.
+
+    Per region for a national role (`regions`: each region's registered schools and
+    figures), per school otherwise or within one `region` ("" for schools not registered).
+    Read from the counters (projections/counters.py), never from the entries."""
+    today = date.fromisoformat(day_of(now))
+    recent = (today - timedelta(days=30)).isoformat()  # days after it: the last 30
+    first = (today - timedelta(weeks=weeks)).isoformat()
+    if ALL_SCHOOLS in actor.oversight_schools and region is None:
+        return _by_region(reader, actor, now, recent, first)
+    return _by_school(reader, actor, now, recent, first, region)
+
+
+def _figures(**keys: Any) -> dict[str, Any]:
+    return {**keys, "children": 0, "open_high": 0, "open_medium": 0, "open_low": 0,
+            "overdue": 0, "incidents_30d": 0, "positive_30d": 0, "sessions_30d": 0}
+
+
+def _trend(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Incidents per (day, region) rows as incidents per week (from Monday) and region."""
+    trend: dict[tuple[str, str], int] = {}
+    for row in rows:
+        on = date.fromisoformat(row["day"])
+        key = ((on - timedelta(days=on.weekday())).isoformat(), row["region"])
+        trend[key] = trend.get(key, 0) + int(row["n"])
+    return [{"week": w, "region": r, "incidents": n} for (w, r), n in sorted(trend.items())]
+
+
+def _by_school(reader: Reader, actor: Actor, now: datetime, recent: str, first: str,
+               region: str | None) -> dict[str, Any]:
+    s, sc, cc, d = schools.c, school_counts.c, concern_counts.c, school_days.c
+
+    def scope(column: Any) -> Any:
+        """The actor's schools; within one region when asked for (its registered schools,
+        or for "" the schools not registered)."""
+        if region is None:
+            return within(column, actor)
+        if region == "":
+            return and_(within(column, actor), column.not_in(select(s.school_id)))
+        return and_(within(column, actor),
+                    column.in_(select(s.school_id).where(s.region == region)))
+
+    known = dict(reader._select(select(s.school_id, s.region).where(scope(s.school_id)),
+                                tuples=True))
     per_school: dict[str, dict[str, Any]] = {}
 
     def school(sid: str) -> dict[str, Any]:
         found = per_school.get(sid)
-        return found if found is not None else per_school.setdefault(sid, {
-            "school_id": sid, "region": known.get(sid, ""),
-            "children": 0, "open_high": 0, "open_medium": 0, "open_low": 0,
-            "overdue": 0, "incidents_30d": 0, "positive_30d": 0, "sessions_30d": 0})
+        return found if found is not None else per_school.setdefault(
+            sid, _figures(school_id=sid, region=known.get(sid, "")))
 
-    sc, cc = school_counts.c, concern_counts.c
-    for row in reader._select(select(sc.school_id, sc.children)
-                              .where(sc.children > 0, within(sc.school_id, actor))):
-        school(row["school_id"])["children"] += row["children"]
-    for row in reader._select(select(cc.school_id, cc.level, cc.n)
-                              .where(within(cc.school_id, actor))):
-        school(row["school_id"])[f"open_{row['level']}"] += row["n"]
-    for sid, n in overdue_counts(reader, actor, now, "school_id").items():
+    for sid, n in reader._select(select(sc.school_id, sc.children)
+                                 .where(sc.children > 0, scope(sc.school_id)), tuples=True):
+        school(sid)["children"] += n
+    for sid, level, n in reader._select(select(cc.school_id, cc.level, cc.n)
+                                        .where(scope(cc.school_id)), tuples=True):
+        school(sid)[f"open_{level}"] += n
+    for sid, n in overdue_counts(reader, actor, now, "school_id",
+                                 scope(concerns.c.school_id)).items():
         school(sid)["overdue"] += n
-    trend_from = now - timedelta(weeks=weeks)
-    recent_from = max(now - timedelta(days=30), trend_from)
-    trend: dict[tuple[str, str], int] = {}
-
-    weeks_of: dict[str, str] = {}
-
-    def incidents(day: str, region: str, n: int) -> None:
-        week = weeks_of.get(day)
-        if week is None:
-            on = date.fromisoformat(day)
-            week = weeks_of[day] = (on - timedelta(days=on.weekday())).isoformat()
-        trend[(week, region)] = trend.get((week, region), 0) + n
-
-    first, recent_day = day_of(trend_from), day_of(recent_from)
-    d, s = school_days.c, schools.c
-    # Whole days, summed by the database: the last 30 days per school.
-    for row in reader._select(select(d.school_id, func.sum(d.incidents).label("incidents"),
-                                     func.sum(d.positive).label("positive"),
-                                     func.sum(d.sessions).label("sessions"))
-                              .where(d.day > recent_day, within(d.school_id, actor))
-                              .group_by(d.school_id)):
-        entry = school(row["school_id"])
-        for what in ("incidents", "positive", "sessions"):
-            entry[f"{what}_30d"] += int(row[what])
-    # The trend by region and day. (Not kept by region: a school's region is another
-    # stream than its children's, and a consumer of one partition cannot wait for it.)
-    region = func.coalesce(s.region, "")
-    by_day = (select(region.label("region"), d.day, func.sum(d.incidents).label("n"))
-              .select_from(school_days.outerjoin(schools, s.school_id == d.school_id))
-              .where(d.day > first, d.incidents > 0, within(d.school_id, actor))
-              .group_by(region, d.day))
-    for row in reader._select(by_day):
-        incidents(row["day"], row["region"], int(row["n"]))
-    # Schools with entries in the window but none in the last 30 days (few): by index.
-    quiet = sorted(r["school_id"] for r in reader._select(
-        select(sc.school_id).where(sc.entries > 0, within(sc.school_id, actor)))
-        if r["school_id"] not in per_school)
-    for first_of in range(0, len(quiet), 500):
+    sums = [func.sum(d[what]).label(what) for what in ("incidents", "positive", "sessions")]
+    for sid, *values in reader._select(select(d.school_id, *sums)
+                                       .where(d.day > recent, scope(d.school_id))
+                                       .group_by(d.school_id), tuples=True):
+        entry = school(sid)
+        for what, n in zip(("incidents", "positive", "sessions"), values):
+            entry[f"{what}_30d"] += int(n)
+    # Schools with entries in the trend's weeks but none in the last 30 days (few).
+    quiet = sorted(sid for (sid,) in reader._select(
+        select(sc.school_id).where(sc.entries > 0, scope(sc.school_id)), tuples=True)
+        if sid not in per_school)
+    for at in range(0, len(quiet), 500):
         later = select(d.school_id).where(d.school_id == sc.school_id, d.day > first)
-        for row in reader._select(select(sc.school_id).where(
-                sc.school_id.in_(quiet[first_of:first_of + 500]), later.exists())):
-            school(row["school_id"])
-    # The first day of each window in part, from its rows.
-    for row in _rows_between(reader, actor, trend_from, recent_from, first):
-        entry = school(row["school_id"])
-        _count_rows(entry, row, lambda n, region=entry["region"]: incidents(first, region, n))
-    if recent_day != first:
-        for row in _rows_between(reader, actor, recent_from, recent_from, recent_day):
-            _count_rows(school(row["school_id"]), row, None)
+        for (sid,) in reader._select(select(sc.school_id).where(
+                sc.school_id.in_(quiet[at:at + 500]), later.exists()), tuples=True):
+            school(sid)
+    # The trend by region and day. (Kept by region too, projections/region_days.py; but a
+    # set of schools may be part of a region.)
+    area = func.coalesce(s.region, "")
+    trend = reader._select(select(area.label("region"), d.day, func.sum(d.incidents).label("n"))
+                           .select_from(school_days.outerjoin(schools,
+                                                              s.school_id == d.school_id))
+                           .where(d.day > first, d.incidents > 0, scope(d.school_id))
+                           .group_by(area, d.day))
     return {"schools": sorted(per_school.values(), key=lambda r: (r["region"], r["school_id"])),
-            "weekly_incidents": [{"week": w, "region": r, "incidents": n}
-                                 for (w, r), n in sorted(trend.items())]}
+            "weekly_incidents": _trend(trend)}
 
 
-def _rows_between(reader: Reader, actor: Actor, start: datetime, recent_from: datetime,
-                  day: str) -> list[dict[str, Any]]:
-    """Counted entries from `start` to the end of its day, grouped as the caseload counts
-    them (`recent`: at or after `recent_from`)."""
-    h, d = chronology.c, school_days.c
-    end = datetime.combine(date.fromisoformat(day) + timedelta(days=1), time(0), timezone.utc)
-    positive = h.fields.like('%"positive":true%')
-    recent = case((h.occurred_at >= recent_from, 1), else_=0)
-    that_day = select(d.school_id).where(d.day == day)  # the schools with any, by index
-    return reader._select(select(h.school_id, h.kind, positive.label("positive"),
-                                 recent.label("recent"), func.count().label("n"))
-                          .where(h.school_id.in_(that_day), h.occurred_at >= start,
-                                 h.occurred_at < end, h.status != "retracted",
-                                 h.kind.in_(COUNTED_KINDS), within(h.school_id, actor))
-                          .group_by(h.school_id, h.kind, positive, recent))
+def _by_region(reader: Reader, actor: Actor, now: datetime, recent: str,
+               first: str) -> dict[str, Any]:
+    """The whole country, a row per region: from the per-region day counters and the
+    per-school counters summed by region in the database."""
+    s, sc, cc, r = schools.c, school_counts.c, concern_counts.c, region_days.c
+    per_region: dict[str, dict[str, Any]] = {}
 
+    def of(name: str) -> dict[str, Any]:
+        found = per_region.get(name)
+        return found if found is not None else per_region.setdefault(
+            name, _figures(region=name, schools=0))
 
-def _count_rows(entry: dict[str, Any], row: dict[str, Any],
-                trend: Callable[[str], None] | None) -> None:
-    """A group of rows of the first day: in the last 30 days if recent; in the trend."""
-    recent_n = row["n"] if row["recent"] else 0
-    if row["kind"] == "CounsellingSessionRecorded":
-        entry["sessions_30d"] += recent_n
-    elif row["positive"]:
-        entry["positive_30d"] += recent_n
-    else:
-        entry["incidents_30d"] += recent_n
-        if trend is not None:
-            trend(row["n"])
+    for name, n in reader._select(select(s.region, func.count()).group_by(s.region),
+                                  tuples=True):
+        of(name)["schools"] += n
+    area = func.coalesce(s.region, "")
+    for name, n in reader._select(select(area, func.sum(sc.children))
+                                  .select_from(school_counts.outerjoin(
+                                      schools, s.school_id == sc.school_id))
+                                  .where(sc.children > 0).group_by(area), tuples=True):
+        of(name)["children"] += int(n)
+    for name, level, n in reader._select(select(area, cc.level, func.sum(cc.n))
+                                         .select_from(concern_counts.outerjoin(
+                                             schools, s.school_id == cc.school_id))
+                                         .group_by(area, cc.level), tuples=True):
+        of(name)[f"open_{level}"] += int(n)
+    for name, n in overdue_counts(reader, actor, now, "region").items():
+        of(name)["overdue"] += n
+    sums = [func.sum(r[what]) for what in ("incidents", "positive", "sessions")]
+    for name, *values in reader._select(select(r.region, *sums).where(r.day > recent)
+                                        .group_by(r.region), tuples=True):
+        for what, n in zip(("incidents", "positive", "sessions"), values):
+            of(name)[f"{what}_30d"] += int(n)
+    window = reader._select(select(r.region, r.day, r.incidents.label("n"))
+                            .where(r.day > first))
+    for name in {row["region"] for row in window}:  # entries in the weeks shown
+        of(name)
+    return {"regions": sorted(per_region.values(), key=lambda row: row["region"]),
+            "schools": [], "weekly_incidents": _trend([w for w in window if w["n"]])}
 
 
 def by_child(reader: Reader, actor: Actor, now: datetime) -> list[dict[str, Any]]:

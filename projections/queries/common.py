@@ -27,9 +27,12 @@ class Reader:
     app: SchoolIntegration
     view: ReadModelView
 
-    def _select(self, statement: Any) -> list[dict[str, Any]]:
+    def _select(self, statement: Any, tuples: bool = False) -> list[Any]:
+        """The rows as dicts by column name (or as tuples)."""
         with self.view.transaction(commit=False) as session:
             result = session.execute(statement)
+            if tuples:
+                return [tuple(row) for row in result.all()]
             keys = list(result.keys())  # once, not per row (thousands of rows nationally)
             return [dict(zip(keys, row)) for row in result.all()]
 

@@ -19,7 +19,7 @@ from infrastructure.deliveries import deliveries
 from projections import chronology as chronology_rows
 from projections.concerns import UNRESOLVED
 from projections.queries.common import Reader, present, visible, within
-from projections.tables import chronology, concern_counts, concerns, escalations
+from projections.tables import chronology, concern_counts, concerns, escalations, schools
 
 c = concerns.c
 
@@ -38,17 +38,25 @@ def overdue(now: datetime) -> Any:
     return and_(needs_look(now), c.acknowledge_by < now)
 
 
-def overdue_counts(reader: Reader, actor: Actor, now: datetime, by: str) -> dict[str, int]:
-    """Concerns waiting for a look past their deadline, per school or per level (`by`):
+def overdue_counts(reader: Reader, actor: Actor, now: datetime, by: str,
+                   where: Any = None) -> dict[str, int]:
+    """Concerns waiting for a look past their deadline, per school, level or region (`by`):
     the open ones past it and the ended snoozes past it, each read by the deadline's index
     (as many rows as are overdue, which is what people are there to bring down)."""
     counts: dict[str, int] = {}
+    rows: Any = concerns
+    key = c.get(by)
+    if by == "region":  # the school's region, empty for a school not registered
+        rows = concerns.outerjoin(schools, schools.c.school_id == c.school_id)
+        key = func.coalesce(schools.c.region, "")
     for branch in (c.status == "open", snooze_ended(now)):
-        for row in reader._select(select(c[by], func.count().label("n"))
+        for row in reader._select(select(key.label("key"), func.count().label("n"))
+                                  .select_from(rows)
                                   .where(branch, c.acknowledge_by.is_not(None),
-                                         c.acknowledge_by < now, within(c.school_id, actor))
-                                  .group_by(c[by])):
-            counts[row[by]] = counts.get(row[by], 0) + int(row["n"])
+                                         c.acknowledge_by < now, within(c.school_id, actor),
+                                         true() if where is None else where)
+                                  .group_by(key)):
+            counts[row["key"]] = counts.get(row["key"], 0) + int(row["n"])
     return {key: n for key, n in counts.items() if n}
 
 

@@ -29,12 +29,15 @@ from projections.tables import accounts, chronology, concerns, escalations
 
 
 class OversightQueries(ConcernQueries):
-    def caseload(self, actor: Actor, weeks: int = 12) -> dict[str, Any]:
-        """Per school (with its region): children, open escalations by level, incidents
-        and sessions in the last 30 days; and incidents per week for the trend chart."""
+    def caseload(self, actor: Actor, weeks: int = 12,
+                 region: str | None = None) -> dict[str, Any]:
+        """Per school (with its region), or per region for a national role unless one
+        `region` is asked for: children, open concerns by level, overdue acknowledgements,
+        incidents and sessions in the last 30 days; incidents per week for the trend chart
+        (projections/queries/caseload.py)."""
         access.check_may_see_caseload(actor)
         with self.view.transaction(commit=False):  # one snapshot for every count
-            return caseload(self, actor, self.app.clock.now(), weeks)
+            return caseload(self, actor, self.app.clock.now(), weeks, region)
 
     def escalation_queue(self, actor: Actor,
                          include_resolved: bool = False) -> list[dict[str, Any]]:

@@ -59,6 +59,11 @@ def recount(view: ReadModelView) -> dict[str, list[tuple[Any, ...]]]:
         add("rm_school_days", (row["school_id"], day),
             ("incidents", "positive", "sessions").index(what), 3)
         add("rm_school_counts", (row["school_id"],), 1, 2)
+    region_of = {row["school_id"]: row["region"] for row in view.rows("rm_schools")}
+    for (school, day), values in counted["rm_school_days"].items():
+        summed = counted["rm_region_days"].setdefault((region_of.get(school, ""), day), [0] * 3)
+        for i, n in enumerate(values):
+            summed[i] += n
     for row in view.rows("rm_children"):
         if row["status"] == "open":
             add("rm_school_counts", (row["school_id"],), 0, 2)

@@ -1,5 +1,6 @@
-"""Caseload at a glance: per school and region, children, open escalations by level,
-overdue acknowledgements, incidents and sessions in the last 30 days, and the trend."""
+"""Caseload at a glance: per school (per region for the whole country, with one region
+opened), children, open concerns by level, overdue acknowledgements, incidents and
+sessions in the last 30 days, and the trend."""
 
 from __future__ import annotations
 
@@ -21,6 +22,44 @@ def hours(value: float | None, at_least: bool = False) -> str:
     return t("metrics.over", hours=text) if at_least else text
 
 
+FIGURES = ["children", "open_high", "open_medium", "open_low", "overdue", "incidents_30d",
+           "positive_30d", "sessions_30d"]
+
+
+def region_label(code: str) -> str:
+    return ui_names.region(code) or t("caseload.no_region")
+
+
+def figures_table(rows: list[dict], first: list[str]) -> None:
+    table = pd.DataFrame([{**r, "region": region_label(r["region"])} for r in rows])[
+        first + FIGURES]
+    table.columns = [t(f"caseload.{c}") for c in table.columns]
+    st.dataframe(table, hide_index=True, width="stretch")
+
+
+def open_by(rows: list[dict], key: str, title: str, axis: str) -> None:
+    st.subheader(title)
+    frame = pd.DataFrame(rows)
+    if key == "region":
+        frame["region"] = frame["region"].map(region_label)
+    frame = frame.set_index(key)[["open_high", "open_medium", "open_low"]]
+    frame.columns = [t(f"choice.level.{c.split('_')[1]}") for c in frame.columns]
+    bars(frame, colors=["#d62728", "#ff7f0e", "#1f77b4"], x_title=axis,
+         y_title=t("chart.concerns"), legend=t("chart.level"))
+
+
+def trend(weekly_rows: list[dict], regions: list[str]) -> None:
+    st.subheader(t("caseload.trend"))
+    weekly = pd.DataFrame(weekly_rows)
+    if weekly.empty:
+        st.caption(t("empty.incidents"))
+        return
+    weekly = weekly[weekly["region"].isin(regions)]
+    line(weekly.pivot_table(index="week", columns="region", values="incidents",
+                            fill_value=0).rename(columns=region_label),
+         x_title=t("chart.week"), y_title=t("chart.incidents"), legend=t("chart.region"))
+
+
 me = forms.actor()
 st.title(t("nav.caseload"))
 try:
@@ -28,7 +67,7 @@ try:
 except KopirError as error:
     forms.show_refusal(error)
     st.stop()
-rows = data["schools"]
+rows = data.get("regions") or data["schools"]
 if not rows:
     st.info(t("empty.caseload"))
     st.stop()
@@ -38,35 +77,34 @@ for column, key in zip(totals, ("children", "open_high", "overdue", "incidents_3
                                 "sessions_30d"), strict=True):
     column.metric(t(f"caseload.{key}"), fmt_number(sum(r[key] for r in rows)))
 
-regions = sorted({r["region"] for r in rows})
-region = st.segmented_control(t("caseload.region"), regions, selection_mode="multi",
-                              format_func=ui_names.region,
-                              default=regions, key="caseload_regions")
-chosen = [r for r in rows if r["region"] in (region or regions)]
-table = pd.DataFrame([{**r, "region": ui_names.region(r["region"])} for r in chosen])[["region", "school_id", "children", "open_high", "open_medium",
-                              "open_low", "overdue", "incidents_30d", "positive_30d",
-                              "sessions_30d"]]
-table.columns = [t(f"caseload.{c}") for c in table.columns]
-st.dataframe(table, hide_index=True, width="stretch")
-
-left, right = st.columns(2)
-with left:
-    st.subheader(t("caseload.trend"))
-    weekly = pd.DataFrame(data["weekly_incidents"])
-    if weekly.empty:
-        st.caption(t("empty.incidents"))
-    else:
-        weekly = weekly[weekly["region"].isin(region or regions)]
-        line(weekly.pivot_table(index="week", columns="region", values="incidents",
-                                fill_value=0).rename(columns=ui_names.region),
-             x_title=t("chart.week"), y_title=t("chart.incidents"), legend=t("chart.region"))
-with right:
-    st.subheader(t("caseload.open_by_school"))
-    by_school = pd.DataFrame(chosen).set_index("school_id")[["open_high", "open_medium",
-                                                             "open_low"]]
-    by_school.columns = [t(f"choice.level.{c.split('_')[1]}") for c in by_school.columns]
-    bars(by_school, colors=["#d62728", "#ff7f0e", "#1f77b4"], x_title=t("col.school"),
-         y_title=t("chart.concerns"), legend=t("chart.level"))
+if "regions" in data:  # the whole country: a row per region, and one region opened
+    figures_table(rows, ["region", "schools"])
+    left, right = st.columns(2)
+    with left:
+        trend(data["weekly_incidents"], [r["region"] for r in rows])
+    with right:
+        open_by(rows, "region", t("caseload.open_by_region"), t("chart.region"))
+    opened = st.selectbox(t("caseload.open_region"), [r["region"] for r in rows], index=None,
+                          format_func=region_label, placeholder=t("caseload.pick_region"),
+                          key="caseload_opened")
+    if opened is not None:
+        schools = services.oversight().caseload(me, region=opened)["schools"]
+        if schools:
+            figures_table(schools, ["region", "school_id"])
+        else:
+            st.info(t("empty.caseload"))
+else:
+    regions = sorted({r["region"] for r in rows})
+    region = st.segmented_control(t("caseload.region"), regions, selection_mode="multi",
+                                  format_func=region_label,
+                                  default=regions, key="caseload_regions")
+    chosen = [r for r in rows if r["region"] in (region or regions)]
+    figures_table(chosen, ["region", "school_id"])
+    left, right = st.columns(2)
+    with left:
+        trend(data["weekly_incidents"], region or regions)
+    with right:
+        open_by(chosen, "school_id", t("caseload.open_by_school"), t("col.school"))
 
 st.subheader(t("caseload.speed"))
 metrics = services.oversight().escalation_metrics(me)
