@@ -134,11 +134,18 @@ class Base(Application[UUID]):
              conflict: Exception | None = None,
              aggregates: Sequence[KopirAggregate] = ()) -> None:
         # The aggregates (their events already collected) go along so that the library
-        # caches them when it does not fast-forward, and snapshots them at its intervals.
+        # snapshots them at its intervals.
         try:
             self.save(*events, *aggregates)
         except IntegrityError as e:
             raise (conflict or RecordChanged(code="record_changed.any")) from e
+        repository = self.repository
+        if repository.cache is not None and repository.fastforward:
+            # What was just recorded is the latest: cached, the next command's load finds
+            # nothing newer to decode (the library caches on save only without fast-forward,
+            # which other processes writing to the same store need).
+            for aggregate in aggregates:
+                repository.cache.put(aggregate.id, aggregate)
 
     def _get(self, aggregate_id: UUID) -> Any:
         pending = self._pending_aggregates.get(aggregate_id)
