@@ -89,8 +89,8 @@ class CoreStatements:
         engine = datastore.engine
         if datastore.access_lock is not None or datastore.scoped_session is not None or \
                 _in_transaction() or not datastore._tried_init_sqlite_wal_mode or \
-                engine.dialect.name != "sqlite":  # on PostgreSQL the round trip is the cost
-            return None
+                engine.dialect.name != "sqlite" or shape[3]:  # the round trip costs more
+            return None  # on PostgreSQL; a limited read (a snapshot's) is not the hot path
         compiled = self.__dict__.setdefault("_raw_statements", {}).get(shape)
         if compiled is None:
             statement = self._events_statement(*shape).compile(dialect=engine.dialect)
