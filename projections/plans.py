@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 
 from domain.model import Child, KopirAggregate
 from domain.vocabulary import MeasureStatus
@@ -73,22 +73,52 @@ def plan_changed(uow: "UnitOfWork", event: KopirAggregate.Event, code: str) -> N
         uow.flushed().execute(transfers.delete().where(transfers.c.child_id == child))
 
 
-def entry_recorded(uow: "UnitOfWork", event: KopirAggregate.Event, code: str) -> None:
+def entry_recorded(uow: "UnitOfWork", event: KopirAggregate.Event) -> None:
     """A session or a family contact: the follow-ups of that kind it answers are done, and
-    the one it sets (if any) is open."""
+    the one it sets (if any) is open. Those set earlier in this batch are changed where
+    they wait to be written; those written before, and the child's code on the new row,
+    at the batch's next write (`before_writing`): a rebuild pays no statement per session."""
     kind = type(event).__name__
     if kind not in SETS_FOLLOW_UPS:
         return
     child = str(event.originator_id)
-    f = follow_ups.c
-    uow.flushed().execute(update(follow_ups).where(f.child_id == child, f.kind == kind,
-                                                    f.done.is_(False)).values(done=True))
+    waiting = uow.cache.setdefault("open_follow_ups", {})
+    for row in waiting.pop((child, kind), []):
+        row["done"] = True
+    uow.cache.setdefault("answered_follow_ups", set()).add((child, kind))
     due = getattr(event, "follow_up_on", None)
     if due:
-        uow.insert(follow_ups, {"entry_id": event.entry_id, "child_id": child,  # type: ignore[attr-defined]
-                                "child_code": code, "school_id": event.school_id,
-                                "kind": kind, "owner": event.recorded_by,
-                                "due_on": str(due)[:10], "done": False})
+        row = {"entry_id": event.entry_id, "child_id": child,  # type: ignore[attr-defined]
+               "child_code": None, "school_id": event.school_id, "kind": kind,
+               "owner": event.recorded_by, "due_on": str(due)[:10], "done": False}
+        uow.insert(follow_ups, row)
+        waiting.setdefault((child, kind), []).append(row)
+        uow.cache.setdefault("follow_ups_coded", []).append(row)
+
+
+ANSWER = update(follow_ups).where(
+    follow_ups.c.child_id == bindparam("child"), follow_ups.c.kind == bindparam("answered"),
+    follow_ups.c.done.is_(False)).values(done=True)
+
+
+def before_writing(uow: "UnitOfWork") -> None:
+    """Before the batch's rows are written: the new follow-ups get their child's code (one
+    read for them all), and those written before that a session or contact of this batch
+    answered are done (one statement for them all)."""
+    rows = uow.cache.pop("follow_ups_coded", None)
+    if rows:
+        codes = {r["child_id"]: r["code"] for r in uow.inserts.get(children, [])}
+        missing = sorted({r["child_id"] for r in rows} - set(codes))
+        for first in range(0, len(missing), 500):
+            codes.update(uow.session.execute(select(children.c.child_id, children.c.code)
+                                             .where(children.c.child_id.in_(
+                                                 missing[first:first + 500]))).tuples().all())
+        for row in rows:
+            row["child_code"] = codes.get(row["child_id"], "")
+    answered = uow.cache.pop("answered_follow_ups", None)
+    if answered:
+        uow.session.execute(ANSWER, [{"child": child, "answered": kind}
+                                     for child, kind in sorted(answered)])
 
 
 def entry_corrected(uow: "UnitOfWork", event: KopirAggregate.Event) -> None:
@@ -121,4 +151,3 @@ def code_of(uow: "UnitOfWork", child_id: str) -> str:
     found = uow.flushed().execute(select(children.c.code).where(
         children.c.child_id == child_id)).scalar()
     return str(found or "")
-

@@ -14,7 +14,7 @@ from eventsourcing.persistence import IntegrityError, Tracking
 from sqlalchemy import Table, insert
 from sqlalchemy.orm import Session
 
-from projections import caseload, concerns, counters
+from projections import caseload, concerns, counters, plans
 
 if TYPE_CHECKING:
     from projections.views import ReadModelView
@@ -53,6 +53,7 @@ class UnitOfWork:
 
     def flushed(self) -> Session:
         """The session with every gathered insert written (before reading or updating)."""
+        plans.before_writing(self)  # on rows written before, so before this batch's rows
         for table, rows in self.inserts.items():
             if rows:
                 self.session.execute(insert(table), rows)

@@ -212,8 +212,7 @@ class ReadModelView(SQLAlchemyTrackingRecorder):
             caseload.entry_recorded(uow, event)
             if isinstance(event, Child.CounsellingSessionRecorded):
                 wellbeing.session_recorded(uow, event)
-            if type(event).__name__ in plans.SETS_FOLLOW_UPS:
-                plans.entry_recorded(uow, event, plans.code_of(uow, str(event.originator_id)))
+            plans.entry_recorded(uow, event)
 
     def entry_corrected(self, event: KopirAggregate.Event, tracking: Tracking) -> None:
         with self._tracked(tracking) as uow:
