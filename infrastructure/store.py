@@ -20,7 +20,11 @@ from uuid import UUID
 
 import eventsourcing_sqlalchemy.factory as sqlalchemy_factory
 from eventsourcing.persistence import Notification, PersistenceError, StoredEvent
-from eventsourcing_sqlalchemy.datastore import exception_classes, transactions
+from eventsourcing_sqlalchemy.datastore import (
+    SQLAlchemyDatastore,
+    exception_classes,
+    transactions,
+)
 from eventsourcing_sqlalchemy.recorders import (
     SQLAlchemyApplicationRecorder,
     SQLAlchemyProcessRecorder,
@@ -248,7 +252,21 @@ def schema_lock(engine: Engine | Connection | None) -> Iterator[None]:
             connection.commit()
 
 
+class Datastore(SQLAlchemyDatastore):
+    """The library's datastore, asking SQLite to switch to its write-ahead log only when the
+    file is not in it yet. The library asks on each process's first transaction, and beside
+    a running writer that PRAGMA has met "database is locked" where reading the mode does not."""
+
+    def init_sqlite_wal_mode(self) -> None:
+        if self.is_sqlite_filedb and not self.is_sqlite_wal_mode:
+            with self.engine.connect() as connection:
+                mode = connection.exec_driver_sql("PRAGMA journal_mode").scalar()
+            self.is_sqlite_wal_mode = mode == "wal"
+        super().init_sqlite_wal_mode()
+
+
 class Factory(sqlalchemy_factory.SQLAlchemyFactory):
+    datastore_class = Datastore
     application_recorder_class = ApplicationRecorder
     process_recorder_class = ProcessRecorder
 

@@ -15,10 +15,10 @@ from pathlib import Path
 from time import perf_counter
 from typing import Any, Callable, Iterator
 
-from eventsourcing_sqlalchemy.datastore import SQLAlchemyDatastore
 from sqlalchemy import Table, delete, insert, select
 
 from infrastructure.quarantine import parked
+from infrastructure.store import Datastore
 from processes.follower import Progress
 from processes.projection_runner import ProjectionRunner
 from projections.chronology import dumps
@@ -114,18 +114,18 @@ def scratch(live: ReadModelView) -> Iterator[ReadModelView]:
         with live.engine.begin() as connection:
             connection.exec_driver_sql(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
             connection.exec_driver_sql(f"CREATE SCHEMA {schema}")
-        view = ReadModelView(SQLAlchemyDatastore(
+        view = ReadModelView(Datastore(
             url=url.render_as_string(hide_password=False),
             connect_args={"options": f"-c search_path={schema}"}))
         cleanup: Callable[[], None] = lambda: _drop_schema(live, schema)  # noqa: E731
     elif url.database and url.database != ":memory:" and not url.database.startswith("file:"):
         path = Path(f"{url.database}.rebuild-{os.getpid()}")
         path.unlink(missing_ok=True)
-        view = ReadModelView(SQLAlchemyDatastore(url=f"sqlite:///{path}"))
+        view = ReadModelView(Datastore(url=f"sqlite:///{path}"))
         cleanup = lambda: [Path(f"{path}{s}").unlink(missing_ok=True)  # noqa: E731
                            for s in ("", "-wal", "-shm")]
     else:
-        view = ReadModelView(SQLAlchemyDatastore(url="sqlite:///:memory:"))
+        view = ReadModelView(Datastore(url="sqlite:///:memory:"))
         cleanup = lambda: None  # noqa: E731
     try:
         view.create_table()

@@ -31,7 +31,7 @@ from domain.model import (
     StaffAccount,
 )
 from domain.regions import region_code
-from infrastructure.store import schema_lock
+from infrastructure.store import Datastore, schema_lock
 from projections import (
     caseload,
     chronology,
@@ -65,7 +65,7 @@ class ReadModelView(SQLAlchemyTrackingRecorder):
 
     @classmethod
     def from_url(cls, url: str) -> "ReadModelView":
-        view = cls(SQLAlchemyDatastore(url=url))
+        view = cls(Datastore(url=url))
         view.create_table()
         return view
 

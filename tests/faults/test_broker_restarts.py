@@ -40,9 +40,20 @@ SERVICES = ROOT / "scripts" / "services.sh"
 
 
 def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+    """A free port below the range the kernel hands out to outgoing connections: while
+    the broker is down, a client reconnecting to it could otherwise be given its port
+    as its own local end and hold it (or connect to itself), and the broker could not
+    start again there."""
+    low = int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    rng = random.Random()
+    while True:
+        port = rng.randrange(max(1024, low - 12_000), low)
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
 
 
 @dataclasses.dataclass
@@ -64,8 +75,9 @@ class Broker:
                "KOPIR_KAFKA_HEAP": "256m",
                # A broker that starts in seconds on a busy machine: the C1 compiler only.
                "JAVA_TOOL_OPTIONS": "-XX:TieredStopAtLevel=1"}
-        subprocess.run(["bash", str(SERVICES), action, "kafka"], cwd=ROOT, env=env, check=True,
-                       timeout=180, capture_output=True)
+        done = subprocess.run(["bash", str(SERVICES), action, "kafka"], cwd=ROOT, env=env,
+                              timeout=180, capture_output=True, text=True)
+        assert done.returncode == 0, f"services.sh {action} kafka: {done.stderr[-3000:]}"
 
     def pid(self) -> int:
         return int((self.home / "kafka" / "kafka.pid").read_text())
