@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import bindparam, case, select, update
 
 from domain.model import Child, KopirAggregate
-from projections import counters
+from projections import counters, sql
 from projections.tables import children
 
 if TYPE_CHECKING:
@@ -95,7 +95,7 @@ FLUSH = (
 def flush(uow: "UnitOfWork", deltas: list[ChildDelta]) -> None:
     if deltas:
         _count_moves(uow, [d for d in deltas if d.school_id or d.status])
-        uow.session.execute(FLUSH, [d.params() for d in deltas])
+        sql.executemany(uow.session, FLUSH, [d.params() for d in deltas])
 
 
 def _count_moves(uow: "UnitOfWork", moving: list[ChildDelta]) -> None:

@@ -11,10 +11,10 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from eventsourcing.persistence import IntegrityError, Tracking
-from sqlalchemy import Table, insert
+from sqlalchemy import Table
 from sqlalchemy.orm import Session
 
-from projections import caseload, concerns, counters, plans
+from projections import caseload, concerns, counters, plans, sql
 
 if TYPE_CHECKING:
     from projections.views import ReadModelView
@@ -56,7 +56,7 @@ class UnitOfWork:
         plans.before_writing(self)  # on rows written before, so before this batch's rows
         for table, rows in self.inserts.items():
             if rows:
-                self.session.execute(insert(table), rows)
+                sql.insert_rows(self.session, table, rows)
         self.inserts.clear()
         self.pending.clear()
         return self.session
@@ -88,3 +88,4 @@ class UnitOfWork:
             raise IntegrityError(f"{tracking.application_name} position "
                                  f"{tracking.notification_id} already processed")
         self.positions[tracking.application_name] = tracking.notification_id
+
