@@ -20,11 +20,7 @@ from uuid import UUID
 
 import eventsourcing_sqlalchemy.factory as sqlalchemy_factory
 from eventsourcing.persistence import Notification, PersistenceError, StoredEvent
-from eventsourcing_sqlalchemy.datastore import (
-    SQLAlchemyDatastore,
-    exception_classes,
-    transactions,
-)
+from eventsourcing_sqlalchemy.datastore import SQLAlchemyDatastore, exception_classes, transactions
 from eventsourcing_sqlalchemy.recorders import (
     SQLAlchemyApplicationRecorder,
     SQLAlchemyProcessRecorder,
@@ -37,6 +33,7 @@ from sqlalchemy.orm import Session
 from domain.errors import KopirError
 from infrastructure.cipher import KopirMapper, build_mapper
 from infrastructure.group_commit import GroupCommit
+from infrastructure.sqlite_writes import Writes
 
 
 def _bytes(state: Any) -> bytes:
@@ -178,12 +175,13 @@ class CoreStatements:
 
 
 class ApplicationRecorder(CoreStatements, SQLAlchemyApplicationRecorder):
-    """The application's recorder, with Core statements; commands submitted together by
-    several threads share a commit (`infrastructure.group_commit`)."""
+    """The application's recorder, with Core statements (raw on a SQLite file); commands
+    submitted together share a commit (`infrastructure.group_commit`, `.sqlite_writes`)."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.group_commit = GroupCommit(lambda: self.transaction(commit=True), self._write)
+        self.writes = Writes(self, self._write)
+        self.group_commit = GroupCommit(self.writes.transaction, self.writes.write)
 
     def insert_events(self, stored_events: Sequence[StoredEvent], *,
                       session: Optional[Session] = None, **kwargs: Any) -> Optional[Sequence[int]]:
