@@ -149,7 +149,13 @@ def test_restarting_the_broker_loses_no_acknowledged_event(stack):
     record_history(app, events=20_000, children=200, batch=1000)
     stack.start("relay", "relay")
     stack.start("consumer", "consume")
-    time.sleep(2)
+    # The restart comes mid-stream: once the consumer has applied its first batch (a
+    # consumer still starting when the broker goes away cannot bootstrap and exits).
+    view = stack.view()
+    wait_for(lambda: any(view.max_tracking_id(f"{stack.kafka.topic}#{p}"[:32])
+                         for p in range(stack.kafka.partitions)), 90,
+             "the consumer to apply its first batch")
+    view.datastore.engine.dispose()
     subprocess.run(["bash", "scripts/services.sh", "restart", "kafka"], cwd=ROOT, check=True,
                    timeout=240)
     record_history(app, events=2000, children=20, seed=9, batch=200)
