@@ -10,9 +10,10 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable
 
-from sqlalchemy import bindparam, case, select, update
+from sqlalchemy import Boolean, Integer, bindparam, case, cast, column, func, select, update
+from sqlalchemy.dialects.postgresql import ARRAY
 
 from domain.model import Child, KopirAggregate
 from projections import counters, sql
@@ -71,31 +72,44 @@ class ChildDelta:
         return values
 
 
-def _latest(name: str) -> Any:
-    column, value = c[name], bindparam(name, type_=c[name].type)
+TYPES = {**{name: c[name].type for name in COUNTERS + LATEST + SET}, "key": c.child_id.type,
+         "missed_reset": Boolean(), "missed_added": Integer()}
+
+
+def _latest(name: str, value: Any) -> Any:
+    column = c[name]
     return case((value.is_(None), column), (column.is_(None), value), (column < value, value),
                 else_=column)
 
 
-FLUSH = (
-    update(children)
-    .where(c.child_id == bindparam("key"))
-    .values(
-        **{name: c[name] + bindparam(name) for name in COUNTERS},
-        **{name: _latest(name) for name in LATEST},
-        **{name: case((bindparam(name, type_=c[name].type).is_(None), c[name]),
-                      else_=bindparam(name, type_=c[name].type)) for name in SET},
+def _flush(value: Callable[[str], Any]) -> Any:
+    """The UPDATE that adds a batch's changes to a child's row, each value from `value`."""
+    return update(children).values(
+        **{name: c[name] + value(name) for name in COUNTERS},
+        **{name: _latest(name, value(name)) for name in LATEST},
+        **{name: case((value(name).is_(None), c[name]), else_=value(name)) for name in SET},
         sessions_missed_in_a_row=case(
-            (bindparam("missed_reset"), bindparam("missed_added")),
-            else_=c.sessions_missed_in_a_row + bindparam("missed_added")),
+            (value("missed_reset"), value("missed_added")),
+            else_=c.sessions_missed_in_a_row + value("missed_added")),
     )
-)
+
+
+FLUSH = _flush(lambda name: bindparam(name, type_=TYPES[name])) \
+    .where(c.child_id == bindparam("key"))
+# On PostgreSQL: one statement for the batch, each parameter an array over the children.
+_ROWS = func.unnest(*(cast(bindparam(f"a_{n}"), ARRAY(TYPES[n])) for n in TYPES)) \
+    .table_valued(*(column(n, TYPES[n]) for n in TYPES)).render_derived(name="v")
+FLUSH_ARRAYS = _flush(lambda name: _ROWS.c[name]).where(c.child_id == _ROWS.c.key)
 
 
 def flush(uow: "UnitOfWork", deltas: list[ChildDelta]) -> None:
     if deltas:
         _count_moves(uow, [d for d in deltas if d.school_id or d.status])
-        sql.executemany(uow.session, FLUSH, [d.params() for d in deltas])
+        rows = [d.params() for d in deltas]
+        if uow.session.get_bind().dialect.name == "postgresql":
+            uow.session.execute(FLUSH_ARRAYS, {f"a_{n}": [r[n] for r in rows] for n in TYPES})
+        else:
+            sql.executemany(uow.session, FLUSH, rows)
 
 
 def _count_moves(uow: "UnitOfWork", moving: list[ChildDelta]) -> None:

@@ -15,11 +15,11 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, Iterable
 
-from sqlalchemy import Table, and_, bindparam, delete, select, update
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy import Table, and_, bindparam, delete, select, text, update
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from projections import region_days as regions
+from projections import sql
 from projections.tables import concern_counts, region_days, school_counts, school_days
 
 if TYPE_CHECKING:
@@ -153,33 +153,84 @@ def _apply(uow: "UnitOfWork", table: Table, changes: dict[tuple[Any, ...], list[
             fresh.append(values)
         else:
             changed.append(values)
-    match = and_(*(table.c[name] == bindparam(f"k_{name}") for name in keys))
+    dialect = uow.session.get_bind().dialect
+    if dialect.name == "postgresql":  # one statement each, the rows as arrays
+        for kind, rows in (("delete", gone), ("update", changed), ("insert", fresh),
+                           ("delete_zero", fresh)):
+            if rows:
+                names, statement = _arrays(table, dialect)[kind]
+                uow.session.execute(statement, {n: [r[n] for r in rows] for n in names})
+        return
+    statements = _statements(table)
     if gone:
-        uow.session.execute(delete(table).where(match),
-                            [{f"k_{n}": v[n] for n in keys} for v in gone])
+        sql.executemany(uow.session, statements["delete"],
+                        [{f"k_{n}": v[n] for n in keys} for v in gone])
     if changed:
-        uow.session.execute(update(table).where(match).values(
-            {n: bindparam(f"v_{n}") for n in counts}),
-            [{**{f"k_{n}": v[n] for n in keys}, **{f"v_{n}": v[n] for n in counts}}
-             for v in changed])
+        sql.executemany(uow.session, statements["update"],
+                        [{**{f"k_{n}": v[n] for n in keys}, **{f"v_{n}": v[n] for n in counts}}
+                         for v in changed])
     if fresh:
-        _insert_or_add(uow, table, fresh)
-
-
-def _insert_or_add(uow: "UnitOfWork", table: Table, fresh: list[dict[str, Any]]) -> None:
-    """New counters; one another writer inserted meanwhile (its row was not there to
-    lock) is added to instead, and a sum that came to zero is deleted as above."""
-    keys, counts = SHAPES[table]
-    dialect = uow.session.get_bind().dialect.name
-    insert_ = postgresql_insert if dialect == "postgresql" else sqlite_insert
-    statement = insert_(table)
-    uow.session.execute(statement.on_conflict_do_update(
-        index_elements=[table.c[n] for n in keys],
-        set_={n: table.c[n] + statement.excluded[n] for n in counts}), fresh)
-    match = and_(*(table.c[name] == bindparam(f"k_{name}") for name in keys),
-                 *(table.c[n] == 0 for n in counts))
-    uow.session.execute(delete(table).where(match),
+        # New counters; one another writer inserted meanwhile (its row was not there to
+        # lock) is added to instead, and a sum that came to zero is deleted as above.
+        sql.executemany(uow.session, statements["insert"], fresh)
+        sql.executemany(uow.session, statements["delete_zero"],
                         [{f"k_{n}": v[n] for n in keys} for v in fresh])
+
+
+_STATEMENTS: dict[Table, dict[str, Any]] = {}
+
+
+def _statements(table: Table) -> dict[str, Any]:
+    """A counter table's statements, built once (so that they are compiled once)."""
+    found = _STATEMENTS.get(table)
+    if found is None:
+        keys, counts = SHAPES[table]
+        match = and_(*(table.c[name] == bindparam(f"k_{name}") for name in keys))
+        found = _STATEMENTS[table] = {
+            "delete": delete(table).where(match),
+            "update": update(table).where(match).values(
+                {n: bindparam(f"v_{n}") for n in counts}),
+            "delete_zero": delete(table).where(match, *(table.c[n] == 0 for n in counts))}
+        statement = sqlite_insert(table)
+        found["insert"] = statement.on_conflict_do_update(
+            index_elements=[table.c[n] for n in keys],
+            set_={n: table.c[n] + statement.excluded[n] for n in counts})
+    return found
+
+
+_ARRAYS: dict[Table, dict[str, tuple[tuple[str, ...], Any]]] = {}
+
+
+def _arrays(table: Table, dialect: Any) -> dict[str, tuple[tuple[str, ...], Any]]:
+    """The same four statements on PostgreSQL, each over its rows passed as one array per
+    column (`unnest`): one statement per batch instead of one per counter."""
+    found = _ARRAYS.get(table)
+    if found is None:
+        keys, counts = SHAPES[table]
+        quote = dialect.identifier_preparer.quote
+        name = quote(table.name)
+
+        def rows(names: tuple[str, ...]) -> str:
+            arrays = ", ".join(f"CAST(:{n} AS {table.c[n].type.compile(dialect=dialect)}[])"
+                               for n in names)
+            return f"unnest({arrays}) AS v({', '.join(quote(n) for n in names)})"
+
+        on = " AND ".join(f"{name}.{quote(n)} = v.{quote(n)}" for n in keys)
+        zero = " AND ".join(f"{name}.{quote(n)} = 0" for n in counts)
+        every = (*keys, *counts)
+        found = _ARRAYS[table] = {
+            "delete": (keys, text(f"DELETE FROM {name} USING {rows(keys)} WHERE {on}")),
+            "update": (every, text(
+                f"UPDATE {name} SET {', '.join(f'{quote(n)} = v.{quote(n)}' for n in counts)} "
+                f"FROM {rows(every)} WHERE {on}")),
+            "insert": (every, text(
+                f"INSERT INTO {name} ({', '.join(quote(n) for n in every)}) "
+                f"SELECT * FROM {rows(every)} ON CONFLICT ({', '.join(quote(n) for n in keys)}) "
+                f"DO UPDATE SET {', '.join(f'{quote(n)} = {name}.{quote(n)} + EXCLUDED.{quote(n)}' for n in counts)}")),
+            "delete_zero": (keys, text(
+                f"DELETE FROM {name} USING {rows(keys)} WHERE {on} AND {zero}")),
+        }
+    return found
 
 
 def _chunks(items: list[Any], size: int) -> Iterable[list[Any]]:

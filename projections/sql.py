@@ -1,7 +1,9 @@
 """Writing many rows of parameters at once. On SQLite, the statement is compiled once and
 the rows go to the driver as tuples with each column's own conversion applied: building
-SQLAlchemy's parameters row by row was most of a rebuild's writing. PostgreSQL keeps
-SQLAlchemy's own executemany (multi-row inserts)."""
+SQLAlchemy's parameters row by row was most of a rebuild's writing. On PostgreSQL new
+rows go in by COPY, in the batch's transaction (an executemany there is one statement
+per row in a pipeline, and preparing each cost more than the server's insert); other
+statements keep SQLAlchemy's executemany."""
 
 from __future__ import annotations
 
@@ -10,47 +12,70 @@ from typing import Any
 from sqlalchemy import Table, insert
 from sqlalchemy.orm import Session
 
-_RAW_INSERTS: dict[Table, tuple[str, list[tuple[str, Any, Any]]]] = {}
+_RAW_INSERTS: dict[tuple[Table, str], tuple[str, list[tuple[str, Any, Any]]]] = {}
 
 
 def insert_rows(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:
     """A table's gathered rows in one executemany (on SQLite, a column a row leaves out
     takes its default, as SQLAlchemy would give it)."""
     connection = session.connection()
-    if connection.dialect.name != "sqlite":
+    dialect = connection.dialect.name
+    if dialect not in ("sqlite", "postgresql"):
         session.execute(insert(table), rows)
         return
-    shape = _RAW_INSERTS.get(table)
+    shape = _RAW_INSERTS.get((table, dialect))
     if shape is None:
         columns = [(c.name, c.default.arg if c.default is not None else None,
                     c.type.bind_processor(connection.dialect)) for c in table.columns]
         quote = connection.dialect.identifier_preparer.quote
-        sql = (f"INSERT INTO {quote(table.name)} ({', '.join(quote(n) for n, _, _ in columns)})"
-               f" VALUES ({', '.join('?' * len(columns))})")
-        shape = _RAW_INSERTS[table] = (sql, columns)
+        names = ", ".join(quote(n) for n, _, _ in columns)
+        sql = f"COPY {quote(table.name)} ({names}) FROM STDIN" if dialect == "postgresql" \
+            else f"INSERT INTO {quote(table.name)} ({names}) VALUES ({', '.join('?' * len(columns))})"
+        shape = _RAW_INSERTS[(table, dialect)] = (sql, columns)
     sql, columns = shape
-    connection.exec_driver_sql(sql, [
-        tuple(convert(row.get(name, default)) if convert is not None
-              else row.get(name, default) for name, default, convert in columns)
-        for row in rows])
+    values = [tuple(convert(row.get(name, default)) if convert is not None
+                    else row.get(name, default) for name, default, convert in columns)
+              for row in rows]
+    if dialect == "sqlite":
+        connection.exec_driver_sql(sql, values)
+        return
+    with connection.connection.driver_connection.cursor() as cursor:  # type: ignore[union-attr]
+        with cursor.copy(sql) as copy:
+            for value in values:
+                copy.write_row(value)
 
 
-_COMPILED: dict[int, tuple[Any, str, list[tuple[str, Any]]]] = {}
+_COMPILED: dict[tuple[int, str], tuple[Any, str, list[tuple[str, Any, Any]]]] = {}
+_REQUIRED = object()
 
 
 def executemany(session: Session, statement: Any, rows: list[dict[str, Any]]) -> None:
-    """One statement for many rows of parameters, every row naming every parameter."""
+    """One statement (built once, kept by the caller) for many rows of parameters: compiled
+    once per dialect, each row's values converted by its parameter's type and handed to
+    the driver (a parameter a row does not name keeps the value it was built with)."""
     connection = session.connection()
-    if connection.dialect.name != "sqlite":
+    dialect = connection.dialect
+    if dialect.name not in ("sqlite", "postgresql"):
         connection.execute(statement, rows)
         return
-    found = _COMPILED.get(id(statement))
+    found = _COMPILED.get((id(statement), dialect.name))
     if found is None or found[0] is not statement:
-        compiled = statement.compile(dialect=connection.dialect)
-        found = _COMPILED[id(statement)] = (statement, compiled.string, [
-            (name, compiled.binds[name].type.bind_processor(connection.dialect))
-            for name in compiled.positiontup])
+        compiled = statement.compile(dialect=dialect)
+        names = compiled.positiontup if compiled.positional else list(compiled.binds)
+        found = _COMPILED[(id(statement), dialect.name)] = (statement, compiled.string, [
+            (name, compiled.binds[name].type.bind_processor(dialect),
+             _REQUIRED if compiled.binds[name].required else compiled.binds[name].effective_value)
+            for name in names])
     _, sql, order = found
-    connection.exec_driver_sql(sql, [
-        tuple(convert(row[name]) if convert is not None else row[name]
-              for name, convert in order) for row in rows])
+    values = [[_value(row, name, convert, default) for name, convert, default in order]
+              for row in rows]
+    if dialect.name == "sqlite":
+        connection.exec_driver_sql(sql, [tuple(v) for v in values])
+    else:
+        names = [name for name, _, _ in order]
+        connection.exec_driver_sql(sql, [dict(zip(names, v)) for v in values])
+
+
+def _value(row: dict[str, Any], name: str, convert: Any, default: Any) -> Any:
+    value = row[name] if default is _REQUIRED else row.get(name, default)
+    return convert(value) if convert is not None else value
