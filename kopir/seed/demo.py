@@ -11,7 +11,7 @@ from __future__ import annotations
 import heapq
 import random
 from datetime import date, datetime, time, timedelta
-from typing import Callable
+from typing import Any, Callable
 from uuid import UUID
 
 from domain import clock
@@ -100,21 +100,28 @@ class DemoHistory(EpisodePlans):
         rng = self.rng
         if rng.random() > 0.85:
             return  # left unanswered: it rises in place after its deadline
-        region = next(r for s, _, r, _ in SCHOOLS if s == concern.school_id)
         raised_at = self.clock.now()
         deadline = max((concern.acknowledge_by or raised_at) - raised_at, timedelta(hours=1))
         ack_at = raised_at + deadline * rng.uniform(0.1, 0.8)
-        name = f"supervisor.{region.lower()}"  # or who stands in while they are away
-        supervisor = self.deputy_for(name, ack_at) or self.actors[name]
         key = concern.id
         self.push(ack_at, lambda: self.app.acknowledge_concern(
-            supervisor, key, note="Seen; the psychologist will meet the child."))
+            self.supervisor_of(key, ack_at), key,
+            note="Seen; the psychologist will meet the child."))
         if rng.random() < 0.8:
             resolution = Resolution(outcome=rng.choice(list(Outcome)),
                                     rationale="Talked with the child, the class tutor and the "
                                               "mother; a plan is agreed.")
-            self.push(ack_at + timedelta(days=rng.randint(1, 10)), lambda: self.app
-                      .resolve_concern(supervisor, key, resolution))
+            resolve_at = ack_at + timedelta(days=rng.randint(1, 10))
+            self.push(resolve_at, lambda: self.app.resolve_concern(
+                self.supervisor_of(key, resolve_at), key, resolution))
+
+    def supervisor_of(self, key: Any, moment: datetime) -> Any:
+        """The supervisor of the concern's school when they act (the child may have moved
+        to another region's school since the concern opened), or who stands in for them."""
+        school_id = self.app.repository.get(key).school_id
+        region = next(r for s, _, r, _ in SCHOOLS if s == school_id)
+        name = f"supervisor.{region.lower()}"
+        return self.deputy_for(name, moment) or self.actors[name]
 
     def push(self, moment: datetime, run: Callable[[], None]) -> None:
         if moment <= self.until:
