@@ -16,15 +16,16 @@ in-memory store keep the library's transaction.
 from __future__ import annotations
 
 from contextlib import contextmanager
-from typing import Any, Callable, Iterator, Sequence
+from typing import Any, Iterator, Sequence
 
 from eventsourcing.persistence import PersistenceError, StoredEvent
 from eventsourcing_sqlalchemy.datastore import exception_classes
 from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
+from infrastructure.group_commit import Write
+
 COLUMNS = ("originator_id", "originator_version", "topic", "state")
-Write = Callable[[Any, Sequence[StoredEvent]], Sequence[int]]
 
 
 class Writes:

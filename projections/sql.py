@@ -1,9 +1,8 @@
-"""Writing many rows of parameters at once. On SQLite, the statement is compiled once and
-the rows go to the driver as tuples with each column's own conversion applied: building
+"""Writing many rows of parameters at once. A statement is compiled once per dialect and
+the rows go to the driver with each column's own conversion applied: building
 SQLAlchemy's parameters row by row was most of a rebuild's writing. On PostgreSQL new
 rows go in by COPY, in the batch's transaction (an executemany there is one statement
-per row in a pipeline, and preparing each cost more than the server's insert); other
-statements keep SQLAlchemy's executemany."""
+per row in a pipeline; the counters and the caseload pass their rows as arrays instead)."""
 
 from __future__ import annotations
 
